@@ -1,0 +1,50 @@
+"""cfcookies: CloudFront signed cookies for ASGI and WSGI apps.
+
+The signing core is re-exported here; the middlewares live in :mod:`cfcookies.asgi` and
+:mod:`cfcookies.wsgi` (and framework adapters in :mod:`cfcookies.contrib`), so that
+``import cfcookies`` imports no web framework.
+"""
+
+from .exceptions import (
+    CloudFrontCookieError,
+    ConfigurationError,
+    KeyLoadError,
+    PolicyError,
+    VerificationError,
+)
+from .keys import (
+    KeyRing,
+    SigningKey,
+    generate_private_key,
+    load_private_key,
+    load_public_key,
+    public_key_pem,
+)
+from .policy import Policy, normalize_prefix, parse_policy, prefix_resource, resource_matches
+from .signing import SignedPolicy, Signer, cf_b64decode, cf_b64encode
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CloudFrontCookieError",
+    "ConfigurationError",
+    "KeyLoadError",
+    "KeyRing",
+    "Policy",
+    "PolicyError",
+    "SignedPolicy",
+    "Signer",
+    "SigningKey",
+    "VerificationError",
+    "__version__",
+    "cf_b64decode",
+    "cf_b64encode",
+    "generate_private_key",
+    "load_private_key",
+    "load_public_key",
+    "normalize_prefix",
+    "parse_policy",
+    "prefix_resource",
+    "public_key_pem",
+    "resource_matches",
+]

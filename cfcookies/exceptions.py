@@ -1,0 +1,214 @@
+"""The exceptions cfcookies raises, in one tree.
+
+::
+
+    CloudFrontCookieError
+    ├── ConfigurationError (ValueError)      a setting that cannot work; raised at start-up
+    │   └── CookieSizeError                  the cookies would exceed what browsers accept
+    ├── KeyLoadError (ValueError)            a private or public key that cannot be used
+    │   ├── EncryptedKeyError                encrypted key without (or with a wrong) passphrase
+    │   └── UnsupportedKeyError              not RSA-2048 or ECDSA P-256
+    ├── PolicyError (ValueError)             a policy, resource, time or IP range that is wrong
+    │   ├── ResourceError                    a resource or prefix CloudFront would not match
+    │   ├── PolicyTimeError                  a time that cannot be right
+    │   │   └── NaiveDatetimeError (TypeError) a datetime without a timezone
+    │   ├── IPAddressError                   not an IPv4 address or CIDR range
+    │   └── MalformedPolicyError             policy JSON CloudFront would reject
+    ├── SigningError                         the signing call itself failed
+    ├── SignedURLError (ValueError)          a URL that cannot be signed as given
+    ├── AWSError                             an AWS API call failed (see cfcookies.aws)
+    └── VerificationError                    a request CloudFront would refuse (403)
+        ├── MissingKeyPairIdError            no Key-Pair-Id query parameter or cookie
+        ├── UnknownKeyError                  the key pair ID is not trusted
+        ├── MalformedSignatureError          the signature is not CloudFront base64
+        ├── MalformedRequestPolicyError      the policy is not valid base64 JSON
+        ├── UnsupportedHashAlgorithmError    Hash-Algorithm is neither SHA1 nor SHA256
+        ├── BadSignatureError                the signature does not match the policy
+        ├── NotYetValidError                 now is on or before DateGreaterThan
+        ├── ExpiredError                     now is at or after DateLessThan
+        ├── IPMismatchError                  the client IP is outside AWS:SourceIp
+        └── ResourceMismatchError            the URL does not match the policy's Resource
+
+Messages say what was wrong and how to fix it, and never contain key material or cookie
+values.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AWSError",
+    "BadSignatureError",
+    "CloudFrontCookieError",
+    "ConfigurationError",
+    "CookieSizeError",
+    "EncryptedKeyError",
+    "ExpiredError",
+    "IPAddressError",
+    "IPMismatchError",
+    "KeyLoadError",
+    "MalformedPolicyError",
+    "MalformedRequestPolicyError",
+    "MalformedSignatureError",
+    "MissingKeyPairIdError",
+    "NaiveDatetimeError",
+    "NotYetValidError",
+    "PolicyError",
+    "PolicyTimeError",
+    "ResourceError",
+    "ResourceMismatchError",
+    "SignedURLError",
+    "SigningError",
+    "UnknownKeyError",
+    "UnsupportedHashAlgorithmError",
+    "UnsupportedKeyError",
+    "VerificationError",
+]
+
+
+class CloudFrontCookieError(Exception):
+    """Base class of every error cfcookies raises on purpose."""
+
+
+class ConfigurationError(CloudFrontCookieError, ValueError):
+    """A setting that cannot work. Raised when the object is built, never per request."""
+
+
+class CookieSizeError(ConfigurationError):
+    """The cookies for a grant would exceed what browsers or CloudFront accept."""
+
+
+class KeyLoadError(CloudFrontCookieError, ValueError):
+    """A key that cannot be read or used."""
+
+
+class EncryptedKeyError(KeyLoadError):
+    """The private key is encrypted and no (or a wrong) passphrase was given."""
+
+
+class UnsupportedKeyError(KeyLoadError):
+    """A key of a type or size CloudFront does not accept (it takes RSA-2048 and ECDSA P-256)."""
+
+
+class PolicyError(CloudFrontCookieError, ValueError):
+    """A policy, or a part of one, that CloudFront would reject or misread."""
+
+
+class ResourceError(PolicyError):
+    """A resource URL or path prefix that cannot be put in a policy safely."""
+
+
+class PolicyTimeError(PolicyError):
+    """A time that cannot be right: milliseconds for seconds, a start after the end, ..."""
+
+
+class NaiveDatetimeError(PolicyTimeError, TypeError):
+    """A ``datetime`` without a timezone: cfcookies will not guess which one was meant."""
+
+
+class IPAddressError(PolicyError):
+    """Not an IPv4 address or CIDR range (CloudFront's ``AWS:SourceIp`` is IPv4 only)."""
+
+
+class MalformedPolicyError(PolicyError):
+    """Policy JSON that CloudFront would answer with ``MalformedPolicy``."""
+
+
+class SigningError(CloudFrontCookieError):
+    """The cryptographic signing call failed."""
+
+
+class SignedURLError(CloudFrontCookieError, ValueError):
+    """A URL that cannot be signed as given (it already carries signing parameters, ...)."""
+
+
+class AWSError(CloudFrontCookieError):
+    """An AWS API call made through botocore failed."""
+
+
+class VerificationError(CloudFrontCookieError):
+    """A request that CloudFront would refuse with a 403.
+
+    ``reason`` is a stable machine-readable code (see :mod:`cfcookies.verify`), ``code`` the
+    ``<Code>`` CloudFront puts in its XML error body.
+    """
+
+    reason: str = "access_denied"
+    code: str = "AccessDenied"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MissingKeyPairIdError(VerificationError):
+    reason = "missing_key_pair_id"
+    code = "MissingKey"
+
+
+class UnknownKeyError(VerificationError):
+    reason = "unknown_key"
+    code = "InvalidKey"
+
+    def __init__(self, message: str, *, key_pair_id: str) -> None:
+        super().__init__(message)
+        self.key_pair_id = key_pair_id
+
+
+class MalformedSignatureError(VerificationError):
+    reason = "malformed_signature"
+    code = "MalformedSignature"
+
+
+class MalformedRequestPolicyError(VerificationError):
+    reason = "malformed_policy"
+    code = "MalformedPolicy"
+
+
+class UnsupportedHashAlgorithmError(VerificationError):
+    reason = "unsupported_hash_algorithm"
+    code = "AccessDenied"
+
+
+class BadSignatureError(VerificationError):
+    reason = "bad_signature"
+    code = "AccessDenied"
+
+
+class NotYetValidError(VerificationError):
+    reason = "not_yet_valid"
+    code = "AccessDenied"
+
+    def __init__(self, message: str, *, date_greater_than: int, now: int) -> None:
+        super().__init__(message)
+        self.date_greater_than = date_greater_than
+        self.now = now
+
+
+class ExpiredError(VerificationError):
+    reason = "expired"
+    code = "AccessDenied"
+
+    def __init__(self, message: str, *, date_less_than: int, now: int) -> None:
+        super().__init__(message)
+        self.date_less_than = date_less_than
+        self.now = now
+
+
+class IPMismatchError(VerificationError):
+    reason = "ip_mismatch"
+    code = "AccessDenied"
+
+    def __init__(self, message: str, *, ip_address: str, client_ip: str | None) -> None:
+        super().__init__(message)
+        self.ip_address = ip_address
+        self.client_ip = client_ip
+
+
+class ResourceMismatchError(VerificationError):
+    reason = "resource_mismatch"
+    code = "AccessDenied"
+
+    def __init__(self, message: str, *, resource: str, url: str) -> None:
+        super().__init__(message)
+        self.resource = resource
+        self.url = url

@@ -1,0 +1,450 @@
+"""CloudFront policies: one statement, its resource, its dates and its IP range.
+
+Everything here is pure: no keys, no HTTP. The JSON written is compact and in a stable key order
+(``Resource``, then ``DateLessThan``, ``DateGreaterThan``, ``IpAddress`` as in AWS's
+documentation and ``@aws-sdk/cloudfront-signer``); canned policies are byte-exact as CloudFront
+rebuilds them from the request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote, unquote, urlsplit
+
+from .exceptions import (
+    IPAddressError,
+    MalformedPolicyError,
+    NaiveDatetimeError,
+    PolicyTimeError,
+    ResourceError,
+)
+
+__all__ = [
+    "Clock",
+    "Policy",
+    "TimeInput",
+    "canned_policy_json",
+    "normalize_ip_address",
+    "normalize_prefix",
+    "parse_policy",
+    "prefix_resource",
+    "resource_matches",
+    "system_clock",
+    "to_epoch",
+    "validate_resource",
+]
+
+Clock = Callable[[], datetime]
+"""A callable returning the current time as an aware ``datetime``."""
+
+TimeInput = datetime | timedelta | int
+"""An aware ``datetime``, a ``timedelta`` from now, or integer seconds since the epoch."""
+
+#: Epochs above this look like milliseconds (it is the year 2286 in seconds).
+MAX_EPOCH_SECONDS = 10_000_000_000
+
+_RESOURCE_SCHEMES = ("https://", "http://", "http*://", "*://")
+_FORBIDDEN_RESOURCE_CHARS = re.compile(r"[^\x21-\x7e]|[\"\\#]")
+_HEX2 = re.compile(r"%[0-9A-Fa-f]{2}")
+# What may stand unescaped in a path segment (RFC 3986 pchar minus '%', which is handled apart).
+_SEGMENT_SAFE = "-._~!$&'()+,;=:@"
+
+
+def system_clock() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def to_epoch(value: TimeInput, *, field: str, clock: Clock = system_clock) -> int:
+    """Turn a time given in any accepted form into integer epoch seconds.
+
+    ``field`` names the argument in error messages. A naive ``datetime`` raises
+    :class:`NaiveDatetimeError`; an epoch that looks like milliseconds, a negative one, a float or
+    a bool raises :class:`PolicyTimeError`.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise NaiveDatetimeError(
+                f"{field} is a naive datetime; pass an aware one such as "
+                f"datetime.now(timezone.utc), a timedelta, or epoch seconds"
+            )
+        epoch = int(value.timestamp())
+    elif isinstance(value, timedelta):
+        now = clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise NaiveDatetimeError("the clock returned a naive datetime; it must be aware (UTC)")
+        epoch = int((now + value).timestamp())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        epoch = value
+    else:
+        raise PolicyTimeError(
+            f"{field} must be an aware datetime, a timedelta or integer epoch seconds, "
+            f"got {type(value).__name__}"
+        )
+    if epoch < 0:
+        raise PolicyTimeError(f"{field} must not be before 1970, got {epoch}")
+    if epoch >= MAX_EPOCH_SECONDS:
+        raise PolicyTimeError(
+            f"{field}={epoch} looks like milliseconds; CloudFront wants seconds since the epoch "
+            f"(divide by 1000)"
+        )
+    return epoch
+
+
+def normalize_ip_address(value: str) -> str:
+    """Validate an IPv4 address or CIDR range for ``AWS:SourceIp``; a bare address gets ``/32``."""
+    if not isinstance(value, str) or not value.strip():
+        raise IPAddressError(f"ip_address must be an IPv4 address or CIDR range, got {value!r}")
+    text = value.strip()
+    try:
+        network = ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise IPAddressError(
+                f"ip_address must be an IPv4 address or CIDR range like 192.0.2.0/24, got {text!r}"
+            ) from None
+        raise IPAddressError(
+            f"ip_address {text!r} has host bits set; did you mean {loose.with_prefixlen}?"
+        ) from exc
+    if network.version != 4:
+        raise IPAddressError(
+            f"ip_address {text!r} is IPv6; CloudFront's AWS:SourceIp condition supports IPv4 "
+            f"only (and AWS advises against enabling IPv6 on a distribution that uses it)"
+        )
+    return network.with_prefixlen
+
+
+def validate_resource(resource: str, *, allow_wildcards: bool = True) -> str:
+    """Check that ``resource`` can stand in a policy unchanged and be matched by CloudFront.
+
+    Rejects what would need JSON escaping or could never match a request: quotes, backslashes,
+    control characters, spaces, raw non-ASCII, ``#``. The resource must start with
+    ``https://``, ``http://``, ``http*://`` or ``*://``, or be ``*``. With
+    ``allow_wildcards=False`` (canned policies) ``*`` and ``?`` wildcards are refused.
+    """
+    if not isinstance(resource, str) or not resource:
+        raise ResourceError(f"resource must be a non-empty URL string, got {resource!r}")
+    bad = _FORBIDDEN_RESOURCE_CHARS.search(resource)
+    if bad:
+        char = bad.group()
+        raise ResourceError(
+            f"resource contains {char!r} at position {bad.start()}; percent-encode spaces and "
+            f"non-ASCII characters in the path (punycode for host names), and leave out "
+            f"quotes, backslashes, control characters and '#'"
+        )
+    if resource == "*":
+        if not allow_wildcards:
+            raise ResourceError("a canned policy needs one exact URL, not '*'")
+        return resource
+    if not resource.startswith(_RESOURCE_SCHEMES):
+        raise ResourceError(
+            f"resource must start with https:// (or http://, http*://, *://), got {resource[:40]!r}"
+        )
+    if not allow_wildcards:
+        if "*" in resource:
+            raise ResourceError(
+                "a canned policy cannot hold a wildcard: CloudFront rebuilds it from the "
+                "request URL, so it would never match. Use a custom policy for "
+                f"{resource[:80]!r}"
+            )
+        if not resource.startswith(("https://", "http://")):
+            raise ResourceError("a canned policy's resource must start with https:// or http://")
+    return resource
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A CloudFront policy: one statement with one resource and its conditions.
+
+    Build one with :meth:`Policy.custom` (validates and converts times) or parse one with
+    :func:`parse_policy`. ``resource`` is ``None`` only for a parsed policy that omitted it, which
+    CloudFront reads as "every file of every distribution that trusts the key".
+    """
+
+    resource: str | None
+    date_less_than: int
+    date_greater_than: int | None = None
+    ip_address: str | None = None
+
+    @classmethod
+    def custom(
+        cls,
+        resource: str,
+        *,
+        date_less_than: TimeInput,
+        date_greater_than: TimeInput | None = None,
+        ip_address: str | None = None,
+        clock: Clock = system_clock,
+    ) -> Policy:
+        """A validated custom policy for ``resource`` (wildcards allowed)."""
+        validate_resource(resource)
+        end = to_epoch(date_less_than, field="date_less_than", clock=clock)
+        start = None
+        if date_greater_than is not None:
+            start = to_epoch(date_greater_than, field="date_greater_than", clock=clock)
+            if start >= end:
+                raise PolicyTimeError(
+                    f"date_greater_than ({start}) must be before date_less_than ({end})"
+                )
+        ip = normalize_ip_address(ip_address) if ip_address is not None else None
+        return cls(resource, end, start, ip)
+
+    @property
+    def is_canned_shape(self) -> bool:
+        """True when the policy could be sent as a canned one (only a resource and an expiry)."""
+        return (
+            self.resource is not None
+            and self.date_greater_than is None
+            and self.ip_address is None
+            and "*" not in self.resource
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        condition: dict[str, object] = {"DateLessThan": {"AWS:EpochTime": self.date_less_than}}
+        if self.date_greater_than is not None:
+            condition["DateGreaterThan"] = {"AWS:EpochTime": self.date_greater_than}
+        if self.ip_address is not None:
+            condition["IpAddress"] = {"AWS:SourceIp": self.ip_address}
+        statement: dict[str, object] = {}
+        if self.resource is not None:
+            statement["Resource"] = self.resource
+        statement["Condition"] = condition
+        return {"Statement": [statement]}
+
+    def to_json(self) -> bytes:
+        """Compact JSON, the exact bytes that are base64-encoded and signed."""
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def canned_policy_json(resource: str, date_less_than: int) -> bytes:
+    """The canned policy CloudFront rebuilds for ``resource`` expiring at ``date_less_than``."""
+    validate_resource(resource, allow_wildcards=False)
+    if isinstance(date_less_than, bool) or not isinstance(date_less_than, int):
+        raise PolicyTimeError("date_less_than must be integer epoch seconds")
+    return (
+        '{"Statement":[{"Resource":"' + resource + '","Condition":{"DateLessThan":'
+        '{"AWS:EpochTime":' + str(date_less_than) + "}}}]}"
+    ).encode()
+
+
+def _epoch_field(condition: dict[str, object], name: str) -> int:
+    inner = condition[name]
+    if not isinstance(inner, dict) or set(inner) != {"AWS:EpochTime"}:
+        raise MalformedPolicyError(f'Condition.{name} must be {{"AWS:EpochTime": <seconds>}}')
+    value = inner["AWS:EpochTime"]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedPolicyError(
+            f"Condition.{name}.AWS:EpochTime must be an integer, unquoted, got {value!r}"
+        )
+    return value
+
+
+def parse_policy(data: bytes) -> Policy:
+    """Parse policy JSON as CloudFront reads it; :class:`MalformedPolicyError` if it would not.
+
+    Whitespace and key order do not matter; there must be exactly one statement, a
+    ``DateLessThan``, and no unknown fields.
+    """
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise MalformedPolicyError("the policy is not valid UTF-8 JSON") from None
+    if not isinstance(doc, dict) or set(doc) != {"Statement"}:
+        raise MalformedPolicyError('the policy must be an object with only a "Statement" key')
+    statements = doc["Statement"]
+    if not isinstance(statements, list) or len(statements) != 1:
+        raise MalformedPolicyError("Statement must be a list with exactly one statement")
+    statement = statements[0]
+    if not isinstance(statement, dict) or not set(statement) <= {"Resource", "Condition"}:
+        raise MalformedPolicyError("a statement holds only Resource and Condition")
+    resource = statement.get("Resource")
+    if resource is not None and not isinstance(resource, str):
+        raise MalformedPolicyError("Resource must be one string")
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        raise MalformedPolicyError("the statement has no Condition object")
+    if not set(condition) <= {"DateLessThan", "DateGreaterThan", "IpAddress"}:
+        unknown = sorted(set(condition) - {"DateLessThan", "DateGreaterThan", "IpAddress"})
+        raise MalformedPolicyError(f"unknown condition(s): {', '.join(unknown)}")
+    if "DateLessThan" not in condition:
+        raise MalformedPolicyError("the policy has no Condition.DateLessThan (it is required)")
+    end = _epoch_field(condition, "DateLessThan")
+    start = _epoch_field(condition, "DateGreaterThan") if "DateGreaterThan" in condition else None
+    ip: str | None = None
+    if "IpAddress" in condition:
+        inner = condition["IpAddress"]
+        if not isinstance(inner, dict) or set(inner) != {"AWS:SourceIp"}:
+            raise MalformedPolicyError('IpAddress must be {"AWS:SourceIp": "<IPv4 CIDR>"}')
+        raw_ip = inner["AWS:SourceIp"]
+        if not isinstance(raw_ip, str):
+            raise MalformedPolicyError("AWS:SourceIp must be a string")
+        try:
+            ip = normalize_ip_address(raw_ip)
+        except IPAddressError as exc:
+            raise MalformedPolicyError(str(exc)) from None
+    return Policy(resource, end, start, ip)
+
+
+def normalize_prefix(prefix: str) -> str:
+    """Turn a path prefix into the folder it grants, percent-encoded once, ending in ``/``.
+
+    ``videos/course-1`` and ``/videos/course-1/`` both give ``/videos/course-1/``; a space becomes
+    ``%20`` while an existing ``%20`` is kept. Empty segments, ``.``/``..`` (also encoded),
+    encoded slashes, wildcards and query strings are refused, since each would either grant more
+    than meant or never match. ``/`` (the whole distribution) is allowed.
+    """
+    if not isinstance(prefix, str):
+        raise ResourceError(f"a prefix must be a str, got {type(prefix).__name__}")
+    text = prefix.strip()
+    if not text:
+        raise ResourceError("a prefix must not be empty; use '/' to grant the whole distribution")
+    if any(c in text for c in "*?#"):
+        raise ResourceError(
+            f"prefix {text!r} contains '*', '?' or '#'; give a plain folder such as "
+            f"/videos/course-1 and cfcookies adds the wildcard"
+        )
+    if "://" in text:
+        raise ResourceError(f"prefix {text!r} is a URL; give only its path, like /videos/course-1")
+    if re.search(r"[\x00-\x1f\x7f\\\"]", text):
+        raise ResourceError(f"prefix {text!r} contains a control character, quote or backslash")
+    if text == "/":
+        return "/"
+    segments = text.strip("/").split("/")
+    encoded: list[str] = []
+    for segment in segments:
+        if segment == "":
+            raise ResourceError(f"prefix {text!r} has an empty segment ('//')")
+        decoded = unquote(segment)
+        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
+            raise ResourceError(
+                f"prefix {text!r} has a segment {segment!r} that is '.', '..' or hides a slash"
+            )
+        encoded.append(_encode_segment(segment))
+    return "/" + "/".join(encoded) + "/"
+
+
+def _encode_segment(segment: str) -> str:
+    """Percent-encode a path segment, keeping existing valid ``%XX`` escapes as they are."""
+    out: list[str] = []
+    i = 0
+    while i < len(segment):
+        if segment[i] == "%" and _HEX2.match(segment, i):
+            out.append(segment[i : i + 3].upper())
+            i += 3
+            continue
+        out.append(quote(segment[i], safe=_SEGMENT_SAFE))
+        i += 1
+    return "".join(out)
+
+
+def _normalize_base_url(base_url: str) -> str:
+    if not isinstance(base_url, str):
+        raise ResourceError("the distribution URL must be a str")
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ResourceError(
+            f"the distribution URL must look like https://media.example.com, got {base_url!r}"
+        )
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ResourceError(
+            f"the distribution URL must be scheme://host[:port][/path], got {base_url!r}"
+        )
+    host = parts.netloc.lower()
+    if not host.isascii():
+        raise ResourceError(
+            f"the host {parts.netloc!r} is not ASCII; use its punycode form "
+            f"(host.encode('idna').decode())"
+        )
+    path = parts.path.rstrip("/")
+    if path:
+        path = normalize_prefix(path).rstrip("/")
+    return f"{parts.scheme}://{host}{path}"
+
+
+def prefix_resource(base_url: str, prefix: str) -> str:
+    """The wildcard resource granting every file under ``prefix`` of the distribution.
+
+    ``prefix_resource("https://media.example.com", "/videos/course-1")`` is
+    ``"https://media.example.com/videos/course-1/*"``, which matches ``/videos/course-1/a.ts`` but
+    never ``/videos/course-10/a.ts``.
+    """
+    base = _normalize_base_url(base_url)
+    resource = base + normalize_prefix(prefix) + "*"
+    return validate_resource(resource)
+
+
+# --- matching, as CloudFront matches a policy's Resource against a request URL -----------------
+
+
+def _glob(pattern: str, text: str) -> bool:
+    """``*`` matches any run of characters, ``?`` exactly one; everything else is literal."""
+    p = t = 0
+    star_p, star_t = -1, 0
+    while t < len(text):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
+            p += 1
+            t += 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star_p, star_t = p, t
+            p += 1
+        elif star_p != -1:
+            p = star_p + 1
+            star_t += 1
+            t = star_t
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
+
+
+def _split_resource(resource: str) -> tuple[str, str, str, str]:
+    """Split a policy resource into protocol, domain, path and query patterns (section rules)."""
+    if "://" in resource:
+        scheme, rest = resource.split("://", 1)
+    else:
+        # "*example.com" means "*://*example.com/"
+        scheme, rest = "*", resource
+        if "/" not in rest:
+            rest += "/"
+    slash = rest.find("/")
+    if slash == -1:
+        domain = rest
+        if domain.endswith("*"):
+            return scheme, domain, "/*", "*"
+        return scheme, domain, "/", ""
+    domain, tail = rest[:slash], rest[slash:]
+    if "?" in tail:
+        path, query = tail.split("?", 1)
+    else:
+        path, query = tail, ""
+        if path.endswith("*"):
+            query = "*"
+    return scheme, domain, path, query
+
+
+def resource_matches(resource: str | None, url: str) -> bool:
+    """Whether a policy's ``Resource`` matches the raw request ``url`` as CloudFront decides.
+
+    Wildcards match within their own section (protocol, domain, path, query); a trailing ``*`` in
+    the path also matches any query string, one in the domain any path and query. The path and
+    query are compared as sent (percent-encoded, case-sensitive); host names case-insensitively.
+    A missing resource matches everything.
+    """
+    if resource is None or resource == "*":
+        return True
+    request = urlsplit(url)
+    scheme, domain, path, query = _split_resource(resource)
+    return (
+        _glob(scheme.lower(), request.scheme.lower())
+        and _glob(domain.lower(), request.netloc.lower())
+        and _glob(path, request.path or "/")
+        and _glob(query, request.query)
+    )

@@ -1,0 +1,377 @@
+"""Signing: CloudFront base64, policy signatures, signed cookies and signed URLs.
+
+RSA signatures are PKCS#1 v1.5 and deterministic, so the same key and policy give the same bytes
+as AWS's own signers; ECDSA P-256 signatures are DER-encoded and randomised. SHA-1 is
+CloudFront's default; SHA-256 adds the ``CloudFront-Hash-Algorithm=SHA256`` cookie or the
+``Hash-Algorithm=SHA256`` query parameter.
+
+A :class:`Signer` signs each distinct policy once per key: signatures are kept in a bounded,
+thread-safe LRU cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, get_args
+from urllib.parse import parse_qsl, urlsplit
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from .exceptions import ConfigurationError, SignedURLError, SigningError
+from .keys import KeyRing, PrivateKey, PublicKey, SigningKey
+from .policy import (
+    Clock,
+    Policy,
+    TimeInput,
+    canned_policy_json,
+    system_clock,
+    to_epoch,
+    validate_resource,
+)
+
+__all__ = [
+    "CLOUDFRONT_COOKIE_NAMES",
+    "COOKIE_EXPIRES",
+    "COOKIE_HASH_ALGORITHM",
+    "COOKIE_KEY_PAIR_ID",
+    "COOKIE_POLICY",
+    "COOKIE_SIGNATURE",
+    "SIGNED_URL_PARAMS",
+    "HashAlgorithm",
+    "SignedPolicy",
+    "Signer",
+    "cf_b64decode",
+    "cf_b64encode",
+    "sign_bytes",
+    "validate_hash_algorithm",
+    "verify_bytes",
+]
+
+HashAlgorithm = Literal["SHA1", "SHA256"]
+
+COOKIE_KEY_PAIR_ID = "CloudFront-Key-Pair-Id"
+COOKIE_POLICY = "CloudFront-Policy"
+COOKIE_SIGNATURE = "CloudFront-Signature"
+COOKIE_EXPIRES = "CloudFront-Expires"
+COOKIE_HASH_ALGORITHM = "CloudFront-Hash-Algorithm"
+CLOUDFRONT_COOKIE_NAMES = (
+    COOKIE_POLICY,
+    COOKIE_SIGNATURE,
+    COOKIE_KEY_PAIR_ID,
+    COOKIE_EXPIRES,
+    COOKIE_HASH_ALGORITHM,
+)
+SIGNED_URL_PARAMS = ("Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm")
+
+_TO_CF = bytes.maketrans(b"+=/", b"-_~")
+_FROM_CF = bytes.maketrans(b"-_~", b"+=/")
+_CF_B64 = re.compile(r"^[A-Za-z0-9\-_~]*$")
+
+
+def cf_b64encode(data: bytes) -> str:
+    """Base64 with CloudFront's substitutions: ``+``→``-``, ``=``→``_``, ``/``→``~``."""
+    return base64.b64encode(data).translate(_TO_CF).decode("ascii")
+
+
+def cf_b64decode(value: str) -> bytes:
+    """Invert :func:`cf_b64encode`; raise ``ValueError`` on anything outside its alphabet."""
+    if not isinstance(value, str) or not _CF_B64.match(value):
+        raise ValueError("not CloudFront base64 (A-Z a-z 0-9 - _ ~)")
+    try:
+        return base64.b64decode(value.encode("ascii").translate(_FROM_CF), validate=True)
+    except binascii.Error:
+        raise ValueError("not CloudFront base64: bad length or padding") from None
+
+
+def validate_hash_algorithm(value: object) -> HashAlgorithm:
+    """Return ``value`` if it is ``"SHA1"`` or ``"SHA256"``; raise ConfigurationError otherwise."""
+    if value == "SHA1":
+        return "SHA1"
+    if value == "SHA256":
+        return "SHA256"
+    raise ConfigurationError(
+        f"hash_algorithm must be one of {', '.join(get_args(HashAlgorithm))}, got {value!r}"
+    )
+
+
+def _hash(hash_algorithm: HashAlgorithm) -> hashes.HashAlgorithm:
+    return hashes.SHA256() if hash_algorithm == "SHA256" else hashes.SHA1()  # noqa: S303
+
+
+def sign_bytes(
+    message: bytes, private_key: PrivateKey, hash_algorithm: HashAlgorithm = "SHA1"
+) -> bytes:
+    """The raw signature CloudFront expects over ``message``: PKCS#1 v1.5 or DER ECDSA."""
+    try:
+        if isinstance(private_key, rsa.RSAPrivateKey):
+            return private_key.sign(message, padding.PKCS1v15(), _hash(hash_algorithm))
+        if isinstance(private_key, ec.EllipticCurvePrivateKey):
+            return private_key.sign(message, ec.ECDSA(_hash(hash_algorithm)))
+    except UnsupportedAlgorithm:
+        fix = " Use hash_algorithm='SHA256'." if hash_algorithm == "SHA1" else ""
+        raise SigningError(
+            f"this OpenSSL build refuses to sign with {hash_algorithm} (a FIPS or hardened "
+            f"policy may disable SHA-1).{fix}"
+        ) from None
+    raise SigningError(f"cannot sign with a {type(private_key).__name__}")
+
+
+def verify_bytes(
+    message: bytes,
+    signature: bytes,
+    public_key: PublicKey,
+    hash_algorithm: HashAlgorithm = "SHA1",
+) -> bool:
+    """Whether ``signature`` over ``message`` verifies with ``public_key``."""
+    try:
+        if isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(signature, message, padding.PKCS1v15(), _hash(hash_algorithm))
+            return True
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(signature, message, ec.ECDSA(_hash(hash_algorithm)))
+            return True
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError):
+        return False
+    return False
+
+
+@dataclass(frozen=True)
+class SignedPolicy:
+    """A policy as signed: its exact JSON bytes, their CloudFront base64 and the signature."""
+
+    key_pair_id: str
+    policy_json: bytes
+    policy_b64: str
+    signature_b64: str
+    hash_algorithm: HashAlgorithm
+
+    def cookies(self) -> dict[str, str]:
+        """The custom-policy cookie values, by cookie name."""
+        cookies = {
+            COOKIE_POLICY: self.policy_b64,
+            COOKIE_SIGNATURE: self.signature_b64,
+            COOKIE_KEY_PAIR_ID: self.key_pair_id,
+        }
+        if self.hash_algorithm == "SHA256":
+            cookies[COOKIE_HASH_ALGORITHM] = "SHA256"
+        return cookies
+
+
+class Signer:
+    """Signs policies with the active key of a :class:`KeyRing` and caches the signatures.
+
+    ``cache_size`` bounds the number of distinct (key, hash, policy) signatures kept; policies
+    shared by many sessions (same prefix, same rounded expiry) are signed once.
+    """
+
+    def __init__(
+        self,
+        keys: KeyRing | SigningKey,
+        *,
+        hash_algorithm: HashAlgorithm = "SHA1",
+        cache_size: int = 4096,
+        clock: Clock = system_clock,
+    ) -> None:
+        if isinstance(keys, SigningKey):
+            keys = KeyRing(keys)
+        if not isinstance(keys, KeyRing):
+            raise ConfigurationError("keys must be a KeyRing or a SigningKey")
+        if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+            raise ConfigurationError(f"cache_size must be a whole number >= 0, got {cache_size!r}")
+        self.keys = keys
+        self.hash_algorithm: HashAlgorithm = validate_hash_algorithm(hash_algorithm)
+        self.cache_size = cache_size
+        self.clock = clock
+        self._cache: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Signer(keys={self.keys!r}, hash_algorithm={self.hash_algorithm!r}, "
+            f"cache_size={self.cache_size})"
+        )
+
+    # -- the signature cache ---------------------------------------------------------------
+
+    def cached_signature(self, policy_json: bytes) -> str | None:
+        """The cached signature of ``policy_json`` under the active key, or None (no signing)."""
+        key = self.keys.active()
+        cache_key = (key.fingerprint, self.hash_algorithm, policy_json)
+        with self._lock:
+            signature = self._cache.get(cache_key)
+            if signature is not None:
+                self._cache.move_to_end(cache_key)
+                self.hits += 1
+        return signature
+
+    def signature(self, policy_json: bytes) -> tuple[SigningKey, str]:
+        """The active key and the CloudFront-base64 signature of ``policy_json``."""
+        key = self.keys.active()
+        cache_key = (key.fingerprint, self.hash_algorithm, policy_json)
+        with self._lock:
+            cached = self._cache.get(cache_key)
+            if cached is not None:
+                self._cache.move_to_end(cache_key)
+                self.hits += 1
+                return key, cached
+        signature = cf_b64encode(sign_bytes(policy_json, key.private_key, self.hash_algorithm))
+        with self._lock:
+            self.misses += 1
+            if self.cache_size:
+                self._cache[cache_key] = signature
+                self._cache.move_to_end(cache_key)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return key, signature
+
+    def cache_len(self) -> int:
+        with self._lock:
+            return len(self._cache)
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    # -- policies and cookies --------------------------------------------------------------
+
+    def sign_policy(self, policy: Policy | bytes) -> SignedPolicy:
+        """Sign a :class:`Policy` (or exact policy JSON bytes, sent unchanged)."""
+        policy_json = policy.to_json() if isinstance(policy, Policy) else policy
+        if not isinstance(policy_json, bytes):
+            raise ConfigurationError("policy must be a Policy or its JSON as bytes")
+        key, signature = self.signature(policy_json)
+        return SignedPolicy(
+            key.key_pair_id, policy_json, cf_b64encode(policy_json), signature, self.hash_algorithm
+        )
+
+    def signed_cookies(self, policy: Policy | bytes) -> dict[str, str]:
+        """``CloudFront-Policy``, ``-Signature``, ``-Key-Pair-Id`` (and ``-Hash-Algorithm``)."""
+        return self.sign_policy(policy).cookies()
+
+    def cookies_for(
+        self,
+        resource: str,
+        *,
+        date_less_than: TimeInput,
+        date_greater_than: TimeInput | None = None,
+        ip_address: str | None = None,
+    ) -> dict[str, str]:
+        """Custom-policy cookies for ``resource`` (wildcards welcome)."""
+        policy = Policy.custom(
+            resource,
+            date_less_than=date_less_than,
+            date_greater_than=date_greater_than,
+            ip_address=ip_address,
+            clock=self.clock,
+        )
+        return self.signed_cookies(policy)
+
+    def canned_cookies(self, resource: str, *, date_less_than: TimeInput) -> dict[str, str]:
+        """Canned-policy cookies (``CloudFront-Expires``) for one exact URL; no wildcards."""
+        expires = to_epoch(date_less_than, field="date_less_than", clock=self.clock)
+        key, signature = self.signature(canned_policy_json(resource, expires))
+        cookies = {
+            COOKIE_EXPIRES: str(expires),
+            COOKIE_SIGNATURE: signature,
+            COOKIE_KEY_PAIR_ID: key.key_pair_id,
+        }
+        if self.hash_algorithm == "SHA256":
+            cookies[COOKIE_HASH_ALGORITHM] = "SHA256"
+        return cookies
+
+    # -- signed URLs -----------------------------------------------------------------------
+
+    def sign_url(
+        self,
+        url: str,
+        *,
+        date_less_than: TimeInput | None = None,
+        date_greater_than: TimeInput | None = None,
+        ip_address: str | None = None,
+        resource: str | None = None,
+        policy: Policy | bytes | None = None,
+    ) -> str:
+        """A signed URL: canned when only ``url`` and ``date_less_than`` are given, else custom.
+
+        ``resource`` (a pattern such as ``https://media.example.com/videos/*``) or a ready
+        ``policy`` make it custom. Query parameters already in ``url`` are kept; a URL that
+        already carries ``Expires``, ``Policy``, ``Signature``, ``Key-Pair-Id`` or
+        ``Hash-Algorithm`` is refused.
+        """
+        _check_url_to_sign(url)
+        separator = "&" if "?" in url else "?"
+        if policy is not None:
+            if any(
+                v is not None for v in (date_less_than, date_greater_than, ip_address, resource)
+            ):
+                raise SignedURLError(
+                    "pass either policy= or date_less_than=/date_greater_than=/ip_address=/"
+                    "resource=, not both: a ready policy is signed as it is"
+                )
+            signed = self.sign_policy(policy)
+            params = [("Policy", signed.policy_b64), ("Signature", signed.signature_b64)]
+            key_pair_id = signed.key_pair_id
+        elif date_less_than is None:
+            raise SignedURLError("a signed URL needs date_less_than (its expiry)")
+        elif date_greater_than is None and ip_address is None and resource is None:
+            expires = to_epoch(date_less_than, field="date_less_than", clock=self.clock)
+            try:
+                policy_json = canned_policy_json(url, expires)
+            except ValueError as exc:
+                raise SignedURLError(f"{exc}; pass resource= for a custom policy") from None
+            key, signature = self.signature(policy_json)
+            params = [("Expires", str(expires)), ("Signature", signature)]
+            key_pair_id = key.key_pair_id
+        else:
+            custom = Policy.custom(
+                resource if resource is not None else url,
+                date_less_than=date_less_than,
+                date_greater_than=date_greater_than,
+                ip_address=ip_address,
+                clock=self.clock,
+            )
+            signed = self.sign_policy(custom)
+            params = [("Policy", signed.policy_b64), ("Signature", signed.signature_b64)]
+            key_pair_id = signed.key_pair_id
+        params.append(("Key-Pair-Id", key_pair_id))
+        if self.hash_algorithm == "SHA256":
+            params.append(("Hash-Algorithm", "SHA256"))
+        return url + separator + "&".join(f"{name}={value}" for name, value in params)
+
+
+def _check_url_to_sign(url: str) -> None:
+    if not isinstance(url, str) or not url:
+        raise SignedURLError("url must be a non-empty string")
+    try:
+        validate_resource(url)
+    except ValueError as exc:
+        raise SignedURLError(str(exc)) from None
+    if "*" in url.split("://", 1)[-1].split("?", 1)[0] or url.startswith(("*", "http*")):
+        raise SignedURLError(
+            "the URL to sign must be the real URL a viewer requests; put a wildcard pattern in "
+            "resource= instead"
+        )
+    query = urlsplit(url).query
+    present = sorted(
+        {name for name, _ in parse_qsl(query, keep_blank_values=True)} & set(SIGNED_URL_PARAMS)
+    )
+    if present:
+        raise SignedURLError(
+            f"the URL already carries {', '.join(present)}; CloudFront reserves these query "
+            f"parameters for signed URLs, so sign the URL without them"
+        )
+
+
+def cookies_from_mapping(values: Mapping[str, str]) -> dict[str, str]:
+    """Only the CloudFront cookies of ``values``, by name."""
+    return {name: values[name] for name in CLOUDFRONT_COOKIE_NAMES if name in values}

@@ -1,0 +1,120 @@
+"""Shared fixtures: keys of every kind (generated once per session) and an injectable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+
+from cfcookies.keys import KeyRing, PrivateKey, SigningKey, generate_private_key, private_key_pem
+from cfcookies.signing import Signer
+
+RSA_KEY_ID = "K2JCJMDEHXQW5F"
+ECDSA_KEY_ID = "K3ECDSAP256TEST"
+OLD_KEY_ID = "K1OLDROTATEDKEY"
+PASSPHRASE = "correct horse battery staple"
+
+
+class FakeClock:
+    """A clock for tests: starts at a fixed aware UTC time and moves only when told."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    @property
+    def epoch(self) -> int:
+        return int(self.now.timestamp())
+
+
+@dataclass(frozen=True)
+class KeyFiles:
+    rsa_pem: Path
+    ecdsa_pem: Path
+    encrypted_pem: Path
+    public_pem: Path
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> PrivateKey:
+    return generate_private_key("rsa")
+
+
+@pytest.fixture(scope="session")
+def ecdsa_key() -> PrivateKey:
+    return generate_private_key("ecdsa")
+
+
+@pytest.fixture(scope="session")
+def old_rsa_key() -> PrivateKey:
+    return generate_private_key("rsa")
+
+
+@pytest.fixture(scope="session")
+def rsa_1024_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)
+
+
+@pytest.fixture(scope="session")
+def p384_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP384R1())
+
+
+@pytest.fixture(scope="session")
+def ed25519_key() -> ed25519.Ed25519PrivateKey:
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def dsa_key() -> dsa.DSAPrivateKey:
+    return dsa.generate_private_key(key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def key_files(
+    tmp_path_factory: pytest.TempPathFactory, rsa_key: PrivateKey, ecdsa_key: PrivateKey
+) -> KeyFiles:
+    folder = tmp_path_factory.mktemp("keys")
+    rsa_pem = folder / "rsa.pem"
+    rsa_pem.write_bytes(private_key_pem(rsa_key))
+    ecdsa_pem = folder / "ecdsa.pem"
+    ecdsa_pem.write_bytes(private_key_pem(ecdsa_key))
+    encrypted_pem = folder / "encrypted.pem"
+    encrypted_pem.write_bytes(private_key_pem(rsa_key, passphrase=PASSPHRASE))
+    public_pem = folder / "public.pem"
+    public_pem.write_bytes(
+        rsa_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return KeyFiles(rsa_pem, ecdsa_pem, encrypted_pem, public_pem)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 29, 12, 0, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def rsa_signing_key(rsa_key: PrivateKey) -> SigningKey:
+    return SigningKey(RSA_KEY_ID, rsa_key)
+
+
+@pytest.fixture
+def ecdsa_signing_key(ecdsa_key: PrivateKey) -> SigningKey:
+    return SigningKey(ECDSA_KEY_ID, ecdsa_key)
+
+
+@pytest.fixture
+def signer(rsa_signing_key: SigningKey, clock: FakeClock) -> Iterator[Signer]:
+    yield Signer(KeyRing(rsa_signing_key), clock=clock)
