@@ -127,7 +127,8 @@ def validate_resource(resource: str, *, allow_wildcards: bool = True) -> str:
     Rejects what would need JSON escaping or could never match a request: quotes, backslashes,
     control characters, spaces, raw non-ASCII, ``#``. The resource must start with
     ``https://``, ``http://``, ``http*://`` or ``*://``, or be ``*``. With
-    ``allow_wildcards=False`` (canned policies) ``*`` and ``?`` wildcards are refused.
+    ``allow_wildcards=False`` (canned policies) ``*`` wildcards are refused. ``?`` may only
+    separate the path from the query string, once: it is never written as a wildcard.
     """
     if not isinstance(resource, str) or not resource:
         raise ResourceError(f"resource must be a non-empty URL string, got {resource!r}")
@@ -146,6 +147,16 @@ def validate_resource(resource: str, *, allow_wildcards: bool = True) -> str:
     if not resource.startswith(_RESOURCE_SCHEMES):
         raise ResourceError(
             f"resource must start with https:// (or http://, http*://, *://), got {resource[:40]!r}"
+        )
+    after_scheme = resource.split("://", 1)[1]
+    question = after_scheme.find("?")
+    if question != -1 and (
+        "/" not in after_scheme[:question] or "?" in after_scheme[question + 1 :]
+    ):
+        raise ResourceError(
+            "resource uses '?' other than as the one separator between path and query string; "
+            "cfcookies never writes '?' as a one-character wildcard (CloudFront could read it "
+            f"either way): use '*', or %3F for a literal '?' in the query, in {resource[:80]!r}"
         )
     if not allow_wildcards:
         if "*" in resource:
