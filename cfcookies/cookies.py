@@ -7,11 +7,70 @@ values and attributes, and spells attributes as werkzeug's ``dump_cookie`` does.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
+
+from .exceptions import ConfigurationError, CookieSizeError
 
 __all__ = [
+    "MAX_COOKIE_BYTES",
+    "CookieAttributes",
+    "SameSite",
+    "delete_cookie",
+    "dump_cookie",
     "parse_cookie_header",
     "parse_cookie_pairs",
+    "validate_cookie_domain",
 ]
+
+SameSite = Literal["Lax", "Strict", "None"]
+
+#: Browsers accept at least 4096 bytes per cookie (name, value and attributes: RFC 6265 5.3).
+MAX_COOKIE_BYTES = 4096
+_VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$")
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_EPOCH_DATE = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+#: Suffixes under which anyone can register a name: a cookie Domain there would reach other
+#: people's sites (and browsers refuse it). Not the whole Public Suffix List: the ones that
+#: matter for CloudFront and S3 set-ups, and the most common registries.
+PUBLIC_SUFFIXES = frozenset(
+    {
+        "cloudfront.net",
+        "amazonaws.com",
+        "s3.amazonaws.com",
+        "elasticbeanstalk.com",
+        "awsapprunner.com",
+        "herokuapp.com",
+        "github.io",
+        "netlify.app",
+        "vercel.app",
+        "pages.dev",
+        "workers.dev",
+        "azurewebsites.net",
+        "appspot.com",
+        "web.app",
+        "firebaseapp.com",
+        "fly.dev",
+        "onrender.com",
+        "co.uk",
+        "org.uk",
+        "ac.uk",
+        "gov.uk",
+        "com.au",
+        "net.au",
+        "org.au",
+        "co.jp",
+        "co.nz",
+        "com.br",
+        "co.in",
+        "co.za",
+        "com.cn",
+        "com.mx",
+        "com.tr",
+        "co.kr",
+    }
+)
 
 #: A cookie header longer than this is not parsed at all (browsers send at most ~8 KB per header
 #: line in practice; CloudFront caps a whole request at 20,480 bytes).
@@ -52,3 +111,98 @@ def parse_cookie_header(header: str | bytes | None) -> dict[str, str]:
     for name, value in parse_cookie_pairs(header):
         cookies.setdefault(name, value)
     return cookies
+
+
+def validate_cookie_domain(domain: str) -> str:
+    """Normalise a cookie ``Domain`` (lower case, no leading dot) and refuse public suffixes."""
+    if not isinstance(domain, str) or not domain.strip():
+        raise ConfigurationError(
+            f"cookie_domain must be a host name like example.com, got {domain!r}"
+        )
+    text = domain.strip().lower().lstrip(".")
+    if not text.isascii():
+        raise ConfigurationError(f"cookie_domain {domain!r} is not ASCII; use its punycode form")
+    labels = text.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        raise ConfigurationError(
+            f"cookie_domain {domain!r} must be a registrable domain with at least two labels, "
+            f"like example.com"
+        )
+    if text in PUBLIC_SUFFIXES or all(label.isdigit() for label in labels):
+        raise ConfigurationError(
+            f"cookie_domain {text} is a public suffix (or an IP address); browsers refuse it and "
+            f"it would share cookies with other people's sites. Serve the media from an "
+            f"alternate domain name under your own domain (media.example.com) and set "
+            f"cookie_domain to that parent (example.com)"
+        )
+    return text
+
+
+def domain_matches(host: str, domain: str) -> bool:
+    """Whether a cookie with ``Domain=domain`` is sent to ``host`` (RFC 6265 5.1.3)."""
+    host = host.lower().rstrip(".")
+    return host == domain or host.endswith("." + domain)
+
+
+@dataclass(frozen=True)
+class CookieAttributes:
+    """The attributes shared by every cookie of one kind, validated once."""
+
+    domain: str | None = None
+    secure: bool = True
+    httponly: bool = True
+    samesite: SameSite | None = "Lax"
+
+    def __post_init__(self) -> None:
+        if self.samesite not in ("Lax", "Strict", "None", None):
+            raise ConfigurationError(
+                f"samesite must be 'Lax', 'Strict', 'None' or None, got {self.samesite!r}"
+            )
+        if self.samesite == "None" and not self.secure:
+            raise ConfigurationError(
+                "samesite='None' requires secure=True: browsers drop SameSite=None cookies "
+                "that are not Secure"
+            )
+
+    def suffix(self, path: str) -> str:
+        parts = [f"Path={path}"]
+        if self.domain:
+            parts.append(f"Domain={self.domain}")
+        if self.secure:
+            parts.append("Secure")
+        if self.httponly:
+            parts.append("HttpOnly")
+        if self.samesite:
+            parts.append(f"SameSite={self.samesite}")
+        return "; ".join(parts)
+
+
+def dump_cookie(
+    name: str,
+    value: str,
+    *,
+    path: str,
+    attributes: CookieAttributes,
+    max_age: int | None = None,
+) -> str:
+    """A ``Set-Cookie`` header value. ``max_age=None`` makes a session cookie."""
+    if not _TOKEN.match(name):
+        raise ConfigurationError(f"{name!r} is not a valid cookie name")
+    if not _VALUE.match(value):
+        raise ConfigurationError(f"the value of cookie {name} has characters a cookie cannot hold")
+    if not path.startswith("/") or ";" in path or any(ord(c) < 0x21 or ord(c) > 0x7E for c in path):
+        raise ConfigurationError(f"cookie path {path!r} must start with / and be printable ASCII")
+    header = f"{name}={value}; {attributes.suffix(path)}"
+    if max_age is not None:
+        header += f"; Max-Age={max(0, int(max_age))}"
+    if len(header.encode()) > MAX_COOKIE_BYTES:
+        raise CookieSizeError(
+            f"the cookie {name} for Path={path} would be {len(header)} bytes; browsers accept "
+            f"{MAX_COOKIE_BYTES}. Use a shorter prefix, or ECDSA keys (shorter signatures)"
+        )
+    return header
+
+
+def delete_cookie(name: str, *, path: str, attributes: CookieAttributes) -> str:
+    """A ``Set-Cookie`` value that removes the cookie set with the same name, path and domain."""
+    return f"{name}=; {attributes.suffix(path)}; Max-Age=0; Expires={_EPOCH_DATE}"

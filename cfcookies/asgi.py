@@ -1,0 +1,121 @@
+"""The ASGI middleware (Starlette, FastAPI, any ASGI app).
+
+::
+
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    app.add_middleware(
+        CloudFrontCookieMiddleware,
+        media_url="https://media.example.com",
+        cookie_domain="example.com",
+        key_pair_id="K2JCJMDEHXQW5F",
+        private_key="/run/secrets/cloudfront.pem",
+        state_secret=os.environ["CFCOOKIES_STATE_SECRET"],
+        grants=lambda request: request.session.get("courses"),
+    )
+
+Pure ASGI: non-HTTP scopes (websockets, lifespan) pass through untouched; the app's own headers
+are never replaced or reordered, only ``Set-Cookie`` values are appended. On a signature cache
+miss the RSA/ECDSA signing runs in a worker thread so a login storm does not stall the loop.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Literal
+
+import anyio.to_thread
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .session import (
+    ACTIONS_KEY,
+    Actions,
+    CloudFrontCookies,
+    Outcome,
+    RequestInfo,
+    grant,
+    host_from_header,
+    revoke,
+)
+
+__all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
+
+
+class CloudFrontCookieMiddleware:
+    """Issue, renew and remove CloudFront signed cookies for the sessions of an ASGI app.
+
+    Takes the keyword-only options of :class:`cfcookies.session.CloudFrontCookies`, or a ready
+    ``cookies=CloudFrontCookies(...)``. ``grants`` receives a :class:`starlette.requests.Request`
+    (after the app has handled it, so a login view's session changes are visible) and returns
+    the prefixes the session may read, or None.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, cookies: CloudFrontCookies | None = None, **options: Any
+    ) -> None:
+        self.app = app
+        if cookies is not None and options:
+            raise TypeError("pass cookies=CloudFrontCookies(...) or options, not both")
+        self.cookies = cookies if cookies is not None else CloudFrontCookies(**options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        info = RequestInfo(
+            method=scope.get("method", "GET"),
+            path=scope.get("root_path", "") + scope.get("path", ""),
+            host=host_from_header(headers.get("host")),
+            cookie_header=headers.get("cookie"),
+        )
+        if self.cookies.is_keepalive(info):
+            await self._keepalive(scope, send, info)
+            return
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                outcome = await self._decide(scope, info)
+                if outcome is not None and outcome.set_cookie:
+                    response_headers = MutableHeaders(scope=message)
+                    for value in outcome.set_cookie:
+                        response_headers.append("set-cookie", value)
+                    if "cache-control" not in response_headers:
+                        response_headers.append("cache-control", "private")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+    async def _desired(self, scope: Scope) -> Any:
+        if self.cookies.grants is None:
+            return False
+        result = self.cookies.grants(Request(scope))
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    async def _decide(self, scope: Scope, info: RequestInfo) -> Outcome | None:
+        desired: Any | Literal[False] = await self._desired(scope)
+        actions = scope.get(ACTIONS_KEY)
+        plan = self.cookies.plan(
+            info, desired=desired, actions=actions if isinstance(actions, Actions) else None
+        )
+        if not plan.changes_anything:
+            return None
+        if self.cookies.needs_signing(plan):
+            return await anyio.to_thread.run_sync(self.cookies.render, plan)
+        return self.cookies.render(plan)
+
+    async def _keepalive(self, scope: Scope, send: Send, info: RequestInfo) -> None:
+        outcome = await self._decide(scope, info)
+        status, headers = self.cookies.keepalive_response(info, outcome)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})

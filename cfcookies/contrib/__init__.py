@@ -1,0 +1,4 @@
+"""Framework adapters: :mod:`cfcookies.contrib.flask` and :mod:`cfcookies.contrib.django`.
+
+Starlette and FastAPI use :class:`cfcookies.asgi.CloudFrontCookieMiddleware` directly.
+"""

@@ -1,0 +1,93 @@
+"""Flask extension: ``FlaskCloudFrontCookies(app)`` or ``ext.init_app(app)``.
+
+Options come from keyword arguments and from ``app.config`` keys named ``CFCOOKIES_<OPTION>``
+(``CFCOOKIES_MEDIA_URL``, ``CFCOOKIES_COOKIE_DOMAIN``, ``CFCOOKIES_KEY_PAIR_ID``,
+``CFCOOKIES_PRIVATE_KEY``, ``CFCOOKIES_STATE_SECRET``, ...). ``grants`` receives
+``flask.request``; views call :func:`cfcookies.grant` / :func:`cfcookies.revoke` with
+``flask.request``. The keep-alive endpoint is registered as a Flask route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, request
+
+from ..session import (
+    ACTIONS_KEY,
+    Actions,
+    CloudFrontCookies,
+    Outcome,
+    RequestInfo,
+    grant,
+    host_from_header,
+    revoke,
+)
+from ._config import options_from
+
+__all__ = ["FlaskCloudFrontCookies", "grant", "revoke"]
+
+
+class FlaskCloudFrontCookies:
+    """Issue, renew and remove CloudFront signed cookies for a Flask app's sessions."""
+
+    def __init__(self, app: Flask | None = None, **options: Any) -> None:
+        self.options = options
+        self.cookies: CloudFrontCookies | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask, **options: Any) -> None:
+        merged = {**options_from(app.config), **self.options, **options}
+        self.cookies = cookies = CloudFrontCookies(**merged)
+        app.extensions["cfcookies"] = self
+        app.after_request(self._after_request)
+        if cookies.keepalive_path is not None:
+            app.add_url_rule(
+                cookies.keepalive_path,
+                endpoint="cfcookies_keepalive",
+                view_func=self._keepalive,
+                methods=["GET", "POST"],
+            )
+
+    def _core(self) -> CloudFrontCookies:
+        if self.cookies is None:  # pragma: no cover - init_app always runs first
+            raise RuntimeError("FlaskCloudFrontCookies.init_app(app) was not called")
+        return self.cookies
+
+    def _decide(self, *, force_renew: bool = False) -> tuple[RequestInfo, Outcome | None]:
+        cookies = self._core()
+        info = RequestInfo(
+            method=request.method,
+            path=request.path,
+            host=host_from_header(request.headers.get("Host")),
+            cookie_header=request.headers.get("Cookie"),
+        )
+        desired: Any = cookies.grants(request) if cookies.grants is not None else False
+        actions = request.environ.get(ACTIONS_KEY)
+        plan = cookies.plan(
+            info,
+            desired=desired,
+            actions=actions if isinstance(actions, Actions) else None,
+            force_renew=force_renew,
+        )
+        return info, cookies.render(plan) if plan.changes_anything else None
+
+    def _after_request(self, response: Response) -> Response:
+        if request.endpoint == "cfcookies_keepalive":
+            return response
+        _, outcome = self._decide()
+        if outcome is not None and outcome.set_cookie:
+            for value in outcome.set_cookie:
+                response.headers.add("Set-Cookie", value)
+            if "Cache-Control" not in response.headers:
+                response.headers["Cache-Control"] = "private"
+        return response
+
+    def _keepalive(self) -> Response:
+        info, outcome = self._decide()
+        status, headers = self._core().keepalive_response(info, outcome)
+        response = Response(status=status)
+        for name, value in headers:
+            response.headers.add(name, value)
+        return response

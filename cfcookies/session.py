@@ -1,0 +1,693 @@
+"""The protocol-neutral decision: which CloudFront cookies a response adds, renews or deletes.
+
+:class:`CloudFrontCookies` holds the validated configuration (built once, at start-up). Per
+request it reads what was issued from the middleware's own state cookie (signed with
+itsdangerous, host-only on the app), learns what should be issued now (from the app's
+``grants`` callable and/or the ``grant()``/``revoke()`` calls the view made), and returns the
+``Set-Cookie`` header values that make the browser match.
+
+The ASGI and WSGI adapters only read the request and attach these headers, so both behave the
+same.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from itsdangerous import BadData, URLSafeSerializer
+
+from .cookies import (
+    CookieAttributes,
+    SameSite,
+    delete_cookie,
+    domain_matches,
+    dump_cookie,
+    parse_cookie_header,
+    validate_cookie_domain,
+)
+from .exceptions import ConfigurationError, CookieSizeError, ResourceError
+from .keys import KeyRing, KeySource, PrivateKey, SigningKey
+from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
+from .signing import (
+    COOKIE_HASH_ALGORITHM,
+    COOKIE_KEY_PAIR_ID,
+    COOKIE_POLICY,
+    COOKIE_SIGNATURE,
+    HashAlgorithm,
+    Signer,
+)
+
+__all__ = [
+    "ACTIONS_KEY",
+    "Actions",
+    "CloudFrontCookies",
+    "Outcome",
+    "Plan",
+    "RequestInfo",
+    "State",
+    "grant",
+    "host_from_header",
+    "merge_prefixes",
+    "revoke",
+]
+
+logger = logging.getLogger("cfcookies")
+
+#: Where ``grant()``/``revoke()`` leave their calls: a key of the ASGI scope or WSGI environ.
+ACTIONS_KEY = "cfcookies.actions"
+
+Seconds = int | timedelta
+
+_STATE_SALT = "cfcookies.state.v1"
+_STATE_CACHE_SIZE = 4096
+
+
+def _seconds(value: Seconds, name: str) -> int:
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        if seconds != int(seconds):
+            raise ConfigurationError(f"{name} must be whole seconds, got {value!r}")
+        return int(seconds)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{name} must be a timedelta or whole seconds, got {value!r}")
+    return value
+
+
+def merge_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
+    """Normalise prefixes and drop those inside another (``/videos/`` covers ``/videos/a/``)."""
+    normalized = sorted({normalize_prefix(p) for p in prefixes})
+    merged: list[str] = []
+    for prefix in normalized:  # sorted, so a folder comes before anything inside it
+        if not any(prefix.startswith(kept) for kept in merged):
+            merged.append(prefix)
+    return tuple(merged)
+
+
+# --- imperative calls from views ---------------------------------------------------------------
+
+
+@dataclass
+class Actions:
+    """The ``grant``/``revoke`` calls a view made during one request, in order."""
+
+    steps: list[tuple[Literal["grant", "revoke"], tuple[str, ...] | None]] = field(
+        default_factory=list
+    )
+
+    def apply(self, current: Iterable[str]) -> tuple[str, ...]:
+        result = set(current)
+        for kind, prefixes in self.steps:
+            if kind == "grant" and prefixes:
+                result.update(prefixes)
+            elif kind == "revoke":
+                if prefixes is None:
+                    result.clear()
+                else:
+                    result.difference_update(prefixes)
+        return merge_prefixes(result)
+
+
+def _request_storage(request: object) -> MutableMapping[str, Any]:
+    """The per-request mapping behind any supported request object."""
+    scope = getattr(request, "scope", None)  # Starlette / FastAPI Request
+    if isinstance(scope, MutableMapping):
+        return scope
+    environ = getattr(request, "environ", None)  # Flask / werkzeug Request
+    if isinstance(environ, MutableMapping):
+        return environ
+    meta = getattr(request, "META", None)  # Django HttpRequest
+    if isinstance(meta, MutableMapping):
+        return meta
+    if isinstance(request, MutableMapping) and ("type" in request or "REQUEST_METHOD" in request):
+        return request  # a raw ASGI scope or WSGI environ
+    raise TypeError(
+        "grant()/revoke() take a Starlette, FastAPI, Flask or Django request, an ASGI scope or "
+        f"a WSGI environ; got {type(request).__name__}"
+    )
+
+
+def _actions_of(request: object) -> Actions:
+    storage = _request_storage(request)
+    actions = storage.get(ACTIONS_KEY)
+    if not isinstance(actions, Actions):
+        actions = Actions()
+        storage[ACTIONS_KEY] = actions
+    return actions
+
+
+def grant(request: object, *prefixes: str) -> None:
+    """Let this session read every file under ``prefixes`` (e.g. in the login view).
+
+    Prefixes add to what the session already holds. The cookies are set on this response.
+    """
+    if not prefixes:
+        raise ResourceError("grant() needs at least one prefix, such as '/videos/course-1'")
+    normalized = tuple(normalize_prefix(p) for p in prefixes)
+    _actions_of(request).steps.append(("grant", normalized))
+
+
+def revoke(request: object, *prefixes: str) -> None:
+    """Take ``prefixes`` away from this session; with none, take everything (logout)."""
+    normalized = tuple(normalize_prefix(p) for p in prefixes) if prefixes else None
+    _actions_of(request).steps.append(("revoke", normalized))
+
+
+# --- the state cookie --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class State:
+    """What the middleware issued to this browser, as recorded in its state cookie."""
+
+    prefixes: tuple[str, ...]
+    expires: int  # DateLessThan of the issued policies
+    key_pair_id: str
+    hash_algorithm: HashAlgorithm
+    domain: str | None
+    granted_at: int  # when the session first got cookies; renewals keep it
+
+    def to_payload(self) -> dict[str, object]:
+        return {
+            "p": list(self.prefixes),
+            "e": self.expires,
+            "k": self.key_pair_id,
+            "h": self.hash_algorithm,
+            "d": self.domain or "",
+            "g": self.granted_at,
+        }
+
+    @classmethod
+    def from_payload(cls, payload: object) -> State | None:
+        if not isinstance(payload, dict):
+            return None
+        try:
+            prefixes = payload["p"]
+            expires = payload["e"]
+            key_pair_id = payload["k"]
+            hash_algorithm = payload["h"]
+            domain = payload["d"]
+            granted_at = payload["g"]
+        except KeyError:
+            return None
+        if (
+            not isinstance(prefixes, list)
+            or not all(isinstance(p, str) for p in prefixes)
+            or not isinstance(expires, int)
+            or not isinstance(granted_at, int)
+            or not isinstance(key_pair_id, str)
+            or hash_algorithm not in ("SHA1", "SHA256")
+            or not isinstance(domain, str)
+        ):
+            return None
+        try:
+            merged = merge_prefixes(prefixes)
+        except ResourceError:
+            return None
+        if list(merged) != prefixes:
+            return None
+        return cls(merged, expires, key_pair_id, hash_algorithm, domain or None, granted_at)
+
+
+# --- requests, plans and outcomes --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What the decision needs to know of a request, read by an adapter."""
+
+    method: str
+    path: str
+    host: str | None  # lower case, without the port
+    cookie_header: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a response should do, before any signing: the adapters may sign it off-loop."""
+
+    issue: tuple[str, ...] = ()
+    expires: int = 0
+    delete: tuple[str, ...] = ()
+    delete_hash_cookie: bool = False
+    delete_domain: str | None = None
+    clear_state: bool = False
+    granted_at: int = 0
+    policies: tuple[Policy, ...] = ()
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.issue or self.delete or self.clear_state)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The ``Set-Cookie`` values to add to the response, and the state now held."""
+
+    set_cookie: tuple[str, ...]
+    state: State | None
+
+
+NO_PLAN = Plan()
+
+
+class CloudFrontCookies:
+    """Configuration and per-request decisions shared by the ASGI and WSGI middlewares.
+
+    Every option is keyword-only and checked here, once; a misconfiguration raises
+    :class:`~cfcookies.exceptions.ConfigurationError` saying what to change.
+    """
+
+    def __init__(
+        self,
+        *,
+        media_url: str,
+        state_secret: str | bytes | Sequence[str | bytes],
+        keys: KeyRing | SigningKey | None = None,
+        key_pair_id: str | None = None,
+        private_key: PrivateKey | KeySource | None = None,
+        passphrase: str | bytes | None = None,
+        cookie_domain: str | None = None,
+        grants: Any = None,
+        lifetime: Seconds = timedelta(minutes=30),
+        renew_before: Seconds = timedelta(minutes=10),
+        granularity: Seconds = timedelta(minutes=5),
+        max_session_age: Seconds | None = timedelta(hours=12),
+        max_prefixes: int = 20,
+        secure: bool = True,
+        httponly: bool = True,
+        samesite: SameSite | None = "Lax",
+        persistent: bool = False,
+        hash_algorithm: HashAlgorithm = "SHA1",
+        state_cookie_name: str = "cfcookies",
+        keepalive_path: str | None = "/cfcookies/keepalive",
+        signature_cache_size: int = 4096,
+        clock: Clock = system_clock,
+        insecure_allow_http: bool = False,
+    ) -> None:
+        self.media_url, self.media_host = self._check_media_url(media_url, insecure_allow_http)
+        self.keys = self._build_keys(keys, key_pair_id, private_key, passphrase)
+        self.signer = Signer(
+            self.keys, hash_algorithm=hash_algorithm, cache_size=signature_cache_size, clock=clock
+        )
+        self.hash_algorithm = self.signer.hash_algorithm
+        self.clock = clock
+        self.grants = grants
+        if grants is not None and not callable(grants):
+            raise ConfigurationError("grants must be a callable (sync or async) or None")
+
+        self.lifetime = _seconds(lifetime, "lifetime")
+        self.renew_before = _seconds(renew_before, "renew_before")
+        self.granularity = _seconds(granularity, "granularity")
+        self.max_session_age = (
+            None if max_session_age is None else _seconds(max_session_age, "max_session_age")
+        )
+        if not 60 <= self.lifetime <= 7 * 24 * 3600:
+            raise ConfigurationError(
+                f"lifetime must be between 60 seconds and 7 days, got {self.lifetime} s; "
+                f"keep it short and let renewal extend it"
+            )
+        if not 0 < self.renew_before < self.lifetime:
+            raise ConfigurationError(
+                f"renew_before ({self.renew_before} s) must be more than 0 and less than "
+                f"lifetime ({self.lifetime} s)"
+            )
+        if not 1 <= self.granularity <= self.lifetime - self.renew_before:
+            raise ConfigurationError(
+                f"granularity ({self.granularity} s) must be at least 1 s and at most "
+                f"lifetime - renew_before ({self.lifetime - self.renew_before} s), or fresh "
+                f"cookies would already be due for renewal"
+            )
+        if (
+            isinstance(max_prefixes, bool)
+            or not isinstance(max_prefixes, int)
+            or not (1 <= max_prefixes <= 50)
+        ):
+            raise ConfigurationError(
+                f"max_prefixes must be 1 to 50 (three cookies per prefix; browsers keep about "
+                f"150 per domain), got {max_prefixes!r}"
+            )
+        self.max_prefixes = max_prefixes
+        self.persistent = bool(persistent)
+
+        if cookie_domain is not None:
+            domain = validate_cookie_domain(cookie_domain)
+            if not domain_matches(self.media_host, domain):
+                raise ConfigurationError(
+                    f"cookie domain {domain} does not cover media host {self.media_host}; set "
+                    f"cookie_domain to a parent of both the app's host and {self.media_host}"
+                )
+            self.cookie_domain: str | None = domain
+        else:
+            self.cookie_domain = None
+        if secure and self.media_url.startswith("http://") and not insecure_allow_http:
+            raise ConfigurationError(
+                "secure cookies need an https:// media_url"
+            )  # pragma: no cover
+        if not secure and not insecure_allow_http:
+            raise ConfigurationError(
+                "secure=False sends CloudFront cookies over plain HTTP; pass "
+                "insecure_allow_http=True if you really mean it (local development only)"
+            )
+        self.cloudfront_attributes = CookieAttributes(
+            domain=self.cookie_domain, secure=secure, httponly=httponly, samesite=samesite
+        )
+        self.state_attributes = CookieAttributes(
+            domain=None, secure=secure, httponly=True, samesite=samesite or "Lax"
+        )
+        if not isinstance(state_cookie_name, str) or state_cookie_name.startswith("CloudFront-"):
+            raise ConfigurationError(
+                "state_cookie_name must be a str not starting with CloudFront-"
+            )
+        dump_cookie(state_cookie_name, "x", path="/", attributes=self.state_attributes)
+        self.state_cookie_name = state_cookie_name
+        if keepalive_path is not None and (
+            not isinstance(keepalive_path, str) or not keepalive_path.startswith("/")
+        ):
+            raise ConfigurationError(f"keepalive_path must start with /, got {keepalive_path!r}")
+        self.keepalive_path = keepalive_path
+        self._serializer = URLSafeSerializer(self._check_secrets(state_secret), salt=_STATE_SALT)
+        self._state_cache: OrderedDict[str, State | None] = OrderedDict()
+        self._state_lock = threading.Lock()
+        self._warned_hosts: set[str] = set()
+
+    # -- configuration checks ----------------------------------------------------------------
+
+    @staticmethod
+    def _check_media_url(media_url: str, insecure_allow_http: bool) -> tuple[str, str]:
+        if not isinstance(media_url, str):
+            raise ConfigurationError("media_url must be a str like https://media.example.com")
+        parts = urlsplit(media_url.strip())
+        if parts.scheme != "https" and not (parts.scheme == "http" and insecure_allow_http):
+            raise ConfigurationError(
+                f"media_url must start with https:// (CloudFront cookies are Secure), got "
+                f"{media_url!r}; pass insecure_allow_http=True for local http development"
+            )
+        if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ConfigurationError(
+                f"media_url must be the distribution's origin only, like "
+                f"https://media.example.com, got {media_url!r}; grant paths with prefixes"
+            )
+        try:
+            prefix_resource(media_url, "/")
+        except ResourceError as exc:
+            raise ConfigurationError(f"media_url: {exc}") from None
+        return media_url.strip().rstrip("/"), parts.hostname.lower()
+
+    @staticmethod
+    def _build_keys(
+        keys: KeyRing | SigningKey | None,
+        key_pair_id: str | None,
+        private_key: PrivateKey | KeySource | None,
+        passphrase: str | bytes | None,
+    ) -> KeyRing:
+        if keys is not None:
+            if key_pair_id is not None or private_key is not None:
+                raise ConfigurationError("pass keys= or key_pair_id= with private_key=, not both")
+            return keys if isinstance(keys, KeyRing) else KeyRing(keys)
+        if key_pair_id is None or private_key is None:
+            raise ConfigurationError(
+                "pass key_pair_id= (the CloudFront public key ID) and private_key= (a path, "
+                "PEM or a loaded key), or keys=KeyRing(...)"
+            )
+        return KeyRing.from_key(key_pair_id, private_key, passphrase=passphrase)
+
+    @staticmethod
+    def _check_secrets(secret: str | bytes | Sequence[str | bytes]) -> list[bytes]:
+        secrets: list[str | bytes] = (
+            [secret] if isinstance(secret, (str, bytes)) else list(secret or [])
+        )
+        if not secrets:
+            raise ConfigurationError("state_secret is required (32+ random bytes)")
+        out: list[bytes] = []
+        for item in secrets:
+            value = item.encode() if isinstance(item, str) else item
+            if not isinstance(value, bytes) or len(value) < 32:
+                raise ConfigurationError(
+                    "each state_secret must be at least 32 bytes; generate one with "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
+            out.append(value)
+        # itsdangerous signs with the last key and accepts all: the caller lists newest first.
+        return list(reversed(out))
+
+    def __repr__(self) -> str:
+        return (
+            f"CloudFrontCookies(media_url={self.media_url!r}, cookie_domain={self.cookie_domain!r},"
+            f" keys={self.keys!r}, lifetime={self.lifetime})"
+        )
+
+    # -- the state cookie --------------------------------------------------------------------
+
+    def read_state(self, cookie_header: str | bytes | None) -> tuple[State | None, bool]:
+        """The issued state from a ``Cookie`` header, and whether a state cookie was present.
+
+        A forged, stale or malformed state cookie reads as no state. Verification is cached by
+        value: a request that needs no new cookies costs a dictionary lookup.
+        """
+        raw = parse_cookie_header(cookie_header).get(self.state_cookie_name)
+        if raw is None:
+            return None, False
+        with self._state_lock:
+            if raw in self._state_cache:
+                self._state_cache.move_to_end(raw)
+                return self._state_cache[raw], True
+        state: State | None
+        try:
+            state = State.from_payload(self._serializer.loads(raw))
+        except (BadData, ValueError, TypeError, RecursionError):
+            state = None
+        with self._state_lock:
+            self._state_cache[raw] = state
+            if len(self._state_cache) > _STATE_CACHE_SIZE:
+                self._state_cache.popitem(last=False)
+        return state, True
+
+    def dump_state(self, state: State) -> str:
+        value = self._serializer.dumps(state.to_payload())
+        if not isinstance(value, str):  # pragma: no cover - itsdangerous returns str here
+            value = value.decode()
+        max_age = self._cookie_max_age(state.expires) if self.persistent else None
+        return dump_cookie(
+            self.state_cookie_name,
+            value,
+            path="/",
+            attributes=self.state_attributes,
+            max_age=max_age,
+        )
+
+    # -- deciding ----------------------------------------------------------------------------
+
+    def host_allowed(self, host: str | None) -> bool:
+        """Whether cookies set on a response for ``host`` can reach the media host."""
+        if host is None:
+            return False
+        host = host.lower()
+        if self.cookie_domain is not None:
+            ok = domain_matches(host, self.cookie_domain)
+            fix = f"cookie_domain={self.cookie_domain} does not cover the app host {host}"
+        else:
+            ok = host == self.media_host
+            fix = (
+                f"the app host {host} differs from the media host {self.media_host}; set "
+                f"cookie_domain to their common parent"
+            )
+        if not ok and host not in self._warned_hosts and len(self._warned_hosts) < 64:
+            self._warned_hosts.add(host)
+            logger.warning("cfcookies: not issuing CloudFront cookies: %s", fix)
+        return ok
+
+    def now(self) -> int:
+        return int(self.clock().timestamp())
+
+    def expiry_for(self, now: int) -> int:
+        """Now plus the lifetime, rounded up so that sessions share policies and signatures."""
+        target = now + self.lifetime
+        return -(-target // self.granularity) * self.granularity
+
+    def plan(
+        self,
+        request: RequestInfo,
+        *,
+        desired: Iterable[str] | Literal[False] | None = False,
+        actions: Actions | None = None,
+        force_renew: bool = False,
+    ) -> Plan:
+        """Decide what this response does. ``desired=False`` means no ``grants`` callable.
+
+        ``desired`` is what the ``grants`` callable returned (an iterable of prefixes, or None
+        for none); ``actions`` the view's ``grant``/``revoke`` calls.
+        """
+        state, had_cookie = self.read_state(request.cookie_header)
+        now = self.now()
+        current = state.prefixes if state else ()
+        imperative_only = desired is False
+        if imperative_only:
+            wanted: tuple[str, ...] = current
+            if state is not None and self._session_too_old(state, now):
+                wanted = ()
+        else:
+            wanted = merge_prefixes(desired or ())
+        if actions is not None and actions.steps:
+            wanted = actions.apply(wanted)
+        if len(wanted) > self.max_prefixes:
+            raise CookieSizeError(
+                f"{len(wanted)} prefixes granted to one session; at most max_prefixes="
+                f"{self.max_prefixes} fit in the browser's cookie jar. Grant a common parent "
+                f"folder instead"
+            )
+        if not self.host_allowed(request.host):
+            return NO_PLAN
+
+        if not wanted:
+            if state is None:
+                return Plan(clear_state=had_cookie)
+            return Plan(
+                delete=current,
+                delete_hash_cookie=state.hash_algorithm == "SHA256",
+                delete_domain=state.domain,
+                clear_state=True,
+            )
+
+        active = self.keys.active()
+        needs_issue = (
+            state is None
+            or wanted != current
+            or force_renew
+            or state.expires - now < self.renew_before
+            or state.key_pair_id != active.key_pair_id
+            or state.hash_algorithm != self.hash_algorithm
+            or state.domain != self.cookie_domain
+        )
+        if not needs_issue:
+            return NO_PLAN
+        expires = self.expiry_for(now)
+        stale = tuple(p for p in current if p not in wanted) if state else ()
+        if state is not None and state.domain != self.cookie_domain:
+            stale = current  # the old cookies live under another Domain: remove them all
+        granted_at = state.granted_at if state is not None and current else now
+        policies = tuple(
+            Policy(prefix_resource(self.media_url, prefix), expires) for prefix in wanted
+        )
+        return Plan(
+            issue=wanted,
+            expires=expires,
+            delete=stale,
+            delete_hash_cookie=state is not None and state.hash_algorithm == "SHA256",
+            delete_domain=state.domain if state is not None else None,
+            granted_at=granted_at,
+            policies=policies,
+        )
+
+    def _session_too_old(self, state: State, now: int) -> bool:
+        if self.max_session_age is not None and now - state.granted_at > self.max_session_age:
+            return True
+        # An expired state cannot be renewed without the app saying so again: this bounds
+        # what a replayed state cookie is worth to what the cookies it names were worth.
+        return state.expires <= now
+
+    def needs_signing(self, plan: Plan) -> bool:
+        """Whether rendering ``plan`` computes a signature (the adapters then go off-loop)."""
+        return any(self.signer.cached_signature(p.to_json()) is None for p in plan.policies)
+
+    def render(self, plan: Plan) -> Outcome:
+        """Sign (or take from the cache) and format the ``Set-Cookie`` values of ``plan``."""
+        headers: list[str] = []
+        old_attributes = (
+            CookieAttributes(
+                domain=plan.delete_domain,
+                secure=self.cloudfront_attributes.secure,
+                httponly=self.cloudfront_attributes.httponly,
+                samesite=self.cloudfront_attributes.samesite,
+            )
+            if plan.delete_domain != self.cookie_domain
+            else self.cloudfront_attributes
+        )
+        for prefix in plan.delete:
+            names = [COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]
+            if plan.delete_hash_cookie:
+                names.append(COOKIE_HASH_ALGORITHM)
+            headers.extend(delete_cookie(n, path=prefix, attributes=old_attributes) for n in names)
+        state: State | None = None
+        if plan.issue:
+            max_age = self._cookie_max_age(plan.expires) if self.persistent else None
+            key_pair_id = ""
+            for prefix, policy in zip(plan.issue, plan.policies, strict=True):
+                signed = self.signer.sign_policy(policy)
+                key_pair_id = signed.key_pair_id
+                for name, value in signed.cookies().items():
+                    headers.append(
+                        dump_cookie(
+                            name,
+                            value,
+                            path=prefix,
+                            attributes=self.cloudfront_attributes,
+                            max_age=max_age,
+                        )
+                    )
+                if plan.delete_hash_cookie and self.hash_algorithm != "SHA256":
+                    headers.append(
+                        delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
+                    )
+            state = State(
+                plan.issue,
+                plan.expires,
+                key_pair_id,
+                self.hash_algorithm,
+                self.cookie_domain,
+                plan.granted_at,
+            )
+            headers.append(self.dump_state(state))
+        elif plan.clear_state:
+            headers.append(
+                delete_cookie(self.state_cookie_name, path="/", attributes=self.state_attributes)
+            )
+        return Outcome(tuple(headers), state)
+
+    def _cookie_max_age(self, expires: int) -> int:
+        return max(0, expires - self.now())
+
+    def is_keepalive(self, request: RequestInfo) -> bool:
+        return (
+            self.keepalive_path is not None
+            and request.path == self.keepalive_path
+            and request.method in ("GET", "POST", "HEAD")
+        )
+
+    def keepalive_response(
+        self, request: RequestInfo, outcome: Outcome | None
+    ) -> tuple[int, list[tuple[str, str]]]:
+        """Status and headers of the keep-alive endpoint: 204 with fresh cookies, or 401."""
+        state = outcome.state if outcome is not None else None
+        if outcome is None:
+            state, _ = self.read_state(request.cookie_header)
+            if state is not None and state.expires <= self.now():
+                state = None
+        headers = [("Cache-Control", "no-store")]
+        if outcome is not None:
+            headers.extend(("Set-Cookie", value) for value in outcome.set_cookie)
+        if state is None:
+            return 401, headers
+        headers.append(("X-CFCookies-Expires", str(state.expires)))
+        return 204, headers
+
+
+def host_from_header(value: str | None) -> str | None:
+    """The host name of a ``Host`` header, lower case, without port; None if it is not one."""
+    if not value or len(value) > 255:
+        return None
+    host = value.strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        end = host.find("]")
+        return host[: end + 1] if end > 0 else None
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    host = host.rstrip(".")
+    if not host or any(not (c.isalnum() or c in "-.") for c in host) or not host.isascii():
+        return None
+    return host
