@@ -48,6 +48,8 @@ _PEM_BLOCK = re.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 ]+)-----(?P<body>.*?)-----END (?P=label)-----", re.DOTALL
 )
 _PEM_HEADER_LINE = re.compile(r"(Proc-Type:\s*\S+|DEK-Info:\s*[^\s]+)")
+# A long run of base64 alone: key material pasted without its -----BEGIN/-----END lines.
+_BARE_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]{64,}")
 
 
 def validate_key_pair_id(key_pair_id: object) -> str:
@@ -118,6 +120,12 @@ def _read_source(source: KeySource) -> bytes:
         if "-----BEGIN" in source:
             return _repair_pem(source).encode()
         if len(source) < 4096 and "\n" not in source:
+            if _BARE_BASE64.fullmatch(source) and not os.path.exists(source):
+                # Never echo it: it is probably key material, not a path.
+                raise KeyLoadError(
+                    "the key text looks like a PEM body without its -----BEGIN/-----END lines "
+                    "(and is not a file path); pass the whole PEM"
+                )
             return _read_path(Path(source))
         raise KeyLoadError("the key text is not PEM (no -----BEGIN line) and not a file path")
     raise KeyLoadError(f"a key must be given as a path, str or bytes, got {type(source).__name__}")
