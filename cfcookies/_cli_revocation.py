@@ -1,0 +1,247 @@
+"""CLI commands for edge revocation: ``function code|publish|associate|secret`` and
+``revoke session|user|purge``.
+
+Mounted by :mod:`cfcookies.cli` under ``aws`` (``cfcookies aws function ...``,
+``cfcookies aws revoke ...``) with ``_cli_revocation.register(aws_subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from . import revocation
+from .exceptions import CloudFrontCookieError
+
+__all__ = ["parse_duration", "register"]
+
+_DURATION = re.compile(r"(\d{1,9})([smhd]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+SECRET_ENV = "CFCOOKIES_SESSION_SECRET"  # noqa: S105 - the name of an environment variable
+
+
+def parse_duration(text: str) -> datetime:
+    """``90``, ``30m``, ``12h``, ``7d`` (from now) or an ISO 8601 time with a zone, as UTC."""
+    match = _DURATION.fullmatch(text.strip())
+    if match:
+        delta = timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+        return datetime.now(timezone.utc) + delta
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration like 12h or 7d, or an ISO time with a zone, got {text!r}"
+        ) from None
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no time zone; add +00:00 or Z")
+    return when.astimezone(timezone.utc)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``function`` and ``revoke`` command groups to ``subparsers``."""
+    function = subparsers.add_parser(
+        "function", help="the CloudFront Function that enforces revocation at the edge"
+    )
+    function_sub = function.add_subparsers(dest="function_command", required=True)
+
+    code = function_sub.add_parser("code", help="print the generated function JavaScript")
+    _add_code_options(code)
+    code.add_argument("-o", "--output", help="write to this file instead of stdout")
+    code.set_defaults(func=_cmd_code)
+
+    publish = function_sub.add_parser("publish", help="create or update the function, publish it")
+    publish.add_argument("--name", required=True, help="the CloudFront Function name")
+    publish.add_argument("--kvs-arn", required=True, help="the KeyValueStore to associate")
+    _add_code_options(publish)
+    publish.set_defaults(func=_cmd_publish)
+
+    associate = function_sub.add_parser(
+        "associate", help="run the function on viewer requests of a cache behaviour"
+    )
+    associate.add_argument("--distribution-id", required=True)
+    associate.add_argument("--function-arn", required=True)
+    associate.add_argument(
+        "--path-pattern", help="the cache behaviour's path pattern (default: default behaviour)"
+    )
+    associate.add_argument(
+        "--replace", action="store_true", help="replace another viewer-request function"
+    )
+    associate.set_defaults(func=_cmd_associate)
+
+    secret = function_sub.add_parser(
+        "secret", help=f"store the HMAC secret (read from ${SECRET_ENV}) in the KeyValueStore"
+    )
+    secret.add_argument("--kvs-arn", required=True)
+    secret.add_argument(
+        "--secret-env", default=SECRET_ENV, help="environment variable holding the secret"
+    )
+    secret.add_argument(
+        "--rotate", action="store_true", help="keep the current secret as the previous one"
+    )
+    secret.set_defaults(func=_cmd_secret)
+
+    revoke = subparsers.add_parser("revoke", help="deny a session or a user at the edge")
+    revoke_sub = revoke.add_subparsers(dest="revoke_command", required=True)
+    session = revoke_sub.add_parser("session", help="revoke one session id")
+    session.add_argument("session_id")
+    _add_store_options(session, lifetime=True)
+    session.set_defaults(func=_cmd_revoke_session)
+    user = revoke_sub.add_parser("user", help="revoke every session of a user id")
+    user.add_argument("user_id")
+    _add_store_options(user, lifetime=True)
+    user.add_argument(
+        "--ban",
+        action="store_true",
+        help="deny the user's sessions until the end, even new ones (default: only sessions "
+        "issued now or before)",
+    )
+    user.set_defaults(func=_cmd_revoke_user)
+    purge = revoke_sub.add_parser("purge", help="delete deny-list entries that have expired")
+    _add_store_options(purge, lifetime=False)
+    purge.set_defaults(func=_cmd_purge)
+
+
+def _add_code_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cookie-name", default=revocation.SESSION_COOKIE)
+    parser.add_argument("--secret-key", default=revocation.DEFAULT_SECRET_KEY)
+    parser.add_argument("--previous-secret-key", default=revocation.DEFAULT_PREVIOUS_SECRET_KEY)
+    parser.add_argument("--key-prefix", default="", help="prefix of the deny-list keys")
+
+
+def _add_store_options(parser: argparse.ArgumentParser, *, lifetime: bool) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--kvs-arn", help="the CloudFront KeyValueStore the function reads")
+    where.add_argument("--local-file", help="a LocalDenyList JSON file (for the local edge)")
+    parser.add_argument("--key-prefix", default="", help="prefix of the deny-list keys")
+    if lifetime:
+        parser.add_argument(
+            "--for",
+            dest="until",
+            type=parse_duration,
+            default="24h",
+            help="how long the entry lasts: at least the session cookie lifetime (default 24h)",
+        )
+
+
+def _code(args: argparse.Namespace) -> str:
+    return revocation.function_code(
+        cookie_name=args.cookie_name,
+        kvs_secret_key=args.secret_key,
+        kvs_previous_secret_key=args.previous_secret_key,
+        key_prefix=args.key_prefix,
+    )
+
+
+def _guard(func: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            result: int = func(args)
+        except CloudFrontCookieError as exc:
+            print(f"cfcookies: error: {exc}", file=sys.stderr)
+            return 2
+        return result
+
+    run.__name__ = func.__name__
+    return run
+
+
+def _botocore_client(service: str) -> Any:  # pragma: no cover - needs AWS credentials
+    import botocore.session
+
+    return botocore.session.get_session().create_client(service, region_name="us-east-1")
+
+
+def _store(args: argparse.Namespace) -> Any:
+    if args.local_file:
+        return revocation.LocalDenyList(path=args.local_file, key_prefix=args.key_prefix)
+    revocation.require_crt()
+    return revocation.KeyValueStoreDenyList(
+        kvs_arn=args.kvs_arn,
+        client=_botocore_client("cloudfront-keyvaluestore"),
+        key_prefix=args.key_prefix,
+    )
+
+
+@_guard
+def _cmd_code(args: argparse.Namespace) -> int:
+    code = _code(args)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(code)
+    else:
+        sys.stdout.write(code)
+    return 0
+
+
+@_guard
+def _cmd_publish(args: argparse.Namespace) -> int:
+    arn = revocation.publish_function(
+        _botocore_client("cloudfront"), name=args.name, code=_code(args), kvs_arn=args.kvs_arn
+    )
+    print(arn)
+    return 0
+
+
+@_guard
+def _cmd_associate(args: argparse.Namespace) -> int:
+    changed = revocation.associate_function(
+        _botocore_client("cloudfront"),
+        distribution_id=args.distribution_id,
+        function_arn=args.function_arn,
+        path_pattern=args.path_pattern,
+        replace=args.replace,
+    )
+    print("associated" if changed else "already associated")
+    return 0
+
+
+@_guard
+def _cmd_secret(args: argparse.Namespace) -> int:
+    value = os.environ.get(args.secret_env, "")
+    if not value:
+        print(
+            f"cfcookies: error: set ${args.secret_env} to the secret the app uses (make one with "
+            f"python -c 'from cfcookies.revocation import generate_secret; "
+            f"print(generate_secret())')",
+            file=sys.stderr,
+        )
+        return 2
+    revocation.require_crt()
+    store = revocation.KeyValueStoreDenyList(
+        kvs_arn=args.kvs_arn, client=_botocore_client("cloudfront-keyvaluestore")
+    )
+    if args.rotate:
+        store.rotate_secret(value)
+    else:
+        store.set_secrets(value)
+    print("secret stored")
+    return 0
+
+
+@_guard
+def _cmd_revoke_session(args: argparse.Namespace) -> int:
+    _store(args).revoke_session(args.session_id, until=args.until)
+    print("revoked")
+    return 0
+
+
+@_guard
+def _cmd_revoke_user(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.ban:
+        store.revoke_user(args.user_id, until=args.until, issued_before=args.until)
+    else:
+        store.revoke_user(args.user_id, until=args.until)
+    print("revoked")
+    return 0
+
+
+@_guard
+def _cmd_purge(args: argparse.Namespace) -> int:
+    count = _store(args).purge_expired()
+    print(f"purged {count} expired entries")
+    return 0
