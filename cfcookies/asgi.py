@@ -53,7 +53,7 @@ class CloudFrontCookieMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, cookies: CloudFrontCookies | None = None, **options: Any
+        self, app: ASGIApp, /, *, cookies: CloudFrontCookies | None = None, **options: Any
     ) -> None:
         self.app = app
         if cookies is not None and options:

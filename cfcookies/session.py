@@ -673,6 +673,7 @@ class CloudFrontCookies:
         if outcome is not None:
             headers.extend(("Set-Cookie", value) for value in outcome.set_cookie)
         if state is None:
+            headers.append(("Content-Type", "text/plain; charset=utf-8"))
             return 401, headers
         headers.append(("X-CFCookies-Expires", str(state.expires)))
         return 204, headers

@@ -1,0 +1,572 @@
+"""The middleware's behaviour table, run through ASGI, raw WSGI, Flask and Django.
+
+Every response is applied to a browser-like cookie jar (``tests/jar.py``), and what the jar
+would send to the media host is judged by :func:`cfcookies.verify.verify_request`, so these
+tests check what a browser and CloudFront would really do, not just header strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from cfcookies.keys import KeyRing, PrivateKey, SigningKey
+from cfcookies.session import CloudFrontCookies
+from cfcookies.verify import Decision, verify_request
+from tests.conftest import RSA_KEY_ID, FakeClock
+from tests.jar import Jar
+from tests.middleware_apps import (
+    APP_ORIGIN,
+    MEDIA_URL,
+    Reply,
+    call_django,
+    call_flask,
+    call_wsgi,
+    django_app,
+    flask_app,
+    raw_wsgi_app,
+    starlette_app,
+)
+
+STATE_SECRET = "state-secret-" + "s" * 32
+DRIVERS = ["asgi", "wsgi", "flask", "django"]
+
+
+def base_options(key: PrivateKey, clock: FakeClock, **overrides: Any) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "media_url": MEDIA_URL,
+        "cookie_domain": "example.test",
+        "key_pair_id": RSA_KEY_ID,
+        "private_key": key,
+        "state_secret": STATE_SECRET,
+        "clock": clock,
+    }
+    options.update(overrides)
+    return options
+
+
+@dataclass
+class Browser:
+    """A driver plus a cookie jar: requests carry what a browser would send."""
+
+    send: Callable[[str, str, str | None], Reply]
+    clock: FakeClock
+    public_keys: dict[str, Any]
+    cookies: CloudFrontCookies | None = None
+
+    def __post_init__(self) -> None:
+        self.jar = Jar()
+
+    def get(self, path: str, method: str = "GET") -> Reply:
+        url = APP_ORIGIN + path
+        reply = self.send(method, path, self.jar.header(url))
+        assert reply.status < 500, reply
+        self.jar.store(url, reply.set_cookie())
+        return reply
+
+    def media(self, path: str) -> Decision:
+        url = MEDIA_URL + path
+        return verify_request(
+            url, cookies=self.jar.header(url), public_keys=self.public_keys, now=self.clock.epoch
+        )
+
+    def opens(self, path: str) -> bool:
+        return self.media(path).allowed
+
+
+def make_browser(
+    driver: str, key: PrivateKey, clock: FakeClock, *, declarative: bool = False, **overrides: Any
+) -> Browser:
+    options = base_options(key, clock, **overrides)
+    public_keys = {RSA_KEY_ID: key.public_key()}
+    if driver == "asgi":
+        from starlette.testclient import TestClient
+
+        cookies = CloudFrontCookies(**options)
+        client = TestClient(starlette_app(cookies, declarative=declarative), base_url=APP_ORIGIN)
+
+        def send_asgi(method: str, path: str, cookie: str | None) -> Reply:
+            headers = {"cookie": cookie} if cookie else {}
+            client.cookies.clear()
+            response = client.request(method, path, headers=headers)
+            return Reply(
+                response.status_code, list(response.headers.multi_items()), response.content
+            )
+
+        return Browser(send_asgi, clock, public_keys, cookies)
+    if driver == "wsgi":
+        cookies = CloudFrontCookies(**options)
+        app = raw_wsgi_app(cookies, declarative=declarative)
+        return Browser(lambda m, p, c: call_wsgi(app, m, p, c), clock, public_keys, cookies)
+    if driver == "flask":
+        flask = flask_app(options, declarative=declarative)
+        return Browser(
+            lambda m, p, c: call_flask(flask, m, p, c),
+            clock,
+            public_keys,
+            flask.extensions["cfcookies"].cookies,
+        )
+    if driver == "django":
+        django_options = django_app(options, declarative=declarative)
+        return Browser(lambda m, p, c: call_django(django_options, m, p, c), clock, public_keys)
+    raise AssertionError(driver)
+
+
+@pytest.fixture(params=DRIVERS)
+def driver(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(params=[False, True], ids=["imperative", "declarative"])
+def declarative(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+@pytest.fixture
+def browser(driver: str, declarative: bool, rsa_key: PrivateKey, clock: FakeClock) -> Browser:
+    return make_browser(driver, rsa_key, clock, declarative=declarative)
+
+
+def cloudfront_headers(reply: Reply) -> list[str]:
+    return [v for v in reply.set_cookie() if v.startswith("CloudFront-")]
+
+
+# --- the behaviour table ---------------------------------------------------------------------
+
+
+def test_before_login_nothing_is_issued_and_media_are_refused(browser: Browser) -> None:
+    reply = browser.get("/page")
+    assert cloudfront_headers(reply) == []
+    assert not browser.opens("/videos/course-1/seg-0001.ts")
+
+
+def test_login_opens_the_granted_folder_and_nothing_beside_it(browser: Browser) -> None:
+    browser.get("/login?user=ana")
+    assert browser.opens("/videos/course-1/index.m3u8")
+    assert browser.opens("/videos/course-1/hd/seg-0001.ts?token=x")
+    refused = browser.media("/videos/course-10/index.m3u8")
+    assert not refused.allowed
+    assert refused.reason == "missing_key_pair_id"  # the browser does not even send the cookies
+    assert not browser.opens("/videos/course-2/index.m3u8")
+    assert not browser.opens("/videos/index.m3u8")
+
+
+def test_the_apps_own_cookies_and_headers_are_kept(browser: Browser) -> None:
+    browser.get("/login?user=ana")
+    reply = browser.get("/page")
+    assert reply.header("X-App") == "kept"
+    assert any(v.startswith("app=1") for v in reply.set_cookie())
+    login = browser.get("/login?user=ana")
+    assert any(v.startswith("user=ana") for v in login.set_cookie())
+
+
+def test_a_request_with_fresh_cookies_sets_no_cookie(browser: Browser) -> None:
+    browser.get("/login?user=ana")
+    browser.clock.advance(60)
+    reply = browser.get("/page")
+    assert cloudfront_headers(reply) == []
+    assert not any(v.startswith("cfcookies=") for v in reply.set_cookie())
+
+
+def test_cookies_are_renewed_once_the_renewal_window_opens(browser: Browser) -> None:
+    login = browser.get("/login?user=ana")
+    first_policy = next(v for v in login.set_cookie() if v.startswith("CloudFront-Policy="))
+    browser.clock.advance(25 * 60)  # lifetime 30 min (rounded up to 5 min), renew 10 min before
+    reply = browser.get("/page")
+    renewed = [v for v in reply.set_cookie() if v.startswith("CloudFront-Policy=")]
+    assert len(renewed) == 1
+    assert renewed[0] != first_policy
+    browser.clock.advance(20 * 60)  # past the first expiry: only the renewed cookies work
+    assert browser.opens("/videos/course-1/seg.ts")
+
+
+def test_without_requests_the_cookies_expire(browser: Browser) -> None:
+    browser.get("/login?user=ana")
+    browser.clock.advance(36 * 60)
+    decision = browser.media("/videos/course-1/seg.ts")
+    assert decision.reason == "expired"
+
+
+def test_keepalive_renews_a_logged_in_session_and_answers_401_otherwise(browser: Browser) -> None:
+    assert browser.get("/cfcookies/keepalive").status == 401
+    browser.get("/login?user=ana")
+    browser.clock.advance(25 * 60)
+    reply = browser.get("/cfcookies/keepalive")
+    assert reply.status == 204
+    assert reply.header("Cache-Control") == "no-store"
+    assert len(cloudfront_headers(reply)) == 3
+    expires = int(reply.header("X-CFCookies-Expires") or 0)
+    assert expires - browser.clock.epoch >= 30 * 60
+    browser.clock.advance(20 * 60)
+    assert browser.opens("/videos/course-1/seg.ts")
+
+
+def test_several_prefixes_get_one_cookie_set_per_path(browser: Browser) -> None:
+    reply = browser.get("/login?user=ben")
+    paths = sorted({v.split("Path=")[1].split(";")[0] for v in cloudfront_headers(reply)})
+    assert paths == ["/docs/handbook/", "/videos/course-2/"]
+    assert browser.opens("/videos/course-2/a.ts")
+    assert browser.opens("/docs/handbook/ch1.pdf")
+    assert not browser.opens("/docs/other.pdf")
+    header = browser.jar.header(MEDIA_URL + "/docs/handbook/ch1.pdf") or ""
+    assert header.count("CloudFront-Policy=") == 1
+
+
+def test_nested_prefixes_are_merged_into_the_outer_one(browser: Browser) -> None:
+    reply = browser.get("/login?user=cy")
+    paths = {v.split("Path=")[1].split(";")[0] for v in cloudfront_headers(reply)}
+    assert paths == {"/videos/"}
+    assert browser.opens("/videos/course-1/a.ts")
+    assert browser.opens("/videos/course-77/a.ts")
+
+
+def test_logout_leaves_no_cloudfront_cookie_in_the_browser(browser: Browser) -> None:
+    browser.get("/login?user=ben")
+    assert len(browser.jar.cloudfront()) == 6
+    reply = browser.get("/logout")
+    deletions = cloudfront_headers(reply)
+    assert all("Max-Age=0" in v and "Domain=example.test" in v for v in deletions)
+    assert browser.jar.cloudfront() == []
+    assert "cfcookies" not in browser.jar.names()
+    assert not browser.opens("/videos/course-2/a.ts")
+
+
+def test_a_forged_state_cookie_grants_nothing_and_never_fails(browser: Browser) -> None:
+    for value in ["garbage", "eyJwIjpbIi92aWRlb3MvIl19.forged", "", "x" * 5000, '"quoted"']:
+        browser.jar.set("cfcookies", value, domain="app.example.test")
+        reply = browser.get("/page")
+        assert reply.status == 200
+        assert cloudfront_headers(reply) == []
+        assert not browser.opens("/videos/course-1/a.ts")
+
+
+def test_a_state_cookie_signed_with_another_secret_is_ignored(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    other = make_browser(driver, rsa_key, clock, state_secret="another-secret-" + "o" * 32)
+    other.get("/login?user=ben")
+    victim = make_browser(driver, rsa_key, clock)
+    state = next(c.value for c in other.jar.jar if c.name == "cfcookies")
+    assert state
+    victim.jar.set("cfcookies", state, domain="app.example.test")
+    victim.clock.advance(25 * 60)  # a renewal would be due if the state were trusted
+    reply = victim.get("/page")
+    assert cloudfront_headers(reply) == []
+
+
+# --- imperative-only behaviour -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_revoking_one_prefix_keeps_the_others(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    browser = make_browser(driver, rsa_key, clock)
+    browser.get("/login?user=ben")
+    reply = browser.get("/drop?p=/docs/handbook")
+    assert all("Path=/docs/handbook/" in v for v in cloudfront_headers(reply) if "Max-Age=0" in v)
+    assert not browser.opens("/docs/handbook/ch1.pdf")
+    assert browser.opens("/videos/course-2/a.ts")
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_imperative_renewal_stops_after_max_session_age(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    browser = make_browser(driver, rsa_key, clock, max_session_age=3600)
+    browser.get("/login?user=ana")
+    for _ in range(7):  # keep the session busy for 70 minutes
+        browser.clock.advance(600)
+        browser.get("/page")
+    assert not browser.opens("/videos/course-1/a.ts") or browser.clock.epoch < 0
+    assert browser.jar.cloudfront() == []
+
+
+# --- ASGI and WSGI specifics -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_renewal_signs_only_when_needed_over_a_simulated_hour(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    browser = make_browser(driver, rsa_key, clock)
+    assert browser.cookies is not None
+    browser.get("/login?user=ana")
+    for _ in range(360):  # a request every 10 seconds for an hour
+        browser.clock.advance(10)
+        browser.get("/page")
+        assert browser.opens("/videos/course-1/seg.ts")
+    signer = browser.cookies.signer
+    # 30-minute lifetime renewed 10 minutes before expiry: a new policy every ~20 minutes.
+    assert signer.misses <= 4, signer.misses
+    assert signer.misses >= 3
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_sessions_in_the_same_window_share_one_signature(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    first = make_browser(driver, rsa_key, clock)
+    assert first.cookies is not None
+    shared = first.cookies
+    clock.advance(10)  # 12:00:10: every login below falls in the window ending 12:35
+    for _ in range(50):
+        browser = Browser(first.send, clock, first.public_keys, shared)
+        browser.get("/login?user=ana")
+        assert browser.opens("/videos/course-1/a.ts")
+        clock.advance(1)
+    assert shared.signer.misses == 1
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_an_old_state_secret_is_still_read_after_rotation(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    old = make_browser(driver, rsa_key, clock)
+    old.get("/login?user=ana")
+    rotated = make_browser(
+        driver, rsa_key, clock, state_secret=["new-secret-" + "n" * 32, STATE_SECRET]
+    )
+    rotated.jar = old.jar
+    rotated.clock.advance(25 * 60)
+    reply = rotated.get("/page")
+    assert len(cloudfront_headers(reply)) == 3  # the old state was read and renewed
+    rotated.get("/logout")
+    assert rotated.jar.cloudfront() == []
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_a_new_signing_key_reissues_cookies_on_the_next_request(
+    driver: str, rsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    before = make_browser(driver, old_rsa_key, clock, key_pair_id="K1OLDROTATEDKEY")
+    before.get("/login?user=ana")
+    ring = KeyRing(
+        SigningKey(RSA_KEY_ID, rsa_key),
+        verification_keys={"K1OLDROTATEDKEY": old_rsa_key.public_key()},
+    )
+    options = base_options(rsa_key, clock, keys=ring)
+    del options["key_pair_id"], options["private_key"]
+    after = make_browser(driver, rsa_key, clock, keys=ring, key_pair_id=None, private_key=None)
+    after.jar = before.jar
+    after.public_keys = ring.public_keys
+    reply = after.get("/page")
+    assert any(f"CloudFront-Key-Pair-Id={RSA_KEY_ID}" in v for v in reply.set_cookie())
+    assert after.media("/videos/course-1/a.ts").key_pair_id == RSA_KEY_ID
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_no_cookies_for_a_host_outside_the_cookie_domain(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    if driver == "wsgi":
+        reply = call_wsgi(
+            raw_wsgi_app(cookies, declarative=False), "GET", "/login", None, host="app.other.test"
+        )
+    else:
+        from starlette.testclient import TestClient
+
+        client = TestClient(
+            starlette_app(cookies, declarative=False), base_url="https://app.other.test"
+        )
+        response = client.get("/login")
+        reply = Reply(response.status_code, list(response.headers.multi_items()), response.content)
+    assert reply.status == 200
+    assert cloudfront_headers(reply) == []
+    assert "does not cover the app host app.other.test" in caplog.text
+
+
+def test_asgi_streaming_head_websocket_and_lifespan_pass_through(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import WebSocketRoute
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocket
+
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    events: list[str] = []
+
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+        await websocket.close()
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    app = starlette_app(None, declarative=False)
+    app.router.routes.append(WebSocketRoute("/ws", echo))
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> Any:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    app.router.lifespan_context = lifespan
+    wrapped = CloudFrontCookieMiddleware(app, cookies=cookies)
+    assert isinstance(wrapped, CloudFrontCookieMiddleware)
+    outer = Starlette()
+    outer.mount("/", wrapped)
+    with TestClient(wrapped, base_url=APP_ORIGIN) as client:
+        login = client.get("/login?user=ana")
+        assert len(cloudfront_headers(Reply(200, list(login.headers.multi_items()), b""))) == 3
+        streamed = client.get("/stream")
+        assert streamed.content == b"chunk0;chunk1;chunk2;"
+        head = client.head("/page")
+        assert head.status_code == 200
+        assert head.content == b""
+        with client.websocket_connect("/ws") as ws:
+            ws.send_text("hello")
+            assert ws.receive_text() == "hello"
+    assert events == ["startup", "shutdown"]
+
+
+def test_wsgi_streaming_passes_the_iterable_through(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    app = raw_wsgi_app(CloudFrontCookies(**base_options(rsa_key, clock)), declarative=False)
+    reply = call_wsgi(app, "GET", "/stream", None)
+    assert reply.body == b"chunk0;chunk1;chunk2;"
+
+
+def test_wsgi_returns_the_apps_iterable_so_close_reaches_the_server(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from cfcookies.wsgi import CloudFrontCookieMiddleware
+
+    closed: list[bool] = []
+
+    class Body:
+        def __iter__(self) -> Any:
+            yield b"x"
+
+        def close(self) -> None:
+            closed.append(True)
+
+    body = Body()
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return body
+
+    middleware = CloudFrontCookieMiddleware(
+        app, cookies=CloudFrontCookies(**base_options(rsa_key, clock))
+    )
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        return lambda data: None
+
+    result = middleware(
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "app.example.test"},
+        start_response,
+    )
+    assert result is body
+    result.close()
+    assert closed == [True]
+
+
+def test_wsgi_passes_exc_info_through(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    import sys
+
+    from cfcookies.wsgi import CloudFrontCookieMiddleware
+
+    seen: list[Any] = []
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [])
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            start_response("500 Internal Server Error", [], sys.exc_info())
+        return [b""]
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        seen.append((status, exc_info))
+        return lambda data: None
+
+    middleware = CloudFrontCookieMiddleware(
+        app, cookies=CloudFrontCookies(**base_options(rsa_key, clock))
+    )
+    middleware(
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "app.example.test"}, start_response
+    )
+    assert seen[0] == ("200 OK", None)
+    assert seen[1][0].startswith("500")
+    assert seen[1][1][0] is RuntimeError
+
+
+# --- configuration fails at start-up, saying what to change ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            {"media_url": "http://media.example.test"}, "must start with https://", id="http-media"
+        ),
+        pytest.param(
+            {"media_url": "https://media.example.test/videos"}, "origin only", id="media-path"
+        ),
+        pytest.param(
+            {"cookie_domain": "other.test"}, "does not cover media host", id="domain-mismatch"
+        ),
+        pytest.param(
+            {"cookie_domain": "cloudfront.net", "media_url": "https://d1.cloudfront.net"},
+            "public suffix",
+            id="public-suffix",
+        ),
+        pytest.param({"cookie_domain": "test"}, "at least two labels", id="tld"),
+        pytest.param({"state_secret": "short"}, "at least 32 bytes", id="short-secret"),
+        pytest.param({"key_pair_id": ""}, "CloudFront public key ID", id="empty-key-id"),
+        pytest.param({"lifetime": 30}, "between 60 seconds and 7 days", id="lifetime"),
+        pytest.param({"renew_before": 3600}, "less than lifetime", id="renew-before"),
+        pytest.param({"granularity": 1500}, "at most lifetime - renew_before", id="granularity"),
+        pytest.param(
+            {"samesite": "None", "secure": False, "insecure_allow_http": True},
+            "requires secure=True",
+            id="samesite-none",
+        ),
+        pytest.param({"secure": False}, "insecure_allow_http=True", id="insecure"),
+        pytest.param({"hash_algorithm": "sha256"}, "SHA1, SHA256", id="hash"),
+        pytest.param({"keepalive_path": "keepalive"}, "must start with /", id="keepalive"),
+        pytest.param({"max_prefixes": 0}, "max_prefixes must be 1 to 50", id="max-prefixes"),
+        pytest.param({"grants": "not callable"}, "grants must be a callable", id="grants"),
+    ],
+)
+def test_misconfiguration_fails_at_start_up(
+    overrides: dict[str, Any], message: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from cfcookies.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=message):
+        CloudFrontCookies(**base_options(rsa_key, clock, **overrides))
+
+
+def test_too_many_prefixes_is_a_clear_error(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    from cfcookies.exceptions import CookieSizeError
+    from cfcookies.session import RequestInfo, grant
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock, max_prefixes=3))
+    scope: dict[str, Any] = {"type": "http"}
+    grant(scope, "/a", "/b", "/c", "/d")
+    with pytest.raises(CookieSizeError, match="max_prefixes=3"):
+        cookies.plan(
+            RequestInfo("GET", "/", "app.example.test", None),
+            actions=scope["cfcookies.actions"],
+        )
+
+
+def test_repr_shows_no_key_material_or_secret(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    from cfcookies.keys import private_key_pem
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    text = repr(cookies) + repr(cookies.keys) + repr(cookies.signer)
+    body = private_key_pem(rsa_key).decode().splitlines()[3]
+    assert body not in text
+    assert STATE_SECRET not in text
+    assert RSA_KEY_ID in text
