@@ -1,0 +1,690 @@
+"""The local edge: a CloudFront stand-in that serves a folder only to signed requests.
+
+:class:`EdgeApp` is a plain ASGI app. Each request is judged by
+:func:`cfcookies.verify.verify_request`, exactly as CloudFront would judge it, before anything
+else (so a missing file is a ``403`` until the signature passes, and a ``404`` after):
+
+- refused: ``403`` with CloudFront's XML body, ``Content-Type: text/xml`` and
+  ``x-cache: Error from cloudfront``;
+- allowed: the file under ``root``, for ``GET`` and ``HEAD``, with single ``Range`` requests
+  (``206``/``416``), media content types (``.m3u8``, ``.ts``, ``.mp4``, ``.m4s``, ``.vtt`` ...),
+  ``ETag`` and ``Last-Modified``.
+
+Every response carries ``x-cfcookies-decision: <reason>`` (``allowed``, ``expired``,
+``resource_mismatch`` ...) to help debugging. Credentialed CORS is answered for the configured
+app origins only: the exact ``Origin`` is echoed with ``Access-Control-Allow-Credentials: true``
+and ``Vary: Origin``; ``*`` is never sent, and other origins get no CORS headers.
+
+In tests, drive it in-process::
+
+    edge = EdgeApp(tmp_path, public_keys={"K2JCJMDEHXQW5F": public_key},
+                   public_url="https://media.example.test")
+    with starlette.testclient.TestClient(edge) as client:            # or
+        client.get("/videos/course-1/seg.ts", cookies=signed_cookies)
+    httpx.AsyncClient(transport=httpx.ASGITransport(edge, client=("192.0.2.10", 5000)),
+                      base_url="https://media.example.test")
+
+or over loopback with :class:`EdgeServer` (a uvicorn server in a thread), or from the shell with
+``cfcookies edge --root DIR --public-key ID=PATH`` (:func:`run_edge`). uvicorn is imported only
+when a server is started.
+
+A revocation check (a deny-list, as a CloudFront Function would consult) plugs in through
+``deny_list=``: any object with ``check(request: EdgeRequest) -> str | None`` (the
+:class:`EdgeCheck` protocol). It runs only after the signature check passed; returning a reason
+string, or raising a :class:`~cfcookies.exceptions.VerificationError`, refuses the request with
+``403 AccessDenied``.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import quote, urlsplit
+
+import anyio
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope, Send
+
+from .cookies import parse_cookie_header
+from .exceptions import ConfigurationError, VerificationError
+from .keys import KeyRing, PublicKey
+from .policy import Clock, system_clock
+from .verify import Decision, error_xml, verify_request
+
+__all__ = [
+    "CONTENT_TYPES",
+    "EdgeApp",
+    "EdgeCheck",
+    "EdgeRequest",
+    "EdgeServer",
+    "content_type_for",
+    "parse_range",
+    "run_edge",
+]
+
+#: Content types by file suffix, as a media distribution's origin would store them.
+CONTENT_TYPES: dict[str, str] = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".m4s": "video/iso.segment",
+    ".m4a": "audio/mp4",
+    ".mpd": "application/dash+xml",
+    ".vtt": "text/vtt",
+    ".webvtt": "text/vtt",
+    ".aac": "audio/aac",
+    ".mp3": "audio/mpeg",
+    ".webm": "video/webm",
+    ".key": "application/octet-stream",
+    ".json": "application/json",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+}
+
+_METHODS = ("GET", "HEAD")
+_CHUNK = 64 * 1024
+_NOT_FOUND_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"
+)
+_METHOD_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    "<Error><Code>MethodNotAllowed</Code><Message>This distribution is not configured to allow "
+    "the HTTP request method that was used for this request.</Message></Error>"
+)
+
+
+def content_type_for(path: str | os.PathLike[str]) -> str:
+    """The ``Content-Type`` the edge sends for a file name."""
+    suffix = Path(path).suffix.lower()
+    if suffix in CONTENT_TYPES:
+        return CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(str(path))
+    return guessed or "application/octet-stream"
+
+
+RangeResult = tuple[Literal["full", "partial", "unsatisfiable"], int, int]
+
+
+def parse_range(header: str | None, size: int) -> RangeResult:
+    """Read a ``Range`` header for a file of ``size`` bytes.
+
+    Returns ``("partial", start, end)`` (inclusive) for one satisfiable ``bytes=a-b``, ``a-`` or
+    ``-n``; ``("unsatisfiable", 0, 0)`` when it starts past the end (answer ``416``); and
+    ``("full", 0, size - 1)`` when there is no header or it is invalid or asks for several
+    ranges (the whole file is then sent, as RFC 9110 allows).
+    """
+    full: RangeResult = ("full", 0, size - 1)
+    if not header:
+        return full
+    unit, sep, spec = header.strip().partition("=")
+    if not sep or unit.strip().lower() != "bytes" or "," in spec:
+        return full
+    first, dash, last = spec.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+        return full
+    if not first.isascii() or not last.isascii():
+        return full
+    if first == "":
+        if last == "":
+            return full
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            return ("unsatisfiable", 0, 0)
+        return ("partial", max(0, size - suffix), size - 1)
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return full
+    if start >= size:
+        return ("unsatisfiable", 0, 0)
+    return ("partial", start, min(end, size - 1))
+
+
+@dataclass(frozen=True)
+class EdgeRequest:
+    """What an :class:`EdgeCheck` sees of a request that passed the signature check."""
+
+    method: str
+    url: str
+    path: str
+    headers: Mapping[str, str] = field(repr=False)
+    cookies: Mapping[str, str] = field(repr=False)
+    client_ip: str | None
+    decision: Decision = field(repr=False)
+
+
+@runtime_checkable
+class EdgeCheck(Protocol):
+    """An extra check after CloudFront's own, such as a revocation deny-list.
+
+    Return ``None`` to let the request through, or a short reason (it becomes the
+    ``x-cfcookies-decision`` header) to refuse it with ``403 AccessDenied``; raising a
+    :class:`~cfcookies.exceptions.VerificationError` refuses it with that error's reason and
+    code. Called on the event loop: keep it fast and non-blocking.
+    """
+
+    def check(self, request: EdgeRequest) -> str | None: ...
+
+
+def _origin(value: str, what: str) -> str:
+    if value == "*":
+        raise ConfigurationError(
+            f"{what} must list exact origins: the edge answers with credentials, and browsers "
+            "refuse Access-Control-Allow-Origin: * on credentialed requests"
+        )
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise ConfigurationError(
+            f"{what} must be scheme://host[:port] like https://app.example.test, got {value!r}"
+        )
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigurationError(f"{what} must be scheme://host[:port], got {value!r}")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+class EdgeApp:
+    """An ASGI app serving ``root`` to requests CloudFront would accept (see the module doc)."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        public_keys: Mapping[str, PublicKey] | KeyRing,
+        public_url: str | None = None,
+        cors_origins: Sequence[str] = (),
+        clock: Clock = system_clock,
+        trust_forwarded_for: bool = False,
+        deny_list: EdgeCheck | None = None,
+        unprotected_paths: Sequence[str] = (),
+        on_both_policy_and_expires: Literal["policy", "reject"] = "policy",
+    ) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise ConfigurationError(f"root must be an existing folder, got {str(root)!r}")
+        if isinstance(public_keys, KeyRing):
+            self._keys: Mapping[str, PublicKey] | KeyRing = public_keys
+        else:
+            if not isinstance(public_keys, Mapping) or not public_keys:
+                raise ConfigurationError(
+                    "public_keys must map at least one key pair ID to its public key"
+                )
+            self._keys = dict(public_keys)
+        self.public_url: str | None = None
+        if public_url is not None:
+            self.public_url = _origin(public_url, "public_url")
+        if isinstance(cors_origins, str):
+            raise ConfigurationError("cors_origins must be a list of origins, not one string")
+        self.cors_origins = frozenset(_origin(o, "cors_origins") for o in cors_origins)
+        self.clock = clock
+        self.trust_forwarded_for = trust_forwarded_for
+        if deny_list is not None and not callable(getattr(deny_list, "check", None)):
+            raise ConfigurationError("deny_list must have a check(request) method (EdgeCheck)")
+        self.deny_list = deny_list
+        prefixes = []
+        for prefix in unprotected_paths:
+            if not isinstance(prefix, str) or not prefix.startswith("/"):
+                raise ConfigurationError(f"unprotected paths start with '/', got {prefix!r}")
+            prefixes.append(prefix)
+        self.unprotected_paths = tuple(prefixes)
+        if on_both_policy_and_expires not in ("policy", "reject"):
+            raise ConfigurationError("on_both_policy_and_expires must be 'policy' or 'reject'")
+        self.on_both_policy_and_expires: Literal["policy", "reject"] = on_both_policy_and_expires
+
+    def __repr__(self) -> str:
+        return f"EdgeApp(root={str(self.root)!r}, public_url={self.public_url!r})"
+
+    # -- ASGI ------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            return
+        await self._http(scope, send)
+
+    def _cors(self, headers: Headers) -> list[tuple[str, str]]:
+        if not self.cors_origins:
+            return []
+        out = [("vary", "Origin")]
+        origin = headers.get("origin")
+        if origin is not None and origin.lower() in self.cors_origins:
+            out += [
+                ("access-control-allow-origin", origin),
+                ("access-control-allow-credentials", "true"),
+                (
+                    "access-control-expose-headers",
+                    "Content-Length, Content-Range, Accept-Ranges, ETag, x-cfcookies-decision",
+                ),
+            ]
+        return out
+
+    def request_url(self, scope: Scope) -> str:
+        """The URL the viewer asked for: ``public_url`` (or scheme and Host) + raw path + query."""
+        raw = scope.get("raw_path")
+        if isinstance(raw, bytes):
+            path = raw.split(b"?", 1)[0].decode("latin-1")
+        else:
+            path = quote(scope.get("path", "/"), safe="/%:@!$&'()*+,;=-._~")
+        query = scope.get("query_string", b"").decode("latin-1")
+        if self.public_url is not None:
+            base = self.public_url
+        else:
+            host = Headers(scope=scope).get("host")
+            if not host:
+                server = scope.get("server") or ("localhost", None)
+                host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
+            base = f"{scope.get('scheme', 'http')}://{host}"
+        return base + path + (f"?{query}" if query else "")
+
+    def _client_ip(self, scope: Scope, headers: Headers) -> str | None:
+        if self.trust_forwarded_for:
+            forwarded = headers.getlist("x-forwarded-for")
+            if forwarded:
+                # The address the trusted proxy saw is the last one it appended.
+                last = forwarded[-1].split(",")[-1].strip()
+                if last:
+                    return last
+        client = scope.get("client")
+        return str(client[0]) if client else None
+
+    async def _http(self, scope: Scope, send: Send) -> None:
+        headers = Headers(scope=scope)
+        cors = self._cors(headers)
+        method = scope.get("method", "GET")
+        if method == "OPTIONS" and "access-control-request-method" in headers:
+            await self._preflight(headers, cors, send)
+            return
+        if method not in _METHODS:
+            await _respond(
+                send,
+                403,
+                [
+                    *cors,
+                    ("allow", "GET, HEAD"),
+                    ("x-cfcookies-decision", "method_not_allowed"),
+                ],
+                _METHOD_XML,
+                xml=True,
+                head=False,
+            )
+            return
+        head = method == "HEAD"
+        path: str = scope.get("path", "/")
+        safe, file_path = self._resolve(scope, path)
+        if safe and self._unprotected(path):
+            extra = [*cors, ("x-cfcookies-decision", "unprotected")]
+            if file_path is None:
+                await _respond(send, 404, extra, _NOT_FOUND_XML, xml=True, head=head)
+            else:
+                await self._serve(file_path, headers, extra, send, head)
+            return
+        url = self.request_url(scope)
+        cookie_header = "; ".join(headers.getlist("cookie")) or None
+        client_ip = self._client_ip(scope, headers)
+        decision = verify_request(
+            url,
+            cookies=cookie_header,
+            public_keys=self._keys,
+            client_ip=client_ip,
+            clock=self.clock,
+            on_both_policy_and_expires=self.on_both_policy_and_expires,
+        )
+        reason, code = decision.reason, decision.code
+        if decision.allowed and self.deny_list is not None:
+            request = EdgeRequest(
+                method,
+                url,
+                path,
+                _first_values(headers),
+                parse_cookie_header(cookie_header),
+                client_ip,
+                decision,
+            )
+            try:
+                denied = self.deny_list.check(request)
+            except VerificationError as exc:
+                reason, code = exc.reason, exc.code
+            else:
+                if denied is not None:
+                    reason, code = str(denied) or "denied", "AccessDenied"
+        if code is not None:
+            await _respond(
+                send,
+                403,
+                [*cors, ("x-cfcookies-decision", reason)],
+                error_xml(code),
+                xml=True,
+                head=head,
+            )
+            return
+        extra = [*cors, ("x-cfcookies-decision", reason)]
+        if file_path is None:
+            await _respond(send, 404, extra, _NOT_FOUND_XML, xml=True, head=head)
+            return
+        await self._serve(file_path, headers, extra, send, head)
+
+    async def _preflight(self, headers: Headers, cors: list[tuple[str, str]], send: Send) -> None:
+        origin = headers.get("origin")
+        requested = headers.get("access-control-request-method", "")
+        allowed = origin is not None and origin.lower() in self.cors_origins
+        if not allowed or requested not in _METHODS:
+            await _respond(
+                send,
+                403,
+                [*cors[:1], ("x-cfcookies-decision", "preflight_refused")],
+                error_xml("AccessDenied"),
+                xml=True,
+                head=False,
+            )
+            return
+        await _respond(
+            send,
+            204,
+            [
+                *cors,
+                ("access-control-allow-methods", "GET, HEAD"),
+                ("access-control-allow-headers", "Range"),
+                ("access-control-max-age", "600"),
+                ("x-cfcookies-decision", "preflight"),
+            ],
+            "",
+            xml=False,
+            head=True,
+        )
+
+    def _unprotected(self, path: str) -> bool:
+        for prefix in self.unprotected_paths:
+            if path == prefix or path.startswith(prefix if prefix.endswith("/") else prefix + "/"):
+                return True
+        return False
+
+    def _resolve(self, scope: Scope, path: str) -> tuple[bool, Path | None]:
+        """Whether ``path`` is a safe name under ``root``, and the file it names if it exists.
+
+        Encoded slashes, backslashes and NULs, ``.``/``..`` and empty segments are unsafe, and so
+        is anything that resolves (through symlinks too) outside ``root``.
+        """
+        raw = scope.get("raw_path")
+        if isinstance(raw, bytes) and any(
+            bad in raw.split(b"?", 1)[0].lower() for bad in (b"%2f", b"%5c", b"%00")
+        ):
+            return False, None
+        if not path.startswith("/"):
+            return False, None
+        if path.endswith("/"):
+            return True, None
+        segments = path[1:].split("/")
+        if any(s in ("", ".", "..") or "\\" in s or "\x00" in s for s in segments):
+            return False, None
+        try:
+            resolved = self.root.joinpath(*segments).resolve()
+        except (OSError, RuntimeError, ValueError):
+            return False, None
+        if resolved != self.root and self.root not in resolved.parents:
+            return False, None
+        return True, (resolved if resolved.is_file() else None)
+
+    async def _serve(
+        self,
+        file_path: Path,
+        request_headers: Headers,
+        extra: list[tuple[str, str]],
+        send: Send,
+        head: bool,
+    ) -> None:
+        try:
+            stat = file_path.stat()
+        except OSError:
+            await _respond(send, 404, extra, _NOT_FOUND_XML, xml=True, head=head)
+            return
+        size = stat.st_size
+        etag = f'"{stat.st_mtime_ns:x}-{size:x}"'
+        common = [
+            *extra,
+            ("accept-ranges", "bytes"),
+            ("etag", etag),
+            ("last-modified", formatdate(stat.st_mtime, usegmt=True)),
+            ("x-cache", "Miss from cloudfront"),
+        ]
+        if_none_match = request_headers.get("if-none-match")
+        if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]:
+            await _send_start(send, 304, common)
+            await send({"type": "http.response.body", "body": b""})
+            return
+        kind, start, end = parse_range(request_headers.get("range"), size)
+        if_range = request_headers.get("if-range")
+        if kind != "full" and if_range is not None and if_range.strip() != etag:
+            kind, start, end = "full", 0, size - 1
+        if kind == "unsatisfiable":
+            await _respond(
+                send,
+                416,
+                [*common, ("content-range", f"bytes */{size}")],
+                "",
+                xml=False,
+                head=True,
+            )
+            return
+        status = 200
+        headers = [*common, ("content-type", content_type_for(file_path))]
+        if kind == "partial":
+            status = 206
+            headers.append(("content-range", f"bytes {start}-{end}/{size}"))
+        length = end - start + 1 if size else 0
+        headers.append(("content-length", str(length)))
+        await _send_start(send, status, headers)
+        if head or length == 0:
+            await send({"type": "http.response.body", "body": b""})
+            return
+        file = await anyio.open_file(file_path, "rb")
+        try:
+            await file.seek(start)
+            remaining = length
+            while remaining > 0:
+                chunk = await file.read(min(_CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                await send(
+                    {"type": "http.response.body", "body": chunk, "more_body": remaining > 0}
+                )
+            if remaining > 0:  # the file shrank under us: end the body anyway
+                await send({"type": "http.response.body", "body": b""})
+        finally:
+            await file.aclose()
+
+
+def _first_values(headers: Headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        out.setdefault(name, value)
+    return out
+
+
+async def _send_start(send: Send, status: int, headers: list[tuple[str, str]]) -> None:
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    raw.append((b"server", b"CloudFront"))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+
+
+async def _respond(
+    send: Send,
+    status: int,
+    headers: list[tuple[str, str]],
+    body: str,
+    *,
+    xml: bool,
+    head: bool,
+) -> None:
+    data = body.encode()
+    out = list(headers)
+    if xml:
+        out += [("content-type", "text/xml"), ("x-cache", "Error from cloudfront")]
+    if status != 204:
+        out.append(("content-length", str(len(data))))
+    await _send_start(send, status, out)
+    await send({"type": "http.response.body", "body": b"" if head else data})
+
+
+# --- running it -------------------------------------------------------------------------------
+
+
+class EdgeServer:
+    """Run an ASGI app (an :class:`EdgeApp`) with uvicorn in a thread, on loopback.
+
+    ``port=0`` picks a free port; :attr:`url` is the base URL once started::
+
+        with EdgeServer(edge) as server:
+            httpx.get(server.url + "/videos/course-1/index.m3u8", cookies=...)
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        certfile: str | os.PathLike[str] | None = None,
+        keyfile: str | os.PathLike[str] | None = None,
+        log_level: str = "warning",
+        startup_timeout: float = 10.0,
+    ) -> None:
+        if (certfile is None) != (keyfile is None):
+            raise ConfigurationError("give both certfile and keyfile for TLS, or neither")
+        self.app = app
+        self.host = host
+        self.port = port
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.log_level = log_level
+        self.startup_timeout = startup_timeout
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.certfile else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    def start(self) -> None:
+        import uvicorn
+
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        self._socket = sock
+        config = uvicorn.Config(
+            self.app,
+            log_level=self.log_level,
+            ssl_certfile=os.fspath(self.certfile) if self.certfile else None,
+            ssl_keyfile=os.fspath(self.keyfile) if self.keyfile else None,
+            server_header=False,
+            proxy_headers=False,
+            lifespan="on",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + self.startup_timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ConfigurationError(f"the edge server did not start on {self.url}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> EdgeServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def run_edge(
+    root: str | os.PathLike[str],
+    *,
+    public_keys: Mapping[str, PublicKey] | KeyRing,
+    host: str = "127.0.0.1",
+    port: int = 8443,
+    certfile: str | os.PathLike[str] | None = None,
+    keyfile: str | os.PathLike[str] | None = None,
+    public_url: str | None = None,
+    cors_origins: Sequence[str] = (),
+    trust_forwarded_for: bool = False,
+    unprotected_paths: Sequence[str] = (),
+    log_level: str = "info",
+) -> None:
+    """Serve ``root`` as a local CloudFront with uvicorn until interrupted (blocking)."""
+    if (certfile is None) != (keyfile is None):
+        raise ConfigurationError("give both certfile and keyfile for TLS, or neither")
+    app = EdgeApp(
+        root,
+        public_keys=public_keys,
+        public_url=public_url,
+        cors_origins=cors_origins,
+        trust_forwarded_for=trust_forwarded_for,
+        unprotected_paths=unprotected_paths,
+    )
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        ssl_certfile=os.fspath(certfile) if certfile else None,
+        ssl_keyfile=os.fspath(keyfile) if keyfile else None,
+        log_level=log_level,
+        server_header=False,
+        proxy_headers=False,
+        lifespan="on",
+    )

@@ -1,0 +1,606 @@
+"""cfcookies.edge: the local CloudFront answers as verify_request decides, and serves files well."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from cfcookies import edge as edge_module
+from cfcookies._cli_edge import register
+from cfcookies.edge import EdgeApp, EdgeRequest, EdgeServer, content_type_for, parse_range
+from cfcookies.exceptions import ConfigurationError, ExpiredError
+from cfcookies.keys import PrivateKey, PublicKey, private_key_pem, public_key_pem
+from cfcookies.signing import Signer
+from cfcookies.verify import verify_request
+
+from .conftest import RSA_KEY_ID, FakeClock
+from .verification_cases import (
+    CASE_IDS,
+    CLIENT_IP,
+    MEDIA_URL,
+    RESOURCE,
+    SEGMENT,
+    VerificationTable,
+    build_verification_table,
+)
+
+APP_ORIGIN = "https://app.example.test"
+SEGMENT_BYTES = bytes(range(256)) * 4  # 1024 bytes
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "bucket"
+    for folder in ("course-1", "course-10"):
+        (root / "videos" / folder).mkdir(parents=True)
+        (root / "videos" / folder / "seg-0001.ts").write_bytes(SEGMENT_BYTES)
+    (root / "videos" / "course-1" / "index.m3u8").write_text("#EXTM3U\n")
+    (root / "public").mkdir()
+    (root / "public" / "logo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "secret.txt").write_text("outside the bucket")
+    return root
+
+
+@pytest.fixture
+def table(
+    rsa_key: PrivateKey, ecdsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
+) -> VerificationTable:
+    return build_verification_table(
+        rsa_key=rsa_key, ecdsa_key=ecdsa_key, old_rsa_key=old_rsa_key, clock=clock
+    )
+
+
+@pytest.fixture
+def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
+    return {RSA_KEY_ID: rsa_key.public_key()}
+
+
+@pytest.fixture
+def edge(root: Path, keys: dict[str, PublicKey], clock: FakeClock) -> EdgeApp:
+    return EdgeApp(
+        root,
+        public_keys=keys,
+        public_url=MEDIA_URL,
+        cors_origins=[APP_ORIGIN],
+        clock=clock,
+        unprotected_paths=["/public/"],
+    )
+
+
+@pytest.fixture
+def client(edge: EdgeApp) -> Iterator[TestClient]:
+    with TestClient(edge, base_url=MEDIA_URL) as client:
+        yield client
+
+
+@pytest.fixture
+def cookie(signer: Signer) -> str:
+    cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def _asgi(
+    app: EdgeApp,
+    raw_path: bytes,
+    *,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    method: str = "GET",
+) -> tuple[int, dict[str, str], bytes]:
+    """Call the app with a hand-made scope, so that the raw path is exactly as given."""
+    from urllib.parse import unquote_to_bytes
+
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "https",
+        "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"),
+        "raw_path": raw_path,
+        "query_string": b"",
+        "headers": [(b"host", b"media.example.test"), *(headers or [])],
+        "client": (CLIENT_IP, 50000),
+        "server": ("media.example.test", 443),
+    }
+    messages: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        messages.append(message)
+
+    async def call() -> None:
+        await app(scope, receive, send)
+
+    anyio.run(call)
+    start = messages[0]
+    response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in messages[1:])
+    return start["status"], response_headers, body
+
+
+# --- the verification table, through the edge -------------------------------------------------
+
+
+@pytest.mark.parametrize("case_id", [pytest.param(i, id=i) for i in CASE_IDS])
+def test_edge_matches_verify_request(
+    root: Path, table: VerificationTable, clock: FakeClock, case_id: str
+) -> None:
+    """The edge serves or refuses each case as verify_request decides, with its XML code."""
+    case = table.by_id(case_id)
+    app = EdgeApp(root, public_keys=table.public_keys, public_url=MEDIA_URL, clock=clock)
+    expected = verify_request(
+        case.url,
+        cookies=case.cookies,
+        public_keys=table.public_keys,
+        client_ip=case.client_ip,
+        now=clock(),
+    )
+
+    async def fetch() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, client=(case.client_ip or "", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url=MEDIA_URL) as client:
+            header = case.cookie_header()
+            return await client.get(case.path, headers={"cookie": header} if header else {})
+
+    response = anyio.run(fetch)
+    assert response.headers["x-cfcookies-decision"] == expected.reason == case.reason
+    if case.allowed:
+        assert (response.status_code, response.content) == (200, SEGMENT_BYTES)
+    else:
+        assert response.status_code == 403
+        assert response.text == expected.error_xml()
+        assert response.headers["content-type"] == "text/xml"
+        assert response.headers["x-cache"] == "Error from cloudfront"
+
+
+def test_signed_url_query_reaches_the_verifier(
+    client: TestClient, signer: Signer, clock: FakeClock
+) -> None:
+    """A signed URL with the viewer's own query string is served."""
+    url = signer.sign_url(MEDIA_URL + SEGMENT + "?lang=en", date_less_than=clock.epoch + 60)
+    response = client.get(url.removeprefix(MEDIA_URL))
+    assert response.status_code == 200
+
+
+def test_url_rebuilt_from_host_without_public_url(
+    root: Path, keys: dict[str, PublicKey], clock: FakeClock, cookie: str
+) -> None:
+    """Without public_url the request URL comes from the scheme and Host header."""
+    app = EdgeApp(root, public_keys=keys, clock=clock)
+    with TestClient(app, base_url="https://media.example.test") as client:
+        assert client.get(SEGMENT, headers={"cookie": cookie}).status_code == 200
+    with TestClient(app, base_url="https://cdn.other.test") as client:
+        response = client.get(SEGMENT, headers={"cookie": cookie})
+    assert response.headers["x-cfcookies-decision"] == "resource_mismatch"
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def test_head_sends_headers_only(client: TestClient, cookie: str) -> None:
+    """HEAD answers with the file's length and type but no body."""
+    response = client.head(SEGMENT, headers={"cookie": cookie})
+    assert response.status_code == 200
+    assert response.headers["content-length"] == str(len(SEGMENT_BYTES))
+    assert response.headers["content-type"] == "video/mp2t"
+    assert response.content == b""
+
+
+def test_head_denied_has_no_body(client: TestClient) -> None:
+    """A refused HEAD is a 403 without a body."""
+    response = client.head(SEGMENT)
+    assert (response.status_code, response.content) == (403, b"")
+
+
+def test_missing_file_is_404_only_after_the_signature(client: TestClient, cookie: str) -> None:
+    """A missing file is 403 without a signature and 404 with a valid one."""
+    path = "/videos/course-1/nope.ts"
+    assert client.get(path).status_code == 403
+    response = client.get(path, headers={"cookie": cookie})
+    assert response.status_code == 404
+    assert "<Code>NoSuchKey</Code>" in response.text
+
+
+@pytest.mark.parametrize(
+    ("range_header", "status", "content_range", "body"),
+    [
+        pytest.param("bytes=0-99", 206, "bytes 0-99/1024", SEGMENT_BYTES[:100], id="first-100"),
+        pytest.param("bytes=1000-", 206, "bytes 1000-1023/1024", SEGMENT_BYTES[1000:], id="open"),
+        pytest.param("bytes=-24", 206, "bytes 1000-1023/1024", SEGMENT_BYTES[-24:], id="suffix"),
+        pytest.param(
+            "bytes=1020-5000", 206, "bytes 1020-1023/1024", SEGMENT_BYTES[1020:], id="clamped"
+        ),
+        pytest.param("bytes=-5000", 206, "bytes 0-1023/1024", SEGMENT_BYTES, id="suffix-too-long"),
+        pytest.param("bytes=1024-", 416, "bytes */1024", b"", id="past-end"),
+        pytest.param("bytes=-0", 416, "bytes */1024", b"", id="empty-suffix"),
+        pytest.param("bytes=5-1", 200, None, SEGMENT_BYTES, id="reversed-ignored"),
+        pytest.param("bytes=0-1,5-6", 200, None, SEGMENT_BYTES, id="multi-ignored"),
+        pytest.param("items=0-1", 200, None, SEGMENT_BYTES, id="other-unit-ignored"),
+    ],
+)
+def test_range_requests(
+    client: TestClient,
+    cookie: str,
+    range_header: str,
+    status: int,
+    content_range: str | None,
+    body: bytes,
+) -> None:
+    """A single byte range gives 206 with Content-Range, past the end 416, else the whole file."""
+    response = client.get(SEGMENT, headers={"cookie": cookie, "range": range_header})
+    assert response.status_code == status
+    assert response.headers.get("content-range") == content_range
+    assert response.content == body
+    assert response.headers["accept-ranges"] == "bytes"
+
+
+def test_range_on_empty_file_is_unsatisfiable() -> None:
+    """Any range of an empty file is unsatisfiable."""
+    assert parse_range("bytes=0-", 0)[0] == "unsatisfiable"
+
+
+def test_if_range_with_another_etag_sends_the_whole_file(client: TestClient, cookie: str) -> None:
+    """A Range with a stale If-Range gets the whole file."""
+    response = client.get(
+        SEGMENT, headers={"cookie": cookie, "range": "bytes=0-9", "if-range": '"old"'}
+    )
+    assert (response.status_code, len(response.content)) == (200, 1024)
+
+
+def test_etag_revalidation(client: TestClient, cookie: str) -> None:
+    """A matching If-None-Match is answered 304 without a body."""
+    etag = client.get(SEGMENT, headers={"cookie": cookie}).headers["etag"]
+    response = client.get(SEGMENT, headers={"cookie": cookie, "if-none-match": etag})
+    assert (response.status_code, response.content) == (304, b"")
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        pytest.param("index.m3u8", "application/vnd.apple.mpegurl", id="m3u8"),
+        pytest.param("seg.ts", "video/mp2t", id="ts"),
+        pytest.param("movie.mp4", "video/mp4", id="mp4"),
+        pytest.param("chunk.m4s", "video/iso.segment", id="m4s"),
+        pytest.param("subs.vtt", "text/vtt", id="vtt"),
+        pytest.param("poster.JPG", "image/jpeg", id="jpg-upper"),
+        pytest.param("thumb.webp", "image/webp", id="webp"),
+        pytest.param("manifest.json", "application/json", id="json"),
+        pytest.param("blob.unknownext", "application/octet-stream", id="unknown"),
+    ],
+)
+def test_content_types(name: str, content_type: str) -> None:
+    """Media files get the content type a player expects."""
+    assert content_type_for(name) == content_type
+
+
+def test_playlist_served_with_its_type(client: TestClient, cookie: str) -> None:
+    """An HLS playlist is served as application/vnd.apple.mpegurl."""
+    response = client.get("/videos/course-1/index.m3u8", headers={"cookie": cookie})
+    assert response.headers["content-type"] == "application/vnd.apple.mpegurl"
+
+
+def test_other_methods_are_refused(client: TestClient, cookie: str) -> None:
+    """POST is refused as CloudFront refuses a method the behavior does not allow."""
+    response = client.post(SEGMENT, headers={"cookie": cookie})
+    assert response.status_code == 403
+    assert "MethodNotAllowed" in response.text
+
+
+# --- traversal --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        pytest.param(b"/videos/course-1/../../../secret.txt", id="dotdot"),
+        pytest.param(b"/videos/course-1/%2e%2e/%2e%2e/%2e%2e/secret.txt", id="encoded-dotdot"),
+        pytest.param(b"/videos/course-1/..%2f..%2f..%2fsecret.txt", id="encoded-slash"),
+        pytest.param(b"/videos/course-1/..%5c..%5c..%5csecret.txt", id="encoded-backslash"),
+        pytest.param(b"/videos/course-1/./seg-0001.ts", id="dot"),
+        pytest.param(b"/videos/course-1//seg-0001.ts", id="empty-segment"),
+        pytest.param(b"/videos/course-1/seg-0001.ts%00.png", id="nul"),
+        pytest.param(b"/videos/course-1/", id="folder"),
+    ],
+)
+def test_traversal_never_serves(edge: EdgeApp, cookie: str, raw_path: bytes) -> None:
+    """Paths that leave root, or hide separators, are 404 even with valid cookies."""
+    status, headers, body = _asgi(edge, raw_path, headers=[(b"cookie", cookie.encode())])
+    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
+    assert b"outside the bucket" not in body
+
+
+def test_traversal_without_cookies_is_403(edge: EdgeApp) -> None:
+    """Without a signature a traversal attempt is refused before any file lookup."""
+    status, _, _ = _asgi(edge, b"/videos/course-1/../../../secret.txt")
+    assert status == 403
+
+
+def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: str) -> None:
+    """A symlink inside root that points outside it is not served."""
+    (root / "videos" / "course-1" / "link.ts").symlink_to(root.parent / "secret.txt")
+    status, _, body = _asgi(
+        edge, b"/videos/course-1/link.ts", headers=[(b"cookie", cookie.encode())]
+    )
+    assert status == 404
+    assert b"outside" not in body
+
+
+def test_unprotected_path_needs_no_signature(client: TestClient) -> None:
+    """A file under an unprotected prefix is served without cookies."""
+    response = client.get("/public/logo.png")
+    assert (response.status_code, response.headers["x-cfcookies-decision"]) == (200, "unprotected")
+
+
+def test_unprotected_prefix_does_not_leak_by_traversal(edge: EdgeApp) -> None:
+    """A traversal out of an unprotected prefix still needs a signature."""
+    status, _, _ = _asgi(edge, b"/public/../videos/course-1/seg-0001.ts")
+    assert status == 403
+
+
+# --- CORS -------------------------------------------------------------------------------------
+
+
+def test_cors_allowed_origin_is_echoed_with_credentials(client: TestClient, cookie: str) -> None:
+    """The app's origin is echoed exactly, with credentials and Vary: Origin."""
+    response = client.get(SEGMENT, headers={"cookie": cookie, "origin": APP_ORIGIN})
+    assert response.headers["access-control-allow-origin"] == APP_ORIGIN
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == "Origin"
+
+
+def test_cors_on_refusals_too(client: TestClient) -> None:
+    """A 403 to the app's origin carries CORS headers so the page can read the status."""
+    response = client.get(SEGMENT, headers={"origin": APP_ORIGIN})
+    assert response.status_code == 403
+    assert response.headers["access-control-allow-origin"] == APP_ORIGIN
+
+
+def test_cors_unknown_origin_gets_nothing(client: TestClient, cookie: str) -> None:
+    """Another origin gets no CORS headers, and never a wildcard."""
+    response = client.get(SEGMENT, headers={"cookie": cookie, "origin": "https://evil.test"})
+    assert "access-control-allow-origin" not in response.headers
+    assert "access-control-allow-credentials" not in response.headers
+    assert response.headers["vary"] == "Origin"
+
+
+def test_cors_preflight(client: TestClient) -> None:
+    """A preflight from the app's origin for GET with Range is allowed without cookies."""
+    response = client.options(
+        SEGMENT,
+        headers={
+            "origin": APP_ORIGIN,
+            "access-control-request-method": "GET",
+            "access-control-request-headers": "range",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == APP_ORIGIN
+    assert response.headers["access-control-allow-methods"] == "GET, HEAD"
+    assert response.headers["access-control-allow-headers"] == "Range"
+    assert response.headers["access-control-allow-credentials"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("origin", "method"),
+    [
+        pytest.param("https://evil.test", "GET", id="unknown-origin"),
+        pytest.param(APP_ORIGIN, "DELETE", id="unknown-method"),
+    ],
+)
+def test_cors_preflight_refused(client: TestClient, origin: str, method: str) -> None:
+    """A preflight from another origin or for another method gets no CORS grant."""
+    response = client.options(
+        SEGMENT, headers={"origin": origin, "access-control-request-method": method}
+    )
+    assert response.status_code == 403
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        pytest.param(["*"], id="star"),
+        pytest.param(["https://app.example.test/path"], id="path"),
+        pytest.param("https://app.example.test", id="bare-string"),
+    ],
+)
+def test_cors_origins_validated(root: Path, keys: dict[str, PublicKey], origins: Any) -> None:
+    """A wildcard, a URL with a path, or a bare string is refused as CORS configuration."""
+    with pytest.raises(ConfigurationError):
+        EdgeApp(root, public_keys=keys, cors_origins=origins)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"public_url": "https://media.example.test/videos"}, id="public-url-path"),
+        pytest.param({"public_keys": {}}, id="no-keys"),
+        pytest.param({"unprotected_paths": ["public"]}, id="relative-prefix"),
+    ],
+)
+def test_configuration_errors(root: Path, keys: dict[str, PublicKey], kwargs: Any) -> None:
+    """Settings that cannot work are refused when the app is built."""
+    options: dict[str, Any] = {"public_keys": keys, **kwargs}
+    with pytest.raises(ConfigurationError):
+        EdgeApp(root, **options)
+
+
+def test_root_must_exist(tmp_path: Path, keys: dict[str, PublicKey]) -> None:
+    """A missing root folder is refused."""
+    with pytest.raises(ConfigurationError):
+        EdgeApp(tmp_path / "missing", public_keys=keys)
+
+
+# --- client IP and extra checks -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trust", "reason"),
+    [pytest.param(True, "allowed", id="trusted"), pytest.param(False, "ip_mismatch", id="ignored")],
+)
+def test_forwarded_for(
+    root: Path,
+    keys: dict[str, PublicKey],
+    signer: Signer,
+    clock: FakeClock,
+    trust: bool,
+    reason: str,
+) -> None:
+    """X-Forwarded-For gives the client IP only when the edge is told to trust it."""
+    cookies = signer.cookies_for(
+        RESOURCE, date_less_than=clock.epoch + 60, ip_address="203.0.113.0/24"
+    )
+    app = EdgeApp(
+        root, public_keys=keys, public_url=MEDIA_URL, clock=clock, trust_forwarded_for=trust
+    )
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    with TestClient(app) as client:
+        response = client.get(
+            SEGMENT, headers={"cookie": header, "x-forwarded-for": "10.0.0.1, 203.0.113.9"}
+        )
+    assert response.headers["x-cfcookies-decision"] == reason
+
+
+class _DenyAll:
+    def __init__(self, outcome: str | Exception) -> None:
+        self.outcome = outcome
+        self.seen: list[EdgeRequest] = []
+
+    def check(self, request: EdgeRequest) -> str | None:
+        self.seen.append(request)
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome or None
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status", "reason"),
+    [
+        pytest.param("", 200, "allowed", id="passes"),
+        pytest.param("session_revoked", 403, "session_revoked", id="reason"),
+        pytest.param(ExpiredError("gone", date_less_than=1, now=2), 403, "expired", id="raises"),
+    ],
+)
+def test_deny_list_hook(
+    root: Path,
+    keys: dict[str, PublicKey],
+    clock: FakeClock,
+    cookie: str,
+    outcome: str | Exception,
+    status: int,
+    reason: str,
+) -> None:
+    """An EdgeCheck runs after the signature check and can refuse the request."""
+    check = _DenyAll(outcome)
+    app = EdgeApp(root, public_keys=keys, public_url=MEDIA_URL, clock=clock, deny_list=check)
+    with TestClient(app) as client:
+        response = client.get(SEGMENT, headers={"cookie": cookie})
+        assert client.get(SEGMENT).status_code == 403
+    assert (response.status_code, response.headers["x-cfcookies-decision"]) == (status, reason)
+    assert len(check.seen) == 1
+    assert check.seen[0].cookies["CloudFront-Key-Pair-Id"] == RSA_KEY_ID
+
+
+# --- a real server ----------------------------------------------------------------------------
+
+
+@pytest.mark.server
+def test_real_uvicorn_server(edge: EdgeApp, cookie: str) -> None:
+    """Over loopback, uvicorn serves signed requests, ranges and refusals as in-process."""
+    with EdgeServer(edge, port=0) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        with httpx.Client(base_url=server.url) as client:
+            ok = client.get(SEGMENT, headers={"cookie": cookie, "range": "bytes=0-9"})
+            denied = client.get(SEGMENT)
+    assert (ok.status_code, ok.content) == (206, SEGMENT_BYTES[:10])
+    assert ok.headers["server"] == "CloudFront"
+    assert denied.status_code == 403
+    assert "<Code>MissingKey</Code>" in denied.text
+
+
+# --- CLI and packaging ------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cfcookies")
+    register(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_cli_edge_runs_with_the_options(
+    tmp_path: Path, root: Path, rsa_key: PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cfcookies edge` hands the root, keys and options to run_edge."""
+    pem = tmp_path / "public.pem"
+    pem.write_text(public_key_pem(rsa_key))
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        edge_module, "run_edge", lambda root, **kw: calls.append({"root": root, **kw})
+    )
+    args = _parser().parse_args(
+        [
+            "edge",
+            "--root",
+            str(root),
+            "--public-key",
+            f"{RSA_KEY_ID}={pem}",
+            "--port",
+            "9443",
+            "--cors-origin",
+            APP_ORIGIN,
+            "--public-url",
+            MEDIA_URL,
+        ]
+    )
+    assert args.func(args) == 0
+    (call,) = calls
+    assert (call["root"], call["port"], call["host"]) == (str(root), 9443, "127.0.0.1")
+    assert call["cors_origins"] == [APP_ORIGIN]
+    assert call["public_keys"][RSA_KEY_ID].public_numbers() == rsa_key.public_key().public_numbers()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("no-equals-sign", id="no-id"),
+        pytest.param("bad id!=x.pem", id="bad-id"),
+        pytest.param("K2JCJMDEHXQW5F=/nonexistent.pem", id="missing-file"),
+    ],
+)
+def test_cli_edge_rejects_bad_public_key(value: str, root: Path) -> None:
+    """A --public-key that is not ID=PATH to a readable key is a usage error."""
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["edge", "--root", str(root), "--public-key", value])
+
+
+def test_cli_edge_private_key_file_is_accepted(tmp_path: Path, rsa_key: PrivateKey) -> None:
+    """A private key file works as --public-key (its public half is used)."""
+    pem = tmp_path / "private.pem"
+    pem.write_bytes(private_key_pem(rsa_key))
+    args = _parser().parse_args(["edge", "--root", ".", "--public-key", f"{RSA_KEY_ID}={pem}"])
+    assert args.public_keys[0][0] == RSA_KEY_ID
+
+
+def test_edge_imports_without_uvicorn() -> None:
+    """cfcookies.edge imports when uvicorn is not installed."""
+    code = "import sys; sys.modules['uvicorn'] = None; import cfcookies.edge; print('ok')"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert result.stdout.strip() == "ok", result.stderr
