@@ -21,12 +21,14 @@ from .keys import (
     public_key_pem,
 )
 from .policy import Policy, normalize_prefix, parse_policy, prefix_resource, resource_matches
+from .session import CloudFrontCookies, grant, revoke
 from .signing import SignedPolicy, Signer, cf_b64decode, cf_b64encode
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CloudFrontCookieError",
+    "CloudFrontCookies",
     "ConfigurationError",
     "KeyLoadError",
     "KeyRing",
@@ -40,6 +42,7 @@ __all__ = [
     "cf_b64decode",
     "cf_b64encode",
     "generate_private_key",
+    "grant",
     "load_private_key",
     "load_public_key",
     "normalize_prefix",
@@ -47,4 +50,5 @@ __all__ = [
     "prefix_resource",
     "public_key_pem",
     "resource_matches",
+    "revoke",
 ]
