@@ -79,6 +79,7 @@ class CloudFrontCookieMiddleware:
             if message["type"] == "http.response.start":
                 outcome = await self._decide(scope, info)
                 if outcome is not None and outcome.set_cookie:
+                    message.setdefault("headers", [])  # optional in ASGI: absent means none
                     response_headers = MutableHeaders(scope=message)
                     for value in outcome.set_cookie:
                         response_headers.append("set-cookie", value)
