@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from itsdangerous import BadData, URLSafeSerializer
 
 from .cookies import (
+    MAX_COOKIE_BYTES,
     CookieAttributes,
     SameSite,
     delete_cookie,
@@ -373,7 +374,7 @@ class CloudFrontCookies:
             raise ConfigurationError(f"keepalive_path must start with /, got {keepalive_path!r}")
         self.keepalive_path = keepalive_path
         self._serializer = URLSafeSerializer(self._check_secrets(state_secret), salt=_STATE_SALT)
-        self._state_cache: OrderedDict[str, State | None] = OrderedDict()
+        self._state_cache: OrderedDict[str, State] = OrderedDict()
         self._state_lock = threading.Lock()
         self._warned_hosts: set[str] = set()
 
@@ -454,19 +455,24 @@ class CloudFrontCookies:
         raw = parse_cookie_header(cookie_header).get(self.state_cookie_name)
         if raw is None:
             return None, False
+        if len(raw) > MAX_COOKIE_BYTES:  # longer than any state cookie dump_state can write
+            return None, True
         with self._state_lock:
-            if raw in self._state_cache:
+            state = self._state_cache.get(raw)
+            if state is not None:
                 self._state_cache.move_to_end(raw)
-                return self._state_cache[raw], True
-        state: State | None
+                return state, True
         try:
             state = State.from_payload(self._serializer.loads(raw))
         except (BadData, ValueError, TypeError, RecursionError):
             state = None
-        with self._state_lock:
-            self._state_cache[raw] = state
-            if len(self._state_cache) > _STATE_CACHE_SIZE:
-                self._state_cache.popitem(last=False)
+        if state is not None:
+            # Only authentic states are cached: forged values must neither hold memory nor
+            # evict the states of real sessions.
+            with self._state_lock:
+                self._state_cache[raw] = state
+                if len(self._state_cache) > _STATE_CACHE_SIZE:
+                    self._state_cache.popitem(last=False)
         return state, True
 
     def dump_state(self, state: State) -> str:
