@@ -86,9 +86,13 @@ def cf_b64decode(value: str) -> bytes:
     if not isinstance(value, str) or not _CF_B64.match(value):
         raise ValueError("not CloudFront base64 (A-Z a-z 0-9 - _ ~)")
     try:
-        return base64.b64decode(value.encode("ascii").translate(_FROM_CF), validate=True)
+        data = base64.b64decode(value.encode("ascii").translate(_FROM_CF), validate=True)
     except binascii.Error:
         raise ValueError("not CloudFront base64: bad length or padding") from None
+    if cf_b64encode(data) != value:
+        # Unused low bits before the padding must be zero: one value, one encoding.
+        raise ValueError("not CloudFront base64: not the canonical encoding of its bytes")
+    return data
 
 
 def validate_hash_algorithm(value: object) -> HashAlgorithm:
