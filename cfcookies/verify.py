@@ -597,11 +597,11 @@ def _verify(
         run.ok("date_greater_than", "no start time")
     if not now < policy.date_less_than:
         ago = now - policy.date_less_than
+        longer = f" ({_duration(ago)})" if ago >= 120 else ""
         return run.decision(
             ExpiredError(
-                f"the policy expired at {_iso(policy.date_less_than)}, {ago} seconds ago "
-                f"({_duration(ago)}); the app must renew the cookies (or sign a new URL) before "
-                f"they expire",
+                f"the policy expired at {_iso(policy.date_less_than)}, {ago} seconds ago"
+                f"{longer}; the app must renew the cookies (or sign a new URL) before they expire",
                 date_less_than=policy.date_less_than,
                 now=now,
             ),
@@ -1027,6 +1027,4 @@ def _explain_one(
                 where = f"Path={d.path or '(none)'}, Domain={d.domain or '(host-only)'}"
                 verdict = "sent" if d.sent else f"NOT sent: {d.reason}"
                 lines.append(f"    - {d.name} ({where}): {verdict}")
-    if not decision.allowed:
-        lines.append(f"  what to do: {decision.message}")
     return "\n".join(lines) + "\n"

@@ -833,3 +833,42 @@ def test_cookie_delivery(
 def test_cookie_delivery_ignores_other_cookies() -> None:
     """Only CloudFront-* Set-Cookie headers are judged."""
     assert cookie_delivery(URL, ["session=1; Path=/"]) == []
+
+
+def test_explain_needs_a_url_or_har(keys: dict[str, PublicKey]) -> None:
+    """explain without a URL or a HAR is a usage error."""
+    with pytest.raises(exc.ConfigurationError):
+        explain(public_keys=keys)
+
+
+def test_explain_har_without_the_url(signer: Signer, keys: dict[str, PublicKey]) -> None:
+    """A URL absent from the HAR is reported as such."""
+    har = _har(signer, with_cookies_on="/", requested=["/videos/course-1/a.ts"])
+    report = explain(MEDIA_URL + "/other.ts", har=har, public_keys=keys, now=signer.clock())
+    assert report == f"The HAR export has no request for {MEDIA_URL}/other.ts.\n"
+
+
+def test_explain_hides_signed_url_values(signer: Signer, keys: dict[str, PublicKey]) -> None:
+    """The report shows a signed URL with its Signature and Policy values hidden."""
+    url = signer.sign_url(URL, date_less_than=timedelta(hours=1), resource=RESOURCE)
+    report = explain(url, public_keys=keys, now=signer.clock())
+    assert "Policy=...&Signature=...&Key-Pair-Id=K2JCJMDEHXQW5F" in report
+
+
+def test_hash_algorithm_alone_is_not_a_signed_url(
+    signer: Signer, keys: dict[str, PublicKey]
+) -> None:
+    """A URL with only Hash-Algorithm is judged on its cookies, the parameter staying in it."""
+    cookies = signer.cookies_for(RESOURCE, date_less_than=timedelta(hours=1))
+    decision = verify_request(
+        URL + "?Hash-Algorithm=SHA1", cookies=cookies, public_keys=keys, now=signer.clock()
+    )
+    assert (decision.mode, decision.allowed) == ("cookie", True)
+    assert decision.url == URL + "?Hash-Algorithm=SHA1"
+
+
+def test_expired_signed_url(signer: Signer, keys: dict[str, PublicKey], clock: FakeClock) -> None:
+    """A canned signed URL past its Expires is refused as expired."""
+    url = signer.sign_url(URL, date_less_than=timedelta(seconds=30))
+    decision = verify_request(url, public_keys=keys, now=clock.epoch + 30)
+    assert (decision.mode, decision.reason) == ("url", "expired")
