@@ -73,6 +73,7 @@ __all__ = [
     "LocalDenyList",
     "MalformedSessionError",
     "MissingSessionError",
+    "SessionCheck",
     "SessionCookieError",
     "SessionExpiredError",
     "SessionRevokedError",
@@ -1060,3 +1061,41 @@ def _set_association(behaviour: dict[str, Any], function_arn: str, *, replace: b
     items.append({"FunctionARN": function_arn, "EventType": "viewer-request"})
     behaviour["FunctionAssociations"] = {"Quantity": len(items), "Items": items}
     return True
+
+
+class SessionCheck:
+    """The edge's side of revocation: an :class:`cfcookies.edge.EdgeCheck` for ``EdgeApp``.
+
+    ``EdgeApp(..., deny_list=SessionCheck(secrets, deny_list=LocalDenyList(...)))`` refuses, after
+    CloudFront's own signature check, every request whose session cookie is missing, forged,
+    expired or revoked — what the generated CloudFront Function does in production.
+    """
+
+    def __init__(
+        self,
+        secrets: SessionSecrets,
+        *,
+        deny_list: DenyList | None = None,
+        cookie_name: str = SESSION_COOKIE,
+        clock: Clock = system_clock,
+    ) -> None:
+        if not isinstance(secrets, SessionSecrets):
+            raise ConfigurationError("secrets must be a SessionSecrets(current, previous=...)")
+        self.secrets = secrets
+        self.deny_list = deny_list
+        self.cookie_name = cookie_name
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return f"SessionCheck(cookie_name={self.cookie_name!r}, deny_list={self.deny_list!r})"
+
+    def check(self, request: Any) -> str | None:
+        """None to let the request through; raises :class:`SessionCookieError` to refuse it."""
+        check_session_cookie(
+            request.cookies,
+            secrets=self.secrets,
+            deny_list=self.deny_list,
+            cookie_name=self.cookie_name,
+            clock=self.clock,
+        )
+        return None

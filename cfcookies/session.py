@@ -36,6 +36,13 @@ from .cookies import (
 from .exceptions import ConfigurationError, CookieSizeError, ResourceError
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
+from .revocation import (
+    SESSION_COOKIE,
+    DenyList,
+    SessionSecrets,
+    mint_session_cookie,
+    new_session_id,
+)
 from .signing import (
     COOKIE_HASH_ALGORITHM,
     COOKIE_KEY_PAIR_ID,
@@ -101,6 +108,7 @@ class Actions:
     steps: list[tuple[Literal["grant", "revoke"], tuple[str, ...] | None]] = field(
         default_factory=list
     )
+    user_id: str | None = None
 
     def apply(self, current: Iterable[str]) -> tuple[str, ...]:
         result = set(current)
@@ -143,15 +151,19 @@ def _actions_of(request: object) -> Actions:
     return actions
 
 
-def grant(request: object, *prefixes: str) -> None:
+def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
     """Let this session read every file under ``prefixes`` (e.g. in the login view).
 
     Prefixes add to what the session already holds. The cookies are set on this response.
+    ``user_id`` (with the edge deny-list enabled) lets "revoke this user" reach this session.
     """
     if not prefixes:
         raise ResourceError("grant() needs at least one prefix, such as '/videos/course-1'")
     normalized = tuple(normalize_prefix(p) for p in prefixes)
-    _actions_of(request).steps.append(("grant", normalized))
+    actions = _actions_of(request)
+    actions.steps.append(("grant", normalized))
+    if user_id is not None:
+        actions.user_id = user_id
 
 
 def revoke(request: object, *prefixes: str) -> None:
@@ -173,9 +185,11 @@ class State:
     hash_algorithm: HashAlgorithm
     domain: str | None
     granted_at: int  # when the session first got cookies; renewals keep it
+    session_id: str = ""  # the edge session cookie's id ("" when revocation is off)
+    user_id: str = ""
 
     def to_payload(self) -> dict[str, object]:
-        return {
+        payload: dict[str, object] = {
             "p": list(self.prefixes),
             "e": self.expires,
             "k": self.key_pair_id,
@@ -183,6 +197,10 @@ class State:
             "d": self.domain or "",
             "g": self.granted_at,
         }
+        if self.session_id:
+            payload["s"] = self.session_id
+            payload["u"] = self.user_id
+        return payload
 
     @classmethod
     def from_payload(cls, payload: object) -> State | None:
@@ -195,7 +213,11 @@ class State:
             hash_algorithm = payload["h"]
             domain = payload["d"]
             granted_at = payload["g"]
+            session_id = payload.get("s", "")
+            user_id = payload.get("u", "")
         except KeyError:
+            return None
+        if not isinstance(session_id, str) or not isinstance(user_id, str):
             return None
         if (
             not isinstance(prefixes, list)
@@ -213,7 +235,16 @@ class State:
             return None
         if list(merged) != prefixes:
             return None
-        return cls(merged, expires, key_pair_id, hash_algorithm, domain or None, granted_at)
+        return cls(
+            merged,
+            expires,
+            key_pair_id,
+            hash_algorithm,
+            domain or None,
+            granted_at,
+            session_id,
+            user_id,
+        )
 
 
 # --- requests, plans and outcomes --------------------------------------------------------------
@@ -241,6 +272,10 @@ class Plan:
     clear_state: bool = False
     granted_at: int = 0
     policies: tuple[Policy, ...] = ()
+    session_id: str = ""
+    user_id: str = ""
+    delete_session_cookie: bool = False
+    deny_session: tuple[str, int] | None = None  # (session id, until) to write at logout
 
     @property
     def changes_anything(self) -> bool:
@@ -291,6 +326,9 @@ class CloudFrontCookies:
         signature_cache_size: int = 4096,
         clock: Clock = system_clock,
         insecure_allow_http: bool = False,
+        session_secrets: SessionSecrets | None = None,
+        deny_list: DenyList | None = None,
+        session_cookie_name: str = SESSION_COOKIE,
     ) -> None:
         self.media_url, self.media_host = self._check_media_url(media_url, insecure_allow_http)
         self.keys = self._build_keys(keys, key_pair_id, private_key, passphrase)
@@ -336,6 +374,18 @@ class CloudFrontCookies:
             )
         self.max_prefixes = max_prefixes
         self.persistent = bool(persistent)
+        if session_secrets is not None and not isinstance(session_secrets, SessionSecrets):
+            raise ConfigurationError(
+                "session_secrets must be a cfcookies.revocation.SessionSecrets"
+            )
+        if deny_list is not None and session_secrets is None:
+            raise ConfigurationError(
+                "deny_list needs session_secrets: the edge can only deny sessions that carry the "
+                "signed session cookie"
+            )
+        self.session_secrets = session_secrets
+        self.deny_list = deny_list
+        self.session_cookie_name = session_cookie_name
 
         if cookie_domain is not None:
             domain = validate_cookie_domain(cookie_domain)
@@ -554,11 +604,18 @@ class CloudFrontCookies:
         if not wanted:
             if state is None:
                 return Plan(clear_state=had_cookie)
+            deny = (
+                (state.session_id, state.expires)
+                if state.session_id and self.deny_list is not None and state.expires > now
+                else None
+            )
             return Plan(
                 delete=current,
                 delete_hash_cookie=state.hash_algorithm == "SHA256",
                 delete_domain=state.domain,
                 clear_state=True,
+                delete_session_cookie=bool(state.session_id),
+                deny_session=deny,
             )
 
         active = self.keys.active()
@@ -577,10 +634,18 @@ class CloudFrontCookies:
         stale = tuple(p for p in current if p not in wanted) if state else ()
         if state is not None and state.domain != self.cookie_domain:
             stale = current  # the old cookies live under another Domain: remove them all
-        granted_at = state.granted_at if state is not None and current else now
+        continuing = state is not None and bool(current)
+        granted_at = state.granted_at if state is not None and continuing else now
         policies = tuple(
             Policy(prefix_resource(self.media_url, prefix), expires) for prefix in wanted
         )
+        session_id = user_id = ""
+        if self.session_secrets is not None:
+            session_id = state.session_id if state is not None and continuing else ""
+            session_id = session_id or new_session_id()
+            user_id = state.user_id if state is not None and continuing else ""
+            if actions is not None and actions.user_id is not None:
+                user_id = actions.user_id
         return Plan(
             issue=wanted,
             expires=expires,
@@ -589,6 +654,9 @@ class CloudFrontCookies:
             delete_domain=state.domain if state is not None else None,
             granted_at=granted_at,
             policies=policies,
+            session_id=session_id,
+            user_id=user_id,
+            delete_session_cookie=state is not None and bool(state.session_id),
         )
 
     def _session_too_old(self, state: State, now: int) -> bool:
@@ -599,7 +667,12 @@ class CloudFrontCookies:
         return state.expires <= now
 
     def needs_signing(self, plan: Plan) -> bool:
-        """Whether rendering ``plan`` computes a signature (the adapters then go off-loop)."""
+        """Whether rendering ``plan`` computes a signature or writes to the deny-list.
+
+        The ASGI adapter then renders it in a worker thread, off the event loop.
+        """
+        if plan.deny_session is not None:
+            return True
         return any(self.signer.cached_signature(p.to_json()) is None for p in plan.policies)
 
     def render(self, plan: Plan) -> Outcome:
@@ -619,11 +692,26 @@ class CloudFrontCookies:
             names = [COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]
             if plan.delete_hash_cookie:
                 names.append(COOKIE_HASH_ALGORITHM)
+            if plan.delete_session_cookie:
+                names.append(self.session_cookie_name)
             headers.extend(delete_cookie(n, path=prefix, attributes=old_attributes) for n in names)
+        if plan.deny_session is not None:
+            self._deny(*plan.deny_session)
         state: State | None = None
         if plan.issue:
             max_age = self._cookie_max_age(plan.expires) if self.persistent else None
             key_pair_id = ""
+            session_value = (
+                mint_session_cookie(
+                    session_id=plan.session_id,
+                    user_id=plan.user_id or None,
+                    expires=plan.expires,
+                    secrets=self.session_secrets,
+                    clock=self.clock,
+                )
+                if self.session_secrets is not None
+                else None
+            )
             for prefix, policy in zip(plan.issue, plan.policies, strict=True):
                 signed = self.signer.sign_policy(policy)
                 key_pair_id = signed.key_pair_id
@@ -641,6 +729,22 @@ class CloudFrontCookies:
                     headers.append(
                         delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
                     )
+                if session_value is not None:
+                    headers.append(
+                        dump_cookie(
+                            self.session_cookie_name,
+                            session_value,
+                            path=prefix,
+                            attributes=self.cloudfront_attributes,
+                            max_age=max_age,
+                        )
+                    )
+                elif plan.delete_session_cookie:
+                    headers.append(
+                        delete_cookie(
+                            self.session_cookie_name, path=prefix, attributes=old_attributes
+                        )
+                    )
             state = State(
                 plan.issue,
                 plan.expires,
@@ -648,6 +752,8 @@ class CloudFrontCookies:
                 self.hash_algorithm,
                 self.cookie_domain,
                 plan.granted_at,
+                plan.session_id,
+                plan.user_id,
             )
             headers.append(self.dump_state(state))
         elif plan.clear_state:
@@ -655,6 +761,40 @@ class CloudFrontCookies:
                 delete_cookie(self.state_cookie_name, path="/", attributes=self.state_attributes)
             )
         return Outcome(tuple(headers), state)
+
+    def _deny(self, session_id: str, until: int) -> None:
+        """Write a logged-out session into the edge deny-list; a failure must not fail logout."""
+        if self.deny_list is None:
+            return
+        try:
+            self.deny_list.revoke_session(session_id, until=until)
+        except Exception as exc:  # the browser's cookies are deleted all the same
+            logger.error(
+                "cfcookies: could not write the logged-out session to the deny-list (%s); its "
+                "cookies stay valid at the edge until %d",
+                type(exc).__name__,
+                until,
+            )
+
+    def revoke_session(self, session_id: str) -> None:
+        """Deny one session at the edge now (for as long as any cookie of it can live)."""
+        self._require_deny_list().revoke_session(session_id, until=self._longest_expiry())
+
+    def revoke_user(self, user_id: str) -> None:
+        """Deny every session of ``user_id`` issued until now ("sign out everywhere")."""
+        self._require_deny_list().revoke_user(user_id, until=self._longest_expiry())
+
+    def session_of(self, cookie_header: str | bytes | None) -> State | None:
+        """The state (session ID, user ID, prefixes, expiry) of the browser sending this header."""
+        return self.read_state(cookie_header)[0]
+
+    def _longest_expiry(self) -> int:
+        return self.expiry_for(self.now())
+
+    def _require_deny_list(self) -> DenyList:
+        if self.deny_list is None:
+            raise ConfigurationError("revoking at the edge needs deny_list= and session_secrets=")
+        return self.deny_list
 
     def _cookie_max_age(self, expires: int) -> int:
         return max(0, expires - self.now())

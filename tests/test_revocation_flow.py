@@ -1,0 +1,240 @@
+"""Revocation end to end: the middleware issues the session cookie, logout writes the deny-list,
+and the local edge refuses a cookie set copied before logout although its CloudFront cookies are
+still valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from cfcookies.edge import EdgeApp
+from cfcookies.keys import PrivateKey
+from cfcookies.revocation import (
+    LocalDenyList,
+    SessionCheck,
+    SessionSecrets,
+    check_session_cookie,
+    generate_secret,
+)
+from cfcookies.session import CloudFrontCookies
+from tests.conftest import RSA_KEY_ID, FakeClock
+from tests.jar import Jar
+from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, starlette_app
+
+STATE_SECRET = "revocation-flow-state-secret-" + "z" * 32
+
+
+@pytest.fixture
+def secrets() -> SessionSecrets:
+    return SessionSecrets(generate_secret())
+
+
+@pytest.fixture
+def deny_list(clock: FakeClock, tmp_path: Path) -> LocalDenyList:
+    return LocalDenyList(path=tmp_path / "deny.json", clock=clock)
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    (root / "videos" / "course-1").mkdir(parents=True)
+    (root / "videos" / "course-1" / "seg-1.ts").write_bytes(b"\x47" * 188)
+    return root
+
+
+def make_cookies(
+    key: PrivateKey, clock: FakeClock, secrets: SessionSecrets, deny_list: LocalDenyList
+) -> CloudFrontCookies:
+    return CloudFrontCookies(
+        media_url=MEDIA_URL,
+        cookie_domain="example.test",
+        key_pair_id=RSA_KEY_ID,
+        private_key=key,
+        state_secret=STATE_SECRET,
+        clock=clock,
+        session_secrets=secrets,
+        deny_list=deny_list,
+    )
+
+
+class Flow:
+    def __init__(self, cookies: CloudFrontCookies, edge: EdgeApp) -> None:
+        self.app = TestClient(starlette_app(cookies, declarative=False), base_url=APP_ORIGIN)
+        self.edge = TestClient(edge, base_url=MEDIA_URL)
+        self.jar = Jar()
+
+    def get(self, path: str) -> Any:
+        self.app.cookies.clear()
+        header = self.jar.header(APP_ORIGIN + path)
+        response = self.app.get(path, headers={"cookie": header} if header else {})
+        self.jar.store(APP_ORIGIN + path, response.headers.get_list("set-cookie"))
+        return response
+
+    def media(self, path: str, cookie_header: str | None = None) -> Any:
+        self.edge.cookies.clear()
+        header = cookie_header if cookie_header is not None else self.jar.header(MEDIA_URL + path)
+        return self.edge.get(path, headers={"cookie": header} if header else {})
+
+
+@pytest.fixture
+def flow(
+    rsa_key: PrivateKey,
+    clock: FakeClock,
+    secrets: SessionSecrets,
+    deny_list: LocalDenyList,
+    media: Path,
+) -> Flow:
+    cookies = make_cookies(rsa_key, clock, secrets, deny_list)
+    edge = EdgeApp(
+        media,
+        public_keys={RSA_KEY_ID: rsa_key.public_key()},
+        clock=clock,
+        deny_list=SessionCheck(secrets, deny_list=deny_list, clock=clock),
+    )
+    return Flow(cookies, edge)
+
+
+def test_login_issues_a_session_cookie_beside_the_cloudfront_cookies(
+    flow: Flow, secrets: SessionSecrets, clock: FakeClock
+) -> None:
+    response = flow.get("/login?user=ana")
+    session = [
+        v for v in response.headers.get_list("set-cookie") if v.startswith("CloudFront-Session=")
+    ]
+    assert len(session) == 1
+    assert "Path=/videos/course-1/; Domain=example.test; Secure; HttpOnly" in session[0]
+    sent = flow.jar.header(MEDIA_URL + "/videos/course-1/seg-1.ts") or ""
+    from cfcookies.cookies import parse_cookie_header
+
+    token = check_session_cookie(parse_cookie_header(sent), secrets=secrets, now=clock.epoch)
+    assert token.expires > clock.epoch
+    assert flow.media("/videos/course-1/seg-1.ts").status_code == 200
+
+
+def test_renewal_keeps_the_session_id(
+    flow: Flow, secrets: SessionSecrets, clock: FakeClock
+) -> None:
+    from cfcookies.cookies import parse_cookie_header
+
+    flow.get("/login?user=ana")
+    url = MEDIA_URL + "/videos/course-1/seg-1.ts"
+    first = check_session_cookie(
+        parse_cookie_header(flow.jar.header(url)), secrets=secrets, now=clock.epoch
+    )
+    clock.advance(25 * 60)
+    flow.get("/page")
+    second = check_session_cookie(
+        parse_cookie_header(flow.jar.header(url)), secrets=secrets, now=clock.epoch
+    )
+    assert second.session_id == first.session_id
+    assert second.expires > first.expires
+
+
+def test_a_cookie_set_copied_before_logout_is_refused_by_the_edge_after_logout(flow: Flow) -> None:
+    flow.get("/login?user=ana")
+    copied = flow.jar.header(MEDIA_URL + "/videos/course-1/seg-1.ts")
+    assert flow.media("/videos/course-1/seg-1.ts", copied).status_code == 200
+    flow.get("/logout")
+    assert flow.jar.cloudfront() == []
+    refused = flow.media("/videos/course-1/seg-1.ts", copied)
+    assert refused.status_code == 403
+    assert refused.headers["x-cfcookies-decision"] == "session_revoked"
+    assert b"<Code>AccessDenied</Code>" in refused.content
+
+
+def test_a_fresh_login_after_logout_gets_a_new_session_that_works(flow: Flow) -> None:
+    flow.get("/login?user=ana")
+    flow.get("/logout")
+    flow.get("/login?user=ana")
+    assert flow.media("/videos/course-1/seg-1.ts").status_code == 200
+
+
+def test_revoking_a_user_refuses_that_users_sessions(
+    rsa_key: PrivateKey,
+    clock: FakeClock,
+    secrets: SessionSecrets,
+    deny_list: LocalDenyList,
+    media: Path,
+) -> None:
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    import cfcookies
+
+    cookies = make_cookies(rsa_key, clock, secrets, deny_list)
+    edge = EdgeApp(
+        media,
+        public_keys={RSA_KEY_ID: rsa_key.public_key()},
+        clock=clock,
+        deny_list=SessionCheck(secrets, deny_list=deny_list, clock=clock),
+    )
+    flow = Flow(cookies, edge)
+
+    def login_as(request: Request) -> PlainTextResponse:
+        cfcookies.grant(request, "/videos/course-1", user_id=request.query_params["uid"])
+        return PlainTextResponse("in")
+
+    flow.app.app.router.routes.append(Route("/login-as", login_as))  # type: ignore[attr-defined]
+    flow.get("/login-as?uid=user-42")
+    assert flow.media("/videos/course-1/seg-1.ts").status_code == 200
+    clock.advance(1)
+    cookies.revoke_user("user-42")
+    refused = flow.media("/videos/course-1/seg-1.ts")
+    assert refused.status_code == 403
+    assert refused.headers["x-cfcookies-decision"] == "session_revoked"
+
+
+def test_a_request_without_the_session_cookie_is_refused_when_revocation_is_on(
+    flow: Flow, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from cfcookies.keys import SigningKey
+    from cfcookies.policy import prefix_resource
+    from cfcookies.signing import Signer
+
+    signer = Signer(SigningKey(RSA_KEY_ID, rsa_key), clock=clock)
+    cookies = signer.cookies_for(
+        prefix_resource(MEDIA_URL, "/videos/course-1"), date_less_than=clock.epoch + 600
+    )
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    refused = flow.media("/videos/course-1/seg-1.ts", header)
+    assert refused.status_code == 403
+    assert refused.headers["x-cfcookies-decision"] == "session_missing"
+
+
+def test_a_deny_list_failure_at_logout_still_logs_out(
+    rsa_key: PrivateKey, clock: FakeClock, secrets: SessionSecrets, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(LocalDenyList):
+        def revoke_session(self, session_id: str, *, until: Any) -> None:
+            raise OSError("store unreachable")
+
+    cookies = make_cookies(rsa_key, clock, secrets, Broken(clock=clock))
+    client = TestClient(starlette_app(cookies, declarative=False), base_url=APP_ORIGIN)
+    jar = Jar()
+    response = client.get("/login?user=ana")
+    jar.store(APP_ORIGIN + "/login", response.headers.get_list("set-cookie"))
+    client.cookies.clear()
+    response = client.get("/logout", headers={"cookie": jar.header(APP_ORIGIN + "/logout") or ""})
+    assert response.status_code == 200
+    jar.store(APP_ORIGIN + "/logout", response.headers.get_list("set-cookie"))
+    assert jar.cloudfront() == []
+    assert "could not write the logged-out session to the deny-list (OSError)" in caplog.text
+
+
+def test_deny_list_without_session_secrets_is_a_configuration_error(
+    rsa_key: PrivateKey, clock: FakeClock, deny_list: LocalDenyList
+) -> None:
+    from cfcookies.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="deny_list needs session_secrets"):
+        CloudFrontCookies(
+            media_url=MEDIA_URL,
+            key_pair_id=RSA_KEY_ID,
+            private_key=rsa_key,
+            state_secret=STATE_SECRET,
+            deny_list=deny_list,
+        )
