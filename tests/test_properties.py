@@ -1,0 +1,444 @@
+"""Property-based tests: encoding, prefixes, policies, signing and verification.
+
+Paths are judged as CloudFront judges them: on the raw, percent-encoded path the viewer sends,
+byte for byte and case-sensitively. A grant of ``/videos/course-1/`` opens exactly the wire paths
+that start with ``/videos/course-1/``; a ``..`` that reaches the wire is an ordinary literal
+segment (browsers resolve dot segments before sending, so ``/videos/course-1/../course-2/x`` in
+a page becomes ``/videos/course-2/x`` on the wire). SECURITY.md explains what this means for
+origins that normalise paths themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from cfcookies.exceptions import MalformedPolicyError, ResourceError
+from cfcookies.keys import KeyRing, PrivateKey, PublicKey, SigningKey
+from cfcookies.policy import (
+    Policy,
+    normalize_prefix,
+    parse_policy,
+    prefix_resource,
+    resource_matches,
+)
+from cfcookies.session import merge_prefixes
+from cfcookies.signing import (
+    COOKIE_KEY_PAIR_ID,
+    COOKIE_POLICY,
+    COOKIE_SIGNATURE,
+    HashAlgorithm,
+    Signer,
+    cf_b64decode,
+    cf_b64encode,
+)
+from cfcookies.verify import verify_request
+from tests.conftest import ECDSA_KEY_ID, RSA_KEY_ID
+
+MEDIA = "https://media.example.test"
+NOW = 1_790_000_000
+END = NOW + 1800
+CF_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~"
+
+# One profile for this module, applied per test: nothing global that other tests would see.
+PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+SIGNING = settings(PROPERTY, max_examples=60)
+
+# --- strategies -----------------------------------------------------------------------------
+
+# Segments an attacker would try: traversal spelled every way, encoded separators, case,
+# look-alikes, trailing dots, path parameters, and the neighbours of the granted folder.
+TRICKY_SEGMENTS = [
+    "videos",
+    "Videos",
+    "VIDEOS",
+    "course-1",
+    "course-10",
+    "course-1.",
+    "course-1..",
+    "course-1;x=1",
+    "course-1%2f",
+    "course-2",
+    "..",
+    ".",
+    "%2e%2e",
+    "%2E%2e",
+    "%2E%2E",
+    ".%2e",
+    "%2e",
+    "%2f",
+    "%2F",
+    "%5c",
+    "\\",
+    "",
+    "／",  # fullwidth solidus
+    "∕",  # division slash
+    "ⅰ",  # small roman numeral one, NFKC 'i'
+    "ｖｉｄｅｏｓ",  # fullwidth letters
+    "course‐1",  # hyphen U+2010
+    "%20",
+    ";",
+    ";jsessionid=1",
+    "seg.ts",
+    "index.m3u8",
+    "?q=/videos/course-1/",
+    "#/videos/course-1/",
+    "%3F",
+    "%23",
+    "*",
+]
+
+segment = st.one_of(
+    st.sampled_from(TRICKY_SEGMENTS),
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\t\r\n"),
+        max_size=8,
+    ),
+)
+wire_path = st.lists(segment, min_size=0, max_size=7).map(lambda s: "/" + "/".join(s))
+plain_name = st.from_regex(r"[a-z0-9][a-z0-9._-]{0,11}", fullmatch=True).filter(
+    lambda s: s not in (".", "..") and not re.fullmatch(r"\.+", s)
+)
+granted_folder = st.lists(plain_name, min_size=1, max_size=3).map(lambda s: "/" + "/".join(s))
+
+
+@pytest.fixture(scope="module")
+def keys(rsa_key: PrivateKey, ecdsa_key: PrivateKey) -> dict[str, Signer]:
+    return {
+        "RSA": Signer(KeyRing(SigningKey(RSA_KEY_ID, rsa_key)), cache_size=0),
+        "ECDSA": Signer(KeyRing(SigningKey(ECDSA_KEY_ID, ecdsa_key)), cache_size=0),
+    }
+
+
+def _public(signer: Signer) -> dict[str, PublicKey]:
+    return dict(signer.keys.public_keys)
+
+
+def _wire(url: str) -> str:
+    """The path CloudFront compares: what is before the query and the fragment."""
+    return url.split("#", 1)[0].split("?", 1)[0].split("://", 1)[1].partition("/")[2]
+
+
+# --- CloudFront base64 ----------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.binary(max_size=600))
+def test_cf_base64_round_trips_in_its_own_alphabet(data: bytes) -> None:
+    """Any bytes encode to CloudFront's alphabet only and decode back to themselves."""
+    encoded = cf_b64encode(data)
+    assert set(encoded) <= set(CF_ALPHABET)
+    assert cf_b64decode(encoded) == data
+
+
+@PROPERTY
+@given(st.binary(min_size=1, max_size=120), st.sampled_from("+/= \n.%\x00é"), st.data())
+def test_cf_base64_rejects_characters_of_other_alphabets(
+    data: bytes, bad: str, draw: st.DataObject
+) -> None:
+    """A value with any character outside ``A-Z a-z 0-9 - _ ~`` is refused."""
+    encoded = cf_b64encode(data)
+    at = draw.draw(st.integers(0, len(encoded)))
+    with pytest.raises(ValueError, match="not CloudFront base64"):
+        cf_b64decode(encoded[:at] + bad + encoded[at:])
+
+
+@PROPERTY
+@given(st.text(alphabet=CF_ALPHABET, max_size=80))
+def test_cf_base64_has_one_encoding_per_value(text: str) -> None:
+    """A string in the alphabet either is refused or is exactly the encoding of what it decodes
+    to (regression: non-zero bits before the padding used to decode to the same bytes)."""
+    try:
+        data = cf_b64decode(text)
+    except ValueError:
+        return
+    assert cf_b64encode(data) == text
+
+
+# --- prefixes -------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.text(max_size=40))
+def test_normalize_prefix_gives_a_clean_folder_or_refuses(text: str) -> None:
+    """Any text is refused with ResourceError or becomes an idempotent, printable-ASCII folder
+    with no empty, '.' or '..' segment (also encoded), no encoded slash and no wildcard."""
+    try:
+        folder = normalize_prefix(text)
+    except ResourceError:
+        return
+    assert folder.startswith("/")
+    assert folder.endswith("/")
+    assert re.fullmatch(r"[\x21-\x7e]+", folder)
+    assert not any(c in folder for c in '*?#\\"')
+    assert normalize_prefix(folder) == folder
+    if folder != "/":
+        for seg in folder[1:-1].split("/"):
+            assert seg
+            assert seg.lower().replace("%2e", ".") not in (".", "..")
+            assert "%2f" not in seg.lower()
+            assert "%5c" not in seg.lower()
+
+
+@PROPERTY
+@given(st.lists(granted_folder, min_size=1, max_size=6))
+def test_merged_prefixes_cover_the_same_paths_without_nesting(folders: list[str]) -> None:
+    """Merging drops only folders inside another one and leaves no folder inside another."""
+    merged = merge_prefixes(folders)
+    for a in merged:
+        assert not any(a != b and a.startswith(b) for b in merged)
+    for folder in folders:
+        assert any(normalize_prefix(folder).startswith(m) for m in merged)
+
+
+@PROPERTY
+@given(granted_folder, wire_path, st.sampled_from(["", "?a=1", "?x=/videos/", "#frag"]))
+def test_a_prefix_resource_matches_only_paths_literally_inside_its_folder(
+    folder: str, path: str, tail: str
+) -> None:
+    """``resource_matches`` grants a URL exactly when its raw wire path starts with the folder."""
+    resource = prefix_resource(MEDIA, folder)
+    url = MEDIA + path + tail
+    expected = _wire(url).startswith(normalize_prefix(folder)[1:])
+    assert resource_matches(resource, url) == expected
+
+
+@PROPERTY
+@given(wire_path, st.sampled_from(["", "?a=1", "?t=/videos/course-1/", "#/videos/course-1/"]))
+def test_the_course_1_grant_never_opens_a_path_outside_it_on_the_wire(path: str, tail: str) -> None:
+    """Whatever the spelling (traversal, encoded slashes, case, look-alikes, ';', '?', '#'),
+    a request is granted only if its raw path starts with ``/videos/course-1/``."""
+    resource = prefix_resource(MEDIA, "/videos/course-1")
+    url = MEDIA + path + tail
+    granted = resource_matches(resource, url)
+    assert granted == _wire(url).startswith("videos/course-1/")
+
+
+@pytest.mark.parametrize(
+    ("path", "granted"),
+    [
+        pytest.param("/videos/course-1/x.ts", True, id="inside"),
+        pytest.param("/videos/course-1/", True, id="the-folder-itself"),
+        pytest.param("/videos/course-1", False, id="without-slash"),
+        pytest.param("/videos/course-10/x.ts", False, id="sibling-longer-name"),
+        pytest.param("/videos/course-2/x.ts", False, id="sibling"),
+        pytest.param("/Videos/course-1/x.ts", False, id="case-differs"),
+        pytest.param("/videos/Course-1/x.ts", False, id="case-differs-in-folder"),
+        pytest.param("/videos//course-1/x.ts", False, id="double-slash-before"),
+        pytest.param("//videos/course-1/x.ts", False, id="leading-double-slash"),
+        pytest.param("/videos/course-1%2fx.ts", False, id="encoded-slash"),
+        pytest.param("/videos/course-1%2Fx.ts", False, id="encoded-slash-upper"),
+        pytest.param("/videos/course-1;a=b/x.ts", False, id="path-parameter"),
+        pytest.param("/videos/course-1./x.ts", False, id="trailing-dot"),
+        pytest.param("/videos/course-1／x.ts", False, id="fullwidth-solidus"),
+        pytest.param("/videos/course-ⅰ/x.ts", False, id="roman-numeral-look-alike"),
+        pytest.param("/videos/%63ourse-1/x.ts", False, id="encoded-letter"),
+        pytest.param("/videos/./course-1/x.ts", False, id="dot-segment-before"),
+        pytest.param("/videos/x/../course-1/x.ts", False, id="traversal-into"),
+        pytest.param("/videos/x/%2e%2e/course-1/x.ts", False, id="encoded-traversal-into"),
+        pytest.param("/videos/course-1/../course-2/x.ts", True, id="raw-dotdot-is-literal"),
+        pytest.param("/videos/course-1/%2e%2e/course-2/x.ts", True, id="encoded-dotdot-literal"),
+        pytest.param("/videos/course-1/%2E%2e/course-2/x.ts", True, id="mixed-case-dotdot"),
+        pytest.param("/videos/course-2/x.ts?/videos/course-1/", False, id="query-lookalike"),
+        pytest.param("/videos/course-2/x.ts#/videos/course-1/", False, id="fragment-lookalike"),
+        pytest.param("/videos/course-1/x.ts?v=1&b=2", True, id="query-under-folder"),
+    ],
+)
+def test_wire_paths_for_the_course_1_grant(path: str, granted: bool) -> None:
+    """The table of wire paths: only literal descendants of the folder are granted; a ``..``
+    that reaches the wire stays a literal segment, as CloudFront and S3 keys treat it."""
+    assert resource_matches(prefix_resource(MEDIA, "/videos/course-1"), MEDIA + path) is granted
+
+
+def test_browsers_resolve_dot_segments_before_the_request_reaches_the_wire() -> None:
+    """A page link ``course-1/../course-2/x`` is sent as ``/videos/course-2/x`` and refused."""
+    url = urljoin(MEDIA + "/videos/", "course-1/../course-2/x.ts")
+    assert urlsplit(url).path == "/videos/course-2/x.ts"
+    assert not resource_matches(prefix_resource(MEDIA, "/videos/course-1"), url)
+
+
+# --- policies -------------------------------------------------------------------------------
+
+epochs = st.integers(min_value=0, max_value=9_999_999_999)
+ipv4_networks = st.builds(
+    lambda a, n: f"{a}/{n}",
+    st.ip_addresses(v=4),
+    st.integers(32, 32),
+)
+
+
+@PROPERTY
+@given(granted_folder, epochs, st.one_of(st.none(), epochs), st.one_of(st.none(), ipv4_networks))
+def test_a_policy_survives_json_and_back(
+    folder: str, end: int, start: int | None, ip: str | None
+) -> None:
+    """``parse_policy(policy.to_json())`` gives back the same policy."""
+    assume(start is None or start < end)
+    policy = Policy(prefix_resource(MEDIA, folder), end, start, ip)
+    assert parse_policy(policy.to_json()) == policy
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@PROPERTY
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        json_values.map(lambda v: json.dumps(v).encode()),
+        json_values.map(lambda v: json.dumps({"Statement": [v]}).encode()),
+        json_values.map(
+            lambda v: json.dumps({"Statement": [{"Resource": "*", "Condition": v}]}).encode()
+        ),
+    )
+)
+def test_parse_policy_raises_only_malformed_policy(data: bytes) -> None:
+    """Arbitrary bytes or JSON either parse to a Policy or raise MalformedPolicyError."""
+    try:
+        policy = parse_policy(data)
+    except MalformedPolicyError:
+        return
+    assert isinstance(policy.date_less_than, int)
+
+
+# --- signing and verification ---------------------------------------------------------------
+
+
+def _cookies(signer: Signer, folder: str, hash_algorithm: HashAlgorithm) -> dict[str, str]:
+    local = Signer(signer.keys, hash_algorithm=hash_algorithm, cache_size=0)
+    return local.sign_policy(Policy(prefix_resource(MEDIA, folder), END)).cookies()
+
+
+def _header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+@SIGNING
+@given(
+    st.sampled_from(["RSA", "ECDSA"]),
+    st.sampled_from(["SHA1", "SHA256"]),
+    granted_folder,
+    st.lists(plain_name, min_size=1, max_size=3),
+    st.integers(NOW - 3600, END - 1),
+)
+def test_what_is_signed_verifies(
+    keys: dict[str, Signer],
+    algorithm: str,
+    hash_algorithm: HashAlgorithm,
+    folder: str,
+    rest: list[str],
+    now: int,
+) -> None:
+    """Cookies signed for a folder open every file below it until they expire."""
+    signer = keys[algorithm]
+    cookies = _cookies(signer, folder, hash_algorithm)
+    url = MEDIA + normalize_prefix(folder) + "/".join(rest)
+    decision = verify_request(url, cookies=_header(cookies), public_keys=_public(signer), now=now)
+    assert decision.allowed, decision.message
+    expired = verify_request(url, cookies=cookies, public_keys=_public(signer), now=END)
+    assert expired.reason == "expired"
+
+
+@SIGNING
+@given(
+    st.sampled_from(["RSA", "ECDSA"]),
+    st.sampled_from([COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]),
+    st.data(),
+)
+def test_a_changed_character_anywhere_is_refused(
+    keys: dict[str, Signer], algorithm: str, name: str, data: st.DataObject
+) -> None:
+    """Changing one character of the policy, the signature or the key pair ID refuses access."""
+    signer = keys[algorithm]
+    cookies = _cookies(signer, "/videos/course-1", "SHA1")
+    value = cookies[name]
+    at = data.draw(st.integers(0, len(value) - 1), label="position")
+    replacement = data.draw(
+        st.sampled_from(CF_ALPHABET + "+/=.% ").filter(lambda c: c != value[at]),
+        label="replacement",
+    )
+    cookies[name] = value[:at] + replacement + value[at + 1 :]
+    decision = verify_request(
+        MEDIA + "/videos/course-1/seg.ts",
+        cookies=cookies,
+        public_keys=_public(signer),
+        now=NOW,
+    )
+    assert not decision.allowed
+    assert decision.reason in {
+        "bad_signature",
+        "malformed_signature",
+        "malformed_policy",
+        "unknown_key",
+        "missing_key_pair_id",
+    }
+
+
+@SIGNING
+@given(granted_folder, wire_path)
+def test_verify_grants_only_literal_descendants_of_the_signed_folder(
+    keys: dict[str, Signer], folder: str, path: str
+) -> None:
+    """Through a real signature check, a cookie for a folder opens a raw path only if the path
+    starts with the folder."""
+    signer = keys["RSA"]
+    cookies = _header(_cookies(signer, folder, "SHA1"))
+    url = MEDIA + path
+    decision = verify_request(url, cookies=cookies, public_keys=_public(signer), now=NOW)
+    inside = _wire(url).startswith(normalize_prefix(folder)[1:])
+    assert decision.allowed == inside
+    if not inside:
+        assert decision.reason == "resource_mismatch"
+
+
+@SIGNING
+@given(st.text(max_size=30), st.text(max_size=30), st.text(max_size=30))
+def test_unsigned_cookie_values_are_never_granted(
+    keys: dict[str, Signer], policy: str, signature: str, key_pair_id: str
+) -> None:
+    """Arbitrary CloudFront-* cookie values never open anything."""
+    cookies = {COOKIE_POLICY: policy, COOKIE_SIGNATURE: signature, COOKIE_KEY_PAIR_ID: key_pair_id}
+    decision = verify_request(
+        MEDIA + "/videos/course-1/a.ts",
+        cookies=cookies,
+        public_keys=_public(keys["RSA"]),
+        now=NOW,
+    )
+    assert not decision.allowed
+
+
+def test_the_unused_bits_of_the_last_signature_character_are_checked(
+    keys: dict[str, Signer],
+) -> None:
+    """Regression: each spelling of the signature's last character that decodes to the same
+    bytes (non-zero bits before the padding) is refused, so one signature has one encoding."""
+    signer = keys["RSA"]
+    cookies = _cookies(signer, "/videos/course-1", "SHA1")
+    signature = cookies[COOKIE_SIGNATURE]
+    body = signature.rstrip("_")
+    last = CF_ALPHABET.index(body[-1])
+    unused = {1: 0b1111, 2: 0b11}[len(signature) - len(body)]
+    variants = [CF_ALPHABET[(last & ~unused) | bits] for bits in range(unused + 1)]
+    variants.remove(body[-1])
+    assert len(variants) == unused
+    for char in variants:
+        cookies[COOKIE_SIGNATURE] = body[:-1] + char + signature[len(body) :]
+        decision = verify_request(
+            MEDIA + "/videos/course-1/a.ts", cookies=cookies, public_keys=_public(signer), now=NOW
+        )
+        assert decision.reason == "malformed_signature"
