@@ -36,9 +36,10 @@ def register(subparsers: Any) -> None:
         "edge",
         help="serve a folder like CloudFront: only to valid signed cookies or URLs",
         description=(
-            "Serve DIR as a local CloudFront stand-in. Every request is checked as CloudFront "
-            "checks signed cookies and signed URLs; refusals get CloudFront's 403 XML and an "
-            "x-cfcookies-decision header saying why. Binds 127.0.0.1 unless told otherwise."
+            "Serve the --root folder as a local CloudFront stand-in. Every request is checked "
+            "as CloudFront checks signed cookies and signed URLs; refusals get CloudFront's 403 "
+            "XML and an x-cfcookies-decision header saying why. Binds 127.0.0.1 unless told "
+            "otherwise."
         ),
     )
     edge.add_argument("--root", required=True, help="the folder to serve (the 'bucket')")
