@@ -24,6 +24,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -612,3 +613,20 @@ def test_policy_base64_matches_botocores_encoding() -> None:
     for size in range(0, 300, 7):
         data = rng.randbytes(size)
         assert cf_b64encode(data) == reference(data).decode()
+
+
+@pytest.mark.parametrize(
+    ("require", "outcome"),
+    [
+        pytest.param("1", pytest.fail.Exception, id="required-fails"),
+        pytest.param("", pytest.skip.Exception, id="optional-skips"),
+    ],
+)
+def test_missing_node_modules_skip_or_fail(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, require: str, outcome: type[BaseException]
+) -> None:
+    """Without node_modules the Node tests skip, or fail when CFCOOKIES_REQUIRE_NODE=1."""
+    monkeypatch.setattr(sys.modules[__name__], "NODE_SIGNER", tmp_path / "missing")
+    monkeypatch.setenv("CFCOOKIES_REQUIRE_NODE", require)
+    with pytest.raises(outcome, match="npm ci"):
+        _node_or_skip()
