@@ -1,0 +1,78 @@
+"""Add CloudFront cookies to an app you already have: a few lines for ASGI, a few for WSGI.
+
+Both read five environment variables::
+
+    CFCOOKIES_MEDIA_URL=https://media.example.com     # the distribution's own origin
+    CFCOOKIES_COOKIE_DOMAIN=example.com               # covers the app and the media host
+    CFCOOKIES_KEY_PAIR_ID=K2JCJMDEHXQW5F              # the CloudFront public key ID
+    CFCOOKIES_PRIVATE_KEY=/run/secrets/cloudfront.pem # a path, or the PEM itself
+    CFCOOKIES_STATE_SECRET=...                        # 32+ random bytes
+
+ASGI (Starlette, FastAPI, any ASGI app), declarative: the app keeps the list of folders the
+user may read in ``request.session["media"]``, and the middleware makes the cookies match::
+
+    app = SessionMiddleware(wrap_asgi(app), secret_key=...)  # the session outside, see below
+    # or, on a FastAPI/Starlette app, in this order (the one added last runs first):
+    app.add_middleware(CloudFrontCookieMiddleware, grants=media_of_session, **settings())
+    app.add_middleware(SessionMiddleware, secret_key=...)
+
+WSGI (Flask, Django, any WSGI app), imperative: views call ``grant(request, "/videos/a")``
+at login and ``revoke(request)`` at logout, with the framework's request or the environ::
+
+    app.wsgi_app = wrap_wsgi(app.wsgi_app)                   # Flask
+    application = wrap_wsgi(get_wsgi_application())          # Django's wsgi.py
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from cfcookies.asgi import CloudFrontCookieMiddleware
+from cfcookies.wsgi import CloudFrontCookieMiddleware as WSGICloudFrontCookieMiddleware
+from cfcookies.wsgi import grant, revoke
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from starlette.types import ASGIApp
+
+__all__ = ["grant", "media_of_session", "revoke", "settings", "wrap_asgi", "wrap_wsgi"]
+
+
+def settings() -> dict[str, Any]:
+    """The middleware's options, from the environment (a missing variable is a KeyError)."""
+    return {
+        "media_url": os.environ["CFCOOKIES_MEDIA_URL"],
+        "cookie_domain": os.environ["CFCOOKIES_COOKIE_DOMAIN"],
+        "key_pair_id": os.environ["CFCOOKIES_KEY_PAIR_ID"],
+        "private_key": os.environ["CFCOOKIES_PRIVATE_KEY"],
+        "state_secret": os.environ["CFCOOKIES_STATE_SECRET"],
+    }
+
+
+# --- ASGI ------------------------------------------------------------------------------------
+
+
+def media_of_session(request: Request) -> list[str] | None:
+    """The folders this session may read, as the app's own login view stored them."""
+    media: list[str] | None = request.session.get("media")
+    return media
+
+
+def wrap_asgi(app: ASGIApp) -> ASGIApp:
+    """``app`` with CloudFront cookies for the folders in ``request.session["media"]``.
+
+    The session middleware must run outside this one, so that ``request.session`` exists when
+    ``media_of_session`` reads it, after the app has handled the request.
+    """
+    return CloudFrontCookieMiddleware(app, grants=media_of_session, **settings())
+
+
+# --- WSGI ------------------------------------------------------------------------------------
+
+
+def wrap_wsgi(app: WSGIApplication) -> WSGIApplication:
+    """``app`` with CloudFront cookies for the folders its views ``grant()`` and ``revoke()``."""
+    return WSGICloudFrontCookieMiddleware(app, **settings())
