@@ -1284,6 +1284,53 @@ def test_cli_rotation_switch_then_finish_waits_for_the_window(
     assert moto_cloudfront.get_public_key(Id=new_id)["PublicKey"]["Id"] == new_id
 
 
+def test_cli_switch_writes_an_encrypted_key_to_an_ssm_parameter(
+    server: MotoServer,
+    cli: Callable[..., CLIResult],
+    key_files: Any,
+    rsa_key: PrivateKey,
+    old_rsa_key: PrivateKey,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """switch reads an encrypted new key with its passphrase from the environment and stores it,
+    still encrypted, with its ID in the SecureString parameter the app reads."""
+    old_id, new_id = upload(server, old_rsa_key, "old"), upload(server, rsa_key, "new")
+    group_id = make_group(server, [old_id, new_id])
+    ssm = server.client("ssm")
+    ssm.put_parameter(Name="/app/key", Value=json_secret(old_id, old_rsa_key), Type="SecureString")
+    monkeypatch.setenv("CFCOOKIES_TEST_PASSPHRASE", PASSPHRASE)
+    result = cli(
+        "rotate", "switch", "--key-group-id", group_id, "--private-key", "ssm:/app/key",
+        "--passphrase-env", "CFCOOKIES_TEST_PASSPHRASE", "--new-key-id", new_id,
+        "--new-private-key", str(key_files.encrypted_pem),
+        "--new-passphrase-env", "CFCOOKIES_TEST_PASSPHRASE",
+        "--endpoint-url", server.endpoint_url,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    stored = ssm.get_parameter(Name="/app/key", WithDecryption=True)["Parameter"]
+    assert "ENCRYPTED PRIVATE KEY" in json.loads(stored["Value"])["private_key"]
+    found = aws.fetch_key_material("ssm:/app/key", passphrase=PASSPHRASE, client=ssm)
+    assert (found.key_pair_id, found.fingerprint, found.version) == (
+        new_id,
+        key_fingerprint(rsa_key),
+        "2",
+    )
+    assert "BEGIN" not in result.out + result.err
+
+
+def test_cli_names_an_unset_passphrase_variable(
+    cli: Callable[..., CLIResult], key_files: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --passphrase-env naming an unset variable fails with that variable's name."""
+    monkeypatch.delenv("CFCOOKIES_TEST_UNSET", raising=False)
+    result = cli(
+        "status", "--key-group-id", GROUP_ID, "--private-key", str(key_files.encrypted_pem),
+        "--passphrase-env", "CFCOOKIES_TEST_UNSET", "--endpoint-url", "http://127.0.0.1:9",
+    )  # fmt: skip
+    assert result.code == 1
+    assert "CFCOOKIES_TEST_UNSET is not set" in result.err
+
+
 def test_cli_switch_of_a_file_key_explains_the_manual_steps(
     server: MotoServer, cli: Callable[..., CLIResult], key_files: Any
 ) -> None:
