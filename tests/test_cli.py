@@ -349,6 +349,35 @@ def test_load_key_spec_paths(key_files: KeyFiles, rsa_key: PrivateKey) -> None:
     )
 
 
+@pytest.mark.parametrize("spec", [pytest.param("", id="empty"), pytest.param("  ", id="blank")])
+def test_load_key_spec_empty(spec: str) -> None:
+    """An empty key spec says what is expected."""
+    with pytest.raises(ConfigurationError, match="path, env:VAR"):
+        cli.load_key_spec(spec)
+
+
+def test_verify_public_key_given_as_pem_text(
+    run: Any, rsa_key: PrivateKey, rsa_cookies: dict[str, str]
+) -> None:
+    """--public-key also accepts the public key PEM itself (it is not secret)."""
+    result = run(
+        "verify",
+        "--public-key",
+        public_key_pem(rsa_key),
+        "--key-pair-id",
+        RSA_KEY_ID,
+        "--url",
+        URL,
+        "--cookie",
+        _cookie_header(rsa_cookies),
+        "--client-ip",
+        "192.0.2.1",
+        "--at",
+        str(AT),
+    )
+    assert result.code == 0, result.out + result.err
+
+
 def test_load_key_spec_missing_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """env:VAR with the variable unset names the variable."""
     monkeypatch.delenv("CF_NOPE", raising=False)

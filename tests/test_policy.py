@@ -393,6 +393,9 @@ def test_prefix_resource_never_emits_question_mark() -> None:
         pytest.param("*", "https://anything.example/x", True, id="star"),
         pytest.param(None, "https://anything.example/x", True, id="no-resource"),
         pytest.param("*example.com", "https://cdn.example.com/", True, id="bare-domain"),
+        pytest.param("*example.com/a/*", "http://cdn.example.com/a/b", True, id="bare-path"),
+        pytest.param("https://m.example.com", "https://m.example.com/", True, id="host-only"),
+        pytest.param("https://m.example.com", "https://m.example.com/a", False, id="host-not-a"),
         pytest.param(
             "https://m.example.com/a%20b/*", "https://m.example.com/a%20b/c", True, id="encoded"
         ),
