@@ -1,0 +1,107 @@
+"""CLI command ``cfcookies demo``: the demo app and the local edge, with throwaway keys.
+
+Mounted by :mod:`cfcookies.cli` with ``_cli_demo.register(subparsers)``; the command's handler
+is in ``args.func(args) -> int``. ``python -m cfcookies._cli_demo [options]`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .exceptions import CloudFrontCookieError
+
+__all__ = ["main", "register"]
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number 0-65535 (0: any free), got {text!r}"
+        )
+    return int(text)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``demo`` command to ``subparsers``."""
+    demo = subparsers.add_parser(
+        "demo",
+        help="run the demo: an app issuing CloudFront cookies and a local edge checking them",
+        description=(
+            "Serve, on loopback, a small app wrapped by the cfcookies middleware (log in as a "
+            "demo user to get CloudFront cookies for your courses) and a local CloudFront "
+            "stand-in that serves the media only to valid signed cookies. Keys are made on the "
+            "spot and deleted at exit. Ctrl-C stops everything."
+        ),
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    demo.add_argument(
+        "--app-port", type=_port, default=8000, help="the app's port (default 8000; 0: any free)"
+    )
+    demo.add_argument(
+        "--edge-port", type=_port, default=8001, help="the edge's port (default 8001; 0: any free)"
+    )
+    demo.add_argument(
+        "--media-dir",
+        metavar="DIR",
+        help="write (and keep) the sample media library in DIR instead of a temporary folder",
+    )
+    demo.add_argument(
+        "--no-browser-hints",
+        dest="hints",
+        action="store_false",
+        help="print only the addresses and the demo users, not the walk-through",
+    )
+    demo.set_defaults(func=_cmd_demo)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError:
+        print(
+            "cfcookies demo: uvicorn is needed to serve; pip install 'cfcookies[demo]'",
+            file=sys.stderr,
+        )
+        return 2
+    from .demo import run_demo
+
+    if args.app_port and args.app_port == args.edge_port:
+        print("cfcookies demo: --app-port and --edge-port must differ", file=sys.stderr)
+        return 2
+    try:
+        return run_demo(
+            host=args.host,
+            app_port=args.app_port,
+            edge_port=args.edge_port,
+            media_dir=args.media_dir,
+            hints=args.hints,
+        )
+    except OSError as exc:
+        print(
+            f"cfcookies demo: cannot serve on {args.host}: {exc.strerror or exc} (is another "
+            "demo running? pick other ports with --app-port and --edge-port)",
+            file=sys.stderr,
+        )
+        return 1
+    except CloudFrontCookieError as exc:
+        print(f"cfcookies demo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``cfcookies demo`` alone (for when the main CLI is not at hand)."""
+    parser = argparse.ArgumentParser(prog="cfcookies")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    register(subparsers)
+    args = parser.parse_args(["demo", *(sys.argv[1:] if argv is None else argv)])
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

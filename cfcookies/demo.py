@@ -1,0 +1,1014 @@
+"""The one-command demo: an app that issues CloudFront cookies and a local edge that checks them.
+
+``cfcookies demo`` (or ``python -m cfcookies demo``) makes a throwaway key pair and a small media
+library in a temporary folder, then serves on loopback:
+
+- the **app** (``http://localhost:8000``): a Starlette app with a login form, wrapped by
+  :class:`~cfcookies.asgi.CloudFrontCookieMiddleware`. Each demo user may read some courses; the
+  page after login shows which cookies the middleware issued, for which paths and until when,
+  loads the courses' media from the edge, and lets you try a course you were not granted;
+- the **edge** (``http://localhost:8001``): :class:`~cfcookies.edge.EdgeApp`, the local
+  CloudFront stand-in, trusting the demo's public key and answering CORS for the app's origin.
+
+Ctrl-C (or SIGTERM) stops both servers and deletes the temporary folder.
+
+Tests, and anyone who wants HTTPS or other host names, build the same pieces with
+:func:`build_demo` and serve them as they like::
+
+    app, edge, info = build_demo(
+        tmp_path,
+        app_origin="https://app.example.test:8443",
+        media_origin="https://media.example.test:9443",
+        cookie_domain="example.test",
+    )
+
+uvicorn (the ``demo`` extra) is imported only by :func:`run_demo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import os
+import secrets
+import signal
+import socket
+import string
+import struct
+import sys
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.applications import Starlette
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .asgi import CloudFrontCookieMiddleware
+from .edge import EdgeApp
+from .exceptions import ConfigurationError
+from .keys import (
+    KeyRing,
+    generate_private_key,
+    load_private_key,
+    load_public_key,
+    private_key_pem,
+    public_key_pem,
+)
+from .session import CloudFrontCookies, State
+from .signing import COOKIE_KEY_PAIR_ID, COOKIE_POLICY, COOKIE_SIGNATURE
+
+__all__ = [
+    "COURSES",
+    "DemoCourse",
+    "DemoInfo",
+    "DemoUser",
+    "build_demo",
+    "make_png",
+    "make_ts_segment",
+    "run_demo",
+    "write_media_library",
+]
+
+#: The path under which every course lives on the edge.
+VIDEOS = "/videos"
+
+
+@dataclass(frozen=True)
+class DemoCourse:
+    """One folder of the media library: an HLS playlist, its segments and a poster."""
+
+    slug: str
+    title: str
+    color: tuple[int, int, int]
+
+    @property
+    def prefix(self) -> str:
+        return f"{VIDEOS}/{self.slug}/"
+
+
+COURSES: tuple[DemoCourse, ...] = (
+    DemoCourse("course-1", "Signed cookies 101", (32, 96, 200)),
+    DemoCourse("course-2", "Rotating keys without downtime", (190, 70, 40)),
+    DemoCourse("course-3", "Cookie domains and paths", (40, 150, 90)),
+)
+SEGMENTS = 3
+SEGMENT_SECONDS = 2
+
+#: Who may read what: user name → course slugs.
+DEFAULT_USERS: dict[str, tuple[str, ...]] = {
+    "alice": ("course-1",),
+    "bob": ("course-2", "course-3"),
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo login. Its ``repr`` hides the password."""
+
+    name: str
+    password: str = field(repr=False)
+    courses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What a person (or a test) needs to know to use a built demo."""
+
+    app_url: str
+    media_url: str
+    key_pair_id: str
+    users: tuple[DemoUser, ...]
+    courses: tuple[DemoCourse, ...]
+    media_root: Path
+    key_dir: Path
+    cookie_domain: str | None
+    secure: bool
+
+    def user(self, name: str) -> DemoUser:
+        return next(u for u in self.users if u.name == name)
+
+    def media(self, course: str, name: str = "index.m3u8") -> str:
+        """The edge URL of a file of a course."""
+        return f"{self.media_url}{VIDEOS}/{course}/{name}"
+
+
+# --- the media library ---------------------------------------------------------------------------
+
+# A 5x7 bitmap font (rows separated by '/'), just the glyphs the posters need.
+_GLYPHS: dict[str, str] = {
+    "C": ".###./#...#/#..../#..../#..../#...#/.###.",
+    "O": ".###./#...#/#...#/#...#/#...#/#...#/.###.",
+    "U": "#...#/#...#/#...#/#...#/#...#/#...#/.###.",
+    "R": "####./#...#/#...#/####./#.#../#..#./#...#",
+    "S": ".####/#..../#..../.###./....#/....#/####.",
+    "E": "#####/#..../#..../####./#..../#..../#####",
+    " ": "...../...../...../...../...../...../.....",
+    "0": ".###./#...#/#..##/#.#.#/##..#/#...#/.###.",
+    "1": "..#../.##../..#../..#../..#../..#../.###.",
+    "2": ".###./#...#/....#/...#./..#../.#.../#####",
+    "3": "####./....#/....#/.###./....#/....#/####.",
+    "4": "...#./..##./.#.#./#..#./#####/...#./...#.",
+    "5": "#####/#..../####./....#/....#/#...#/.###.",
+    "6": ".###./#..../#..../####./#...#/#...#/.###.",
+    "7": "#####/....#/...#./..#../.#.../.#.../.#...",
+    "8": ".###./#...#/#...#/.###./#...#/#...#/.###.",
+    "9": ".###./#...#/#...#/.####/....#/....#/.###.",
+}
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
+
+
+def make_png(width: int, height: int, pixel: Callable[[int, int], tuple[int, int, int]]) -> bytes:
+    """An 8-bit RGB PNG of ``width`` x ``height`` whose colour at (x, y) is ``pixel(x, y)``."""
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # filter type: none
+        for x in range(width):
+            rows.extend(pixel(x, y))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def poster_png(
+    label: str, color: tuple[int, int, int], width: int = 320, height: int = 180
+) -> bytes:
+    """A poster: a gradient in ``color`` with ``label`` (upper case) in large white letters."""
+    text = label.upper()
+    scale = max(1, min(width // (6 * len(text) + 2), height // 12))
+    text_w = (6 * len(text) - 1) * scale
+    left = (width - text_w) // 2
+    top = (height - 7 * scale) // 2
+    r0, g0, b0 = color
+
+    def pixel(x: int, y: int) -> tuple[int, int, int]:
+        tx, ty = x - left, y - top
+        if 0 <= tx < text_w and 0 <= ty < 7 * scale:
+            cell, col = divmod(tx // scale, 6)
+            glyph = _GLYPHS.get(text[cell], _GLYPHS[" "]).split("/")
+            if col < 5 and glyph[ty // scale][col] == "#":
+                return (255, 255, 255)
+        shade = 0.55 + 0.45 * (1 - y / height) * (0.6 + 0.4 * x / width)
+        return (int(r0 * shade), int(g0 * shade), int(b0 * shade))
+
+    return make_png(width, height, pixel)
+
+
+def _crc32_mpeg2(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else (crc << 1)
+            crc &= 0xFFFFFFFF
+    return crc
+
+
+_TS_PACKET = 188
+_PMT_PID = 0x1000
+_ES_PID = 0x0100
+
+
+def _ts_packets(pid: int, payload: bytes, *, counter: int = 0, psi: bool = False) -> bytes:
+    """``payload`` cut into 188-byte transport packets, stuffed with an adaptation field."""
+    out = bytearray()
+    if psi:
+        payload = b"\x00" + payload  # pointer_field
+    first = True
+    while True:
+        room = _TS_PACKET - 4
+        chunk = payload[:room]
+        payload = payload[room:]
+        header = struct.pack(
+            ">BHB",
+            0x47,
+            (0x4000 if first else 0) | pid,
+            0x10 | (counter & 0x0F),  # payload only, continuity counter
+        )
+        if len(chunk) < room:
+            if psi:  # sections are padded with 0xFF after their end
+                packet = header + chunk + b"\xff" * (room - len(chunk))
+            else:  # PES: stuff with an adaptation field before the payload
+                stuffing = room - len(chunk)
+                adaptation = bytes([stuffing - 1]) + (
+                    b"\x00" + b"\xff" * (stuffing - 2) if stuffing > 1 else b""
+                )
+                header = header[:3] + bytes([0x30 | (counter & 0x0F)])
+                packet = header + adaptation + chunk
+        else:
+            packet = header + chunk
+        out += packet
+        counter += 1
+        first = False
+        if not payload:
+            return bytes(out)
+
+
+def _psi_section(table_id: int, id_field: int, body: bytes) -> bytes:
+    length = 5 + len(body) + 4
+    section = struct.pack(">BHHBBB", table_id, 0xB000 | length, id_field, 0xC1, 0, 0) + body
+    return section + struct.pack(">I", _crc32_mpeg2(section))
+
+
+def make_ts_segment(text: str, *, sequence: int = 0, seconds: int = SEGMENT_SECONDS) -> bytes:
+    """A small, well-formed MPEG transport stream segment.
+
+    It holds a PAT, a PMT announcing one private data stream, and one PES packet carrying
+    ``text`` with a presentation time of ``sequence * seconds``. It is not playable video: the
+    demo is about who may fetch it, not what it shows.
+    """
+    pat = _psi_section(0x00, 1, struct.pack(">HH", 1, 0xE000 | _PMT_PID))
+    pmt_body = struct.pack(">HH", 0xE000 | _ES_PID, 0xF000) + struct.pack(
+        ">BHH", 0x06, 0xE000 | _ES_PID, 0xF000
+    )
+    pmt = _psi_section(0x02, 1, pmt_body)
+    pts = (sequence * seconds * 90_000) & ((1 << 33) - 1)
+    pts_bytes = bytes(
+        [
+            0x21 | ((pts >> 29) & 0x0E),
+            (pts >> 22) & 0xFF,
+            0x01 | ((pts >> 14) & 0xFE),
+            (pts >> 7) & 0xFF,
+            0x01 | ((pts << 1) & 0xFE),
+        ]
+    )
+    data = text.encode()
+    pes_header = b"\x80\x80\x05" + pts_bytes
+    pes = b"\x00\x00\x01\xbd" + struct.pack(">H", len(pes_header) + len(data)) + pes_header + data
+    return (
+        _ts_packets(0, pat, psi=True)
+        + _ts_packets(_PMT_PID, pmt, psi=True)
+        + _ts_packets(_ES_PID, pes, counter=sequence)
+    )
+
+
+def _playlist(segments: Sequence[str], seconds: int) -> str:
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{seconds}",
+        "#EXT-X-MEDIA-SEQUENCE:0",
+        "#EXT-X-PLAYLIST-TYPE:VOD",
+    ]
+    for name in segments:
+        lines += [f"#EXTINF:{seconds:.3f},", name]
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def write_media_library(root: Path, courses: Sequence[DemoCourse] = COURSES) -> Path:
+    """Write every course (``index.m3u8``, ``seg-NNN.ts``, ``poster.png``) under ``root/videos``."""
+    for course in courses:
+        folder = root / VIDEOS.strip("/") / course.slug
+        folder.mkdir(parents=True, exist_ok=True)
+        names = [f"seg-{i:03d}.ts" for i in range(SEGMENTS)]
+        for i, name in enumerate(names):
+            body = make_ts_segment(
+                f"cfcookies demo: {course.title}, segment {i + 1} of {SEGMENTS}", sequence=i
+            )
+            (folder / name).write_bytes(body)
+        (folder / "index.m3u8").write_text(_playlist(names, SEGMENT_SECONDS), encoding="utf-8")
+        number = course.slug.rsplit("-", 1)[-1]
+        (folder / "poster.png").write_bytes(poster_png(f"course {number}", course.color))
+    return root
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+def _demo_key_pair_id() -> str:
+    alphabet = string.ascii_uppercase + string.digits
+    return "KDEMO" + "".join(secrets.choice(alphabet) for _ in range(9))
+
+
+def _write_keys(key_dir: Path) -> tuple[Path, Path]:
+    key_dir.mkdir(parents=True, exist_ok=True)
+    key = generate_private_key("rsa")
+    private_path = key_dir / "private_key.pem"
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, private_key_pem(key))
+    finally:
+        os.close(fd)
+    public_path = key_dir / "public_key.pem"
+    public_path.write_text(public_key_pem(key), encoding="ascii")
+    return private_path, public_path
+
+
+# --- the app -------------------------------------------------------------------------------------
+
+
+def _origin(url: str, what: str) -> tuple[str, str, str]:
+    """``scheme://host[:port]`` normalised, its scheme and its host:port."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ConfigurationError(f"{what} must be scheme://host[:port], got {url!r}")
+    netloc = parts.netloc.lower()
+    return f"{parts.scheme}://{netloc}", parts.scheme, netloc
+
+
+def _iso(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _json_for_script(value: object) -> str:
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_STYLE = """
+:root { color-scheme: light; --ink:#1d2430; --muted:#5b6675; --line:#d9dee6; --ok:#11783a;
+        --bad:#b3261e; --accent:#2d5bd3; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+       margin: 0; background: #f4f6f9; }
+header { background: #18202c; color: #fff; padding: 14px 28px; display: flex;
+         align-items: center; justify-content: space-between; }
+header h1 { font-size: 18px; margin: 0; font-weight: 600; }
+header form { margin: 0; }
+main { max-width: 1040px; margin: 0 auto; padding: 20px 28px 40px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px;
+          margin: 0 0 18px; }
+h2 { font-size: 16px; margin: 0 0 10px; }
+p { margin: 6px 0; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); }
+th { color: var(--muted); font-weight: 600; }
+code { font: 12.5px/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; }
+.cards { display: flex; flex-wrap: wrap; gap: 16px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px; width: 340px; }
+.card img { display: block; width: 320px; height: 180px; background: #e7eaf0; border-radius: 4px; }
+.card h3 { font-size: 14px; margin: 8px 0 6px; }
+.log { font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; margin: 6px 0 0;
+       padding: 0; list-style: none; }
+.status { font-weight: 700; }
+.ok { color: var(--ok); }
+.bad { color: var(--bad); }
+.muted { color: var(--muted); }
+button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--accent);
+         background: var(--accent); color: #fff; cursor: pointer; }
+button.plain { background: #fff; color: var(--accent); }
+input { font: inherit; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px;
+        width: 220px; }
+label { display: block; margin: 8px 0; }
+.note { font-size: 13px; color: var(--muted); }
+pre.xml { white-space: pre-wrap; word-break: break-all; font-size: 12px; background: #fbf1f0;
+          border: 1px solid #f0c9c5; padding: 6px; border-radius: 4px; margin: 6px 0 0; }
+"""
+
+# The page's behaviour: fetch each granted course's playlist and segments from the edge with
+# credentials (the browser attaches the CloudFront cookies), and try refused courses on demand.
+_SCRIPT = """
+const config = JSON.parse(document.getElementById('demo-config').textContent);
+function line(list, text, ok, status) {
+  const li = document.createElement('li');
+  const badge = document.createElement('span');
+  badge.className = 'status ' + (ok ? 'ok' : 'bad');
+  badge.textContent = String(status);
+  li.append(badge, ' ', text);
+  list.append(li);
+  return li;
+}
+async function get(url) {
+  const response = await fetch(url, {credentials: 'include', cache: 'no-store'});
+  return {response, body: await response.text()};
+}
+async function loadCourse(card) {
+  const list = card.querySelector('.log');
+  const playlistUrl = card.dataset.playlist;
+  let result;
+  try { result = await get(playlistUrl); } catch (error) {
+    line(list, 'playlist: ' + error, false, 'ERR');
+    card.dataset.result = 'error';
+    return;
+  }
+  const decision = result.response.headers.get('x-cfcookies-decision') || '';
+  line(list, 'index.m3u8 (' + decision + ')', result.response.ok, result.response.status)
+    .dataset.name = 'index.m3u8';
+  if (!result.response.ok) { card.dataset.result = 'refused'; return; }
+  const segments = result.body.split('\\n').map(s => s.trim()).filter(s => s && !s.startsWith('#'));
+  let allOk = true;
+  for (const name of segments) {
+    const url = new URL(name, playlistUrl).href;
+    const response = await fetch(url, {credentials: 'include', cache: 'no-store'});
+    const size = (await response.arrayBuffer()).byteLength;
+    allOk = allOk && response.ok;
+    line(list, name + ' — ' + size + ' bytes, ' + (response.headers.get('content-type') || ''),
+         response.ok, response.status).dataset.name = name;
+  }
+  card.dataset.result = allOk ? 'loaded' : 'partial';
+}
+async function tryCourse(card) {
+  const out = card.querySelector('.attempt');
+  out.textContent = 'asking the edge…';
+  try {
+    const {response, body} = await get(card.dataset.playlist);
+    const decision = response.headers.get('x-cfcookies-decision') || '(none)';
+    out.innerHTML = '';
+    const head = document.createElement('p');
+    const badge = document.createElement('span');
+    badge.className = 'status ' + (response.ok ? 'ok' : 'bad');
+    badge.textContent = String(response.status);
+    head.append(badge, ' x-cfcookies-decision: ', decision);
+    const xml = document.createElement('pre');
+    xml.className = 'xml';
+    xml.textContent = body.slice(0, 400);
+    out.append(head, xml);
+    card.dataset.result = response.ok ? 'allowed' : 'refused';
+    card.dataset.status = String(response.status);
+    card.dataset.decision = decision;
+  } catch (error) {
+    out.textContent = 'network error: ' + error;
+    card.dataset.result = 'error';
+  }
+}
+for (const card of document.querySelectorAll('.card.granted')) {
+  const img = card.querySelector('img');
+  const mark = (ok) => { card.querySelector('.poster').textContent = ok ? 'poster.png loaded'
+                                                                       : 'poster.png refused';
+                         card.querySelector('.poster').className = 'poster ' + (ok ? 'ok':'bad'); };
+  if (img.complete && img.naturalWidth) mark(true);
+  img.addEventListener('load', () => mark(true));
+  img.addEventListener('error', () => mark(false));
+  loadCourse(card);
+}
+for (const card of document.querySelectorAll('.card.probe')) {
+  const button = card.querySelector('button');
+  if (button) button.addEventListener('click', () => tryCourse(card));
+  if (card.dataset.auto === '1') tryCourse(card);
+}
+if (config.keepalive) {
+  // Renew the CloudFront cookies while the page stays open (the middleware answers 204/401).
+  setInterval(() => fetch(config.keepalive, {method: 'POST', credentials: 'same-origin'}),
+              config.keepaliveSeconds * 1000);
+}
+"""
+
+
+class _Demo:
+    """The demo app's views; :func:`build_demo` wires them into Starlette and the middleware."""
+
+    def __init__(
+        self,
+        cookies: CloudFrontCookies,
+        info: DemoInfo,
+        *,
+        app_netloc: str,
+        relaxed: bool,
+    ) -> None:
+        self.cookies = cookies
+        self.info = info
+        self.app_netloc = app_netloc
+        self.relaxed = relaxed
+        self.users = {u.name: u for u in info.users}
+        self.by_slug = {c.slug: c for c in info.courses}
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def grants(self, request: Request) -> list[str] | None:
+        user = self.users.get(str(request.session.get("user", "")))
+        if user is None:
+            return None
+        return [self.by_slug[slug].prefix for slug in user.courses]
+
+    def _page(self, title: str, body: str, *, user: DemoUser | None, status: int = 200) -> Response:
+        logout = (
+            '<form method="post" action="/logout"><span class="muted" style="color:#c9d3e3">'
+            f'signed in as <b id="user">{html.escape(user.name)}</b></span> '
+            '<button class="plain" type="submit" id="logout">Log out</button></form>'
+            if user
+            else ""
+        )
+        config = {
+            "media": self.info.media_url,
+            "keepalive": self.cookies.keepalive_path if user else None,
+            "keepaliveSeconds": max(30, self.cookies.renew_before // 2),
+        }
+        document = (
+            "<!doctype html><html lang=en><head><meta charset=utf-8>"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
+            f"<header><h1>cfcookies demo — {html.escape(title)}</h1>{logout}</header>"
+            f"<main>{body}{self._footer()}</main>"
+            f'<script type="application/json" id="demo-config">{_json_for_script(config)}</script>'
+            f"<script>{_SCRIPT}</script></body></html>"
+        )
+        return HTMLResponse(document, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def _footer(self) -> str:
+        if self.relaxed:
+            text = (
+                "Local-only relaxation: this demo serves plain HTTP, so its cookies are not "
+                "<code>Secure</code>, and it sets no <code>Domain</code> because browsers ignore "
+                "ports: <code>localhost:app</code> and <code>localhost:edge</code> share "
+                "host-only cookies. In production both hosts use HTTPS, cookies are "
+                "<code>Secure</code>, and <code>cookie_domain</code> (e.g. "
+                "<code>example.com</code>) covers <code>app.example.com</code> and "
+                "<code>media.example.com</code>."
+            )
+        else:
+            domain = self.info.cookie_domain or "host-only"
+            text = (
+                f"HTTPS, <code>Secure</code> cookies, <code>Domain={html.escape(domain)}</code>: "
+                "the production set-up."
+            )
+        return f'<p class="note">{text}</p>'
+
+    def _probe_card(self, course: DemoCourse, *, auto: bool, label: str) -> str:
+        url = self.info.media(course.slug)
+        return (
+            f'<div class="card probe" id="probe-{course.slug}" data-course="{course.slug}" '
+            f'data-playlist="{html.escape(url)}" data-auto="{1 if auto else 0}">'
+            f"<h3>{html.escape(course.title)} <span class=muted>({course.slug})</span></h3>"
+            f"<p><code>GET {html.escape(url)}</code></p>"
+            f'<button type="button" id="try-{course.slug}">{html.escape(label)}</button>'
+            '<div class="attempt"></div></div>'
+        )
+
+    # -- views ---------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        if request.headers.get("host", "").lower() != self.app_netloc:
+            return RedirectResponse(self.info.app_url + request.url.path, status_code=307)
+        user = self.users.get(str(request.session.get("user", "")))
+        if user is None:
+            return self._login_page(error=None)
+        return self._dashboard(request, user)
+
+    def _login_page(self, *, error: str | None, status: int = 200) -> Response:
+        rows = "".join(
+            f"<tr><td><code>{html.escape(u.name)}</code></td>"
+            f"<td>{', '.join(html.escape(c) for c in u.courses)}</td></tr>"
+            for u in self.info.users
+        )
+        message = f'<p class="bad" id="error">{html.escape(error)}</p>' if error else ""
+        probe = self._probe_card(self.info.courses[0], auto=True, label="Ask again")
+        body = (
+            "<section><h2>Sign in</h2>"
+            f"{message}"
+            '<form method="post" action="/login" id="login">'
+            '<label>User <input name="username" autocomplete="username" required></label>'
+            '<label>Password <input name="password" type="password" '
+            'autocomplete="current-password" required></label>'
+            '<button type="submit">Sign in</button></form>'
+            '<p class="note">The demo passwords are printed in the terminal that runs '
+            "<code>cfcookies demo</code>.</p>"
+            f"<table><tr><th>user</th><th>may read</th></tr>{rows}</table></section>"
+            "<section><h2>Without cookies, the edge refuses</h2>"
+            f'<div class="cards">{probe}</div></section>'
+        )
+        return self._page("sign in", body, user=None, status=status)
+
+    def _cookie_rows(self, state: State | None) -> str:
+        if state is None:
+            return (
+                '<tr><td colspan=5 class="muted">No CloudFront cookies recorded yet: they are '
+                "set on the response that logs you in.</td></tr>"
+            )
+        attributes = self.cookies.cloudfront_attributes
+        flags = ", ".join(
+            flag
+            for flag, on in (
+                ("Secure", attributes.secure),
+                ("HttpOnly", attributes.httponly),
+                (f"SameSite={attributes.samesite}", attributes.samesite is not None),
+            )
+            if on
+        )
+        domain = f"Domain={state.domain}" if state.domain else "host-only (no Domain)"
+        rows = []
+        for prefix in state.prefixes:
+            for name in (COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID):
+                rows.append(
+                    f'<tr data-path="{html.escape(prefix)}"><td><code>{name}</code></td>'
+                    f"<td><code>Path={html.escape(prefix)}</code></td>"
+                    f"<td>{html.escape(domain)}</td><td>{html.escape(flags)}</td>"
+                    f"<td>{_iso(state.expires)}</td></tr>"
+                )
+        return "".join(rows)
+
+    def _dashboard(self, request: Request, user: DemoUser) -> Response:
+        state, _ = self.cookies.read_state(request.headers.get("cookie"))
+        granted = [self.by_slug[s] for s in user.courses]
+        refused = [c for c in self.info.courses if c.slug not in user.courses]
+        cards = "".join(
+            f'<div class="card granted" id="course-{c.slug}" data-course="{c.slug}" '
+            f'data-playlist="{html.escape(self.info.media(c.slug))}">'
+            f'<img alt="{html.escape(c.title)} poster" '
+            f'src="{html.escape(self.info.media(c.slug, "poster.png"))}">'
+            f"<h3>{html.escape(c.title)} <span class=muted>({c.slug})</span></h3>"
+            '<p class="poster muted">poster.png loading…</p>'
+            '<ul class="log"></ul></div>'
+            for c in granted
+        )
+        probes = "".join(self._probe_card(c, auto=False, label=f"Try {c.slug}") for c in refused)
+        expires = (
+            f"The policies end at <b>{_iso(state.expires)}</b>; the middleware renews them "
+            f"{self.cookies.renew_before // 60} minutes before, on any request (and the page "
+            f"pings <code>{html.escape(self.cookies.keepalive_path or '')}</code>)."
+            if state is not None and self.cookies.keepalive_path
+            else ""
+        )
+        body = (
+            "<section><h2>Cookies issued by the middleware</h2>"
+            f"<p>Read from the middleware's signed state cookie "
+            f"<code>{html.escape(self.cookies.state_cookie_name)}</code>, not from the cookie "
+            "values (they are HttpOnly, and this page never shows them). Key pair ID "
+            f"<code>{html.escape(self.info.key_pair_id)}</code>.</p>"
+            '<table id="issued"><tr><th>cookie</th><th>path</th><th>domain</th>'
+            f"<th>attributes</th><th>policy expires</th></tr>{self._cookie_rows(state)}</table>"
+            f"<p class=note>{expires}</p></section>"
+            f"<section><h2>Your courses, from the edge at "
+            f"<code>{html.escape(self.info.media_url)}</code></h2>"
+            f'<div class="cards">{cards}</div></section>'
+        )
+        if probes:
+            body += (
+                "<section><h2>Courses you were not granted</h2>"
+                "<p>Your browser sends the same cookies, but their policies do not cover these "
+                "paths (and their cookie paths keep them from being sent at all).</p>"
+                f'<div class="cards">{probes}</div></section>'
+            )
+        return self._page(f"{user.name}'s courses", body, user=user)
+
+    async def login(self, request: Request) -> Response:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+        name = (form.get("username") or [""])[0].strip().lower()
+        password = (form.get("password") or [""])[0]
+        user = self.users.get(name)
+        if user is None or not secrets.compare_digest(
+            password.encode("utf-8"), user.password.encode("utf-8")
+        ):
+            request.session.clear()
+            return self._login_page(error="Unknown user or wrong password.", status=401)
+        request.session.clear()
+        request.session["user"] = user.name
+        return RedirectResponse("/", status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        request.session.clear()
+        return RedirectResponse("/", status_code=303)
+
+
+def build_demo(
+    workdir: str | os.PathLike[str],
+    *,
+    app_origin: str,
+    media_origin: str,
+    secure: bool = True,
+    cookie_domain: str | None = None,
+    insecure_allow_http: bool = False,
+    users: Mapping[str, tuple[str, ...]] | None = None,
+    passwords: Mapping[str, str] | None = None,
+    media_dir: str | os.PathLike[str] | None = None,
+    lifetime: int = 30 * 60,
+    renew_before: int = 10 * 60,
+) -> tuple[ASGIApp, EdgeApp, DemoInfo]:
+    """The demo's app and edge, ready to be served at ``app_origin`` and ``media_origin``.
+
+    A new key pair is written to ``workdir/keys`` (the private key with mode 0600) and loaded
+    from there; the media library goes to ``media_dir`` or ``workdir/media``. Passwords are
+    random unless given. ``secure=False`` (plain HTTP) also needs ``insecure_allow_http=True``.
+    """
+    root = Path(workdir)
+    app_url, app_scheme, app_netloc = _origin(app_origin, "app_origin")
+    media_url, _, _ = _origin(media_origin, "media_origin")
+    if app_scheme == "http" and not insecure_allow_http:
+        raise ConfigurationError(
+            "an http:// app_origin needs insecure_allow_http=True (local development only)"
+        )
+    chosen = dict(users if users is not None else DEFAULT_USERS)
+    slugs = {c.slug for c in COURSES}
+    for name, courses in chosen.items():
+        unknown = sorted(set(courses) - slugs)
+        if unknown:
+            raise ConfigurationError(f"user {name!r} is given unknown courses {unknown}")
+    demo_users = tuple(
+        DemoUser(
+            name,
+            (passwords or {}).get(name) or secrets.token_urlsafe(9),
+            tuple(courses),
+        )
+        for name, courses in chosen.items()
+    )
+
+    key_dir = root / "keys"
+    private_path, public_path = _write_keys(key_dir)
+    key_pair_id = _demo_key_pair_id()
+    keys = KeyRing.from_key(key_pair_id, load_private_key(private_path))
+    media_root = Path(media_dir) if media_dir is not None else root / "media"
+    write_media_library(media_root)
+
+    info = DemoInfo(
+        app_url=app_url,
+        media_url=media_url,
+        key_pair_id=key_pair_id,
+        users=demo_users,
+        courses=COURSES,
+        media_root=media_root,
+        key_dir=key_dir,
+        cookie_domain=cookie_domain,
+        secure=secure,
+    )
+    demo_ref: list[_Demo] = []
+
+    def grants(request: Request) -> list[str] | None:
+        return demo_ref[0].grants(request)
+
+    cookies = CloudFrontCookies(
+        media_url=media_url,
+        keys=keys,
+        state_secret=secrets.token_bytes(32),
+        cookie_domain=cookie_domain,
+        grants=grants,
+        lifetime=lifetime,
+        renew_before=renew_before,
+        granularity=60,
+        secure=secure,
+        samesite="Lax",
+        insecure_allow_http=insecure_allow_http,
+    )
+    demo = _Demo(cookies, info, app_netloc=app_netloc, relaxed=not secure)
+    demo_ref.append(demo)
+    starlette = Starlette(
+        routes=[
+            Route("/", demo.home, methods=["GET"]),
+            Route("/login", demo.login, methods=["POST"]),
+            Route("/logout", demo.logout, methods=["POST"]),
+        ]
+    )
+    app: ASGIApp = CloudFrontCookieMiddleware(
+        SessionMiddleware(
+            starlette,
+            secret_key=secrets.token_urlsafe(32),
+            session_cookie="demo_session",
+            max_age=None,
+            same_site="lax",
+            https_only=secure,
+        ),
+        cookies=cookies,
+    )
+    edge = EdgeApp(
+        media_root,
+        public_keys={key_pair_id: load_public_key(public_path)},
+        public_url=media_url,
+        cors_origins=[app_url],
+    )
+    return app, edge, info
+
+
+# --- running it ----------------------------------------------------------------------------------
+
+
+class _EdgeLog:
+    """Print one line per edge request: method, path, status and the edge's decision."""
+
+    def __init__(self, app: ASGIApp, out: TextIO) -> None:
+        self.app = app
+        self.out = out
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def logging_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                decision = ""
+                for name, value in message.get("headers", []):
+                    if name == b"x-cfcookies-decision":
+                        decision = value.decode("latin-1")
+                self.out.write(
+                    f"  edge  {scope.get('method', 'GET'):4} {scope.get('path', '/')} -> "
+                    f"{message['status']} {decision}\n"
+                )
+                self.out.flush()
+            await send(message)
+
+        await self.app(scope, receive, logging_send)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _public_host(host: str) -> str:
+    if host in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+def _banner(info: DemoInfo, key_dir: Path, *, hints: bool) -> str:
+    users = "\n".join(
+        f"    {u.name:<6} password {u.password:<14} may read {', '.join(u.courses)}"
+        for u in info.users
+    )
+    lines = [
+        "cfcookies demo",
+        f"  App:   {info.app_url}/",
+        f"  Edge:  {info.media_url}/   (the local CloudFront stand-in)",
+        f"  Keys:  {key_dir}  (throwaway, deleted at exit; key pair ID {info.key_pair_id})",
+        f"  Media: {info.media_root}",
+        "  Users:",
+        users,
+    ]
+    if hints:
+        lines += [
+            "",
+            f"Open {info.app_url}/ in a browser and sign in. The page shows the CloudFront cookies",
+            "the middleware issued (name, Path, expiry), loads your courses from the edge, and",
+            "lets you try a course you were not granted (403 from the edge, with its reason).",
+            "",
+            "Local-only relaxation: plain HTTP, so the cookies are not Secure, and no Domain,",
+            "because browsers ignore ports and localhost:app and localhost:edge share host-only",
+            "cookies. In production both hosts use HTTPS, cookies are Secure, and cookie_domain",
+            "(like example.com) covers app.example.com and media.example.com.",
+        ]
+    lines += ["", "Ready. Press Ctrl-C to stop.", ""]
+    return "\n".join(lines)
+
+
+async def _serve_both(
+    app: ASGIApp,
+    edge: ASGIApp,
+    app_sock: socket.socket,
+    edge_sock: socket.socket,
+    *,
+    on_ready: Callable[[], None],
+    log_level: str = "warning",
+) -> int:
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        """A uvicorn server that leaves signals to :func:`_serve_both`."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+        def install_signal_handlers(self) -> None:  # uvicorn before 0.29
+            return None
+
+    servers = [
+        _Server(
+            uvicorn.Config(
+                target,
+                log_level=log_level,
+                lifespan="on",
+                server_header=False,
+                proxy_headers=False,
+                timeout_graceful_shutdown=3,
+            )
+        )
+        for target in (app, edge)
+    ]
+    loop = asyncio.get_running_loop()
+    stopping: list[int] = []
+
+    def stop(signum: int) -> None:
+        stopping.append(signum)
+        for server in servers:  # graceful, and bounded by timeout_graceful_shutdown
+            server.should_exit = True
+
+    handled = (signal.SIGINT, signal.SIGTERM)
+    for signum in handled:
+        loop.add_signal_handler(signum, stop, signum)
+    try:
+        tasks = [
+            asyncio.ensure_future(servers[0].serve(sockets=[app_sock])),
+            asyncio.ensure_future(servers[1].serve(sockets=[edge_sock])),
+        ]
+        while not all(s.started for s in servers):
+            if any(t.done() for t in tasks) or stopping:
+                stop(0)
+                break
+            await asyncio.sleep(0.02)
+        else:
+            on_ready()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    if not all(s.started for s in servers) and not stopping:
+        return 1
+    return 0
+
+
+def run_demo(
+    *,
+    host: str = "127.0.0.1",
+    app_port: int = 8000,
+    edge_port: int = 8001,
+    media_dir: str | os.PathLike[str] | None = None,
+    hints: bool = True,
+    out: TextIO | None = None,
+) -> int:
+    """Serve the demo until SIGINT or SIGTERM; return the exit status (blocking).
+
+    Port 0 picks a free port. The key pair lives in a temporary folder deleted at exit, as is
+    the media library unless ``media_dir`` is given.
+    """
+    stream = out if out is not None else sys.stdout
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cfcookies-demo-")))
+        app_sock = stack.enter_context(_bind(host, app_port))
+        edge_sock = stack.enter_context(_bind(host, edge_port))
+        public = _public_host(host)
+        app_origin = f"http://{public}:{app_sock.getsockname()[1]}"
+        media_origin = f"http://{public}:{edge_sock.getsockname()[1]}"
+        app, edge, info = build_demo(
+            tmp,
+            app_origin=app_origin,
+            media_origin=media_origin,
+            secure=False,
+            insecure_allow_http=True,
+            media_dir=media_dir,
+        )
+        if public != "localhost":
+            stream.write(
+                f"warning: serving on {host}: the demo's cookies travel over plain HTTP; "
+                "use it on a network you trust, or keep the default 127.0.0.1\n"
+            )
+
+        def ready() -> None:
+            stream.write(_banner(info, tmp, hints=hints))
+            stream.flush()
+
+        status = asyncio.run(
+            _serve_both(app, _EdgeLog(edge, stream), app_sock, edge_sock, on_ready=ready)
+        )
+    stream.write("cfcookies demo: stopped; temporary keys deleted.\n")
+    stream.flush()
+    return status

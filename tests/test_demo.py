@@ -1,0 +1,420 @@
+"""The demo: its media library, its app and edge over real servers, and ``cfcookies demo``."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from cfcookies import cli
+from cfcookies.demo import (
+    COURSES,
+    SEGMENTS,
+    DemoInfo,
+    build_demo,
+    make_ts_segment,
+    poster_png,
+    write_media_library,
+)
+from cfcookies.exceptions import ConfigurationError
+from tests.browser_support import ThreadedUvicorn, bind_loopback, port_is_closed, port_of
+
+pytestmark = pytest.mark.server
+TIMEOUT = 10.0
+
+
+def _set_cookies(response: httpx.Response) -> list[str]:
+    return response.headers.get_list("set-cookie")
+
+
+def _cloudfront_set_cookies(response: httpx.Response) -> list[str]:
+    return [c for c in _set_cookies(response) if c.startswith("CloudFront-")]
+
+
+# --- the media library ---------------------------------------------------------------------------
+
+
+def test_poster_is_a_valid_png_of_the_given_size() -> None:
+    data = poster_png("course 1", (10, 20, 30), width=64, height=36)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    _, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR"
+    width, height, depth, color = struct.unpack(">IIBB", data[16:26])
+    assert (width, height, depth, color) == (64, 36, 8, 2)
+    idat_at = data.index(b"IDAT")
+    (idat_len,) = struct.unpack(">I", data[idat_at - 4 : idat_at])
+    pixels = zlib.decompress(data[idat_at + 4 : idat_at + 4 + idat_len])
+    assert len(pixels) == 36 * (1 + 64 * 3)
+    assert data.endswith(b"IEND\xaeB`\x82")
+    assert b"\xff\xff\xff" in pixels  # the label is drawn in white
+
+
+def test_ts_segment_is_whole_transport_packets_with_pat_and_pmt() -> None:
+    segment = make_ts_segment("hello " * 100, sequence=2)
+    assert len(segment) % 188 == 0
+    packets = [segment[i : i + 188] for i in range(0, len(segment), 188)]
+    assert all(p[0] == 0x47 for p in packets)
+    pids = [((p[1] & 0x1F) << 8) | p[2] for p in packets]
+    assert pids[:2] == [0x0000, 0x1000]  # PAT then PMT
+    assert set(pids[2:]) == {0x0100}
+    assert packets[2][1] & 0x40  # payload_unit_start on the PES
+    assert b"\x00\x00\x01\xbd" in packets[2]
+    assert b"hello" in segment
+
+
+def test_media_library_has_a_playlist_naming_existing_segments(tmp_path: Path) -> None:
+    write_media_library(tmp_path)
+    for course in COURSES:
+        folder = tmp_path / "videos" / course.slug
+        playlist = (folder / "index.m3u8").read_text()
+        assert playlist.startswith("#EXTM3U\n")
+        assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+        names = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+        assert len(names) == SEGMENTS
+        assert all((folder / name).is_file() for name in names)
+        assert (folder / "poster.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_build_demo_refuses_plain_http_without_the_insecure_flag(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="insecure_allow_http"):
+        build_demo(tmp_path, app_origin="http://127.0.0.1:1", media_origin="http://127.0.0.1:2")
+
+
+def test_demo_users_hide_their_passwords_in_repr(tmp_path: Path) -> None:
+    _, _, info = build_demo(
+        tmp_path,
+        app_origin="https://app.example.test",
+        media_origin="https://media.example.test",
+        cookie_domain="example.test",
+        passwords={"alice": "sekrit-password"},
+    )
+    assert "sekrit-password" not in repr(info)
+    assert info.user("alice").password == "sekrit-password"
+    assert (info.key_dir / "private_key.pem").stat().st_mode & 0o077 == 0
+
+
+# --- the app and the edge over real servers -----------------------------------------------------
+
+
+@dataclass
+class Served:
+    info: DemoInfo
+    app: str
+    edge: str
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    app_sock, edge_sock = bind_loopback(), bind_loopback()
+    app, edge, info = build_demo(
+        tmp_path_factory.mktemp("demo"),
+        app_origin=f"http://127.0.0.1:{port_of(app_sock)}",
+        media_origin=f"http://127.0.0.1:{port_of(edge_sock)}",
+        secure=False,
+        insecure_allow_http=True,
+    )
+    with ThreadedUvicorn(app, app_sock), ThreadedUvicorn(edge, edge_sock):
+        yield Served(info, info.app_url, info.media_url)
+
+
+def _client() -> httpx.Client:
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+
+
+def _login(client: httpx.Client, served: Served, name: str) -> httpx.Response:
+    password = served.info.user(name).password
+    return client.post(
+        served.app + "/login",
+        data={"username": name, "password": password},
+        headers={"Origin": served.app},
+    )
+
+
+def test_login_page_is_served_and_the_edge_refuses_without_cookies(served: Served) -> None:
+    with _client() as client:
+        page = client.get(served.app + "/")
+        assert page.status_code == 200
+        assert 'action="/login"' in page.text
+        assert "alice" in page.text
+        assert not _cloudfront_set_cookies(page)
+        refused = client.get(served.info.media("course-1"), headers={"Origin": served.app})
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "text/xml"
+    assert "<Error><Code>" in refused.text
+    assert refused.headers["x-cfcookies-decision"] != "allowed"
+    assert refused.headers["access-control-allow-origin"] == served.app
+    assert refused.headers["access-control-allow-credentials"] == "true"
+
+
+def test_a_wrong_password_gets_401_and_no_cookies(served: Served) -> None:
+    with _client() as client:
+        response = client.post(
+            served.app + "/login", data={"username": "alice", "password": "not-it"}
+        )
+    assert response.status_code == 401
+    assert "wrong password" in response.text
+    assert not _cloudfront_set_cookies(response)
+
+
+def test_alice_gets_cookies_for_course_1_only_and_the_edge_serves_it(served: Served) -> None:
+    with _client() as client:
+        login = _login(client, served, "alice")
+        assert login.status_code == 303
+        issued = _cloudfront_set_cookies(login)
+        assert {c.split("=", 1)[0] for c in issued} == {
+            "CloudFront-Policy",
+            "CloudFront-Signature",
+            "CloudFront-Key-Pair-Id",
+        }
+        for value in issued:
+            assert "Path=/videos/course-1/" in value
+            assert "Domain=" not in value  # host-only: ports do not matter to cookies
+            assert "HttpOnly" in value
+            assert "SameSite=Lax" in value
+
+        page = client.get(served.app + "/")
+        assert page.status_code == 200
+        assert "Path=/videos/course-1/" in page.text
+        assert served.info.media("course-1", "poster.png") in page.text
+        assert 'id="probe-course-2"' in page.text  # offered as a course to try
+        for cookie in client.cookies.jar:  # the page names cookies, never their values
+            if cookie.name in ("CloudFront-Policy", "CloudFront-Signature"):
+                assert cookie.value
+                assert cookie.value not in page.text
+
+        origin = {"Origin": served.app}
+        playlist = client.get(served.info.media("course-1"), headers=origin)
+        assert playlist.status_code == 200
+        assert playlist.headers["x-cfcookies-decision"] == "allowed"
+        assert playlist.headers["content-type"] == "application/vnd.apple.mpegurl"
+        assert playlist.headers["access-control-allow-origin"] == served.app
+        segments = [s for s in playlist.text.splitlines() if s and not s.startswith("#")]
+        for name in segments:
+            segment = client.get(served.info.media("course-1", name), headers=origin)
+            assert segment.status_code == 200
+            assert segment.headers["content-type"] == "video/mp2t"
+            assert segment.content[0] == 0x47
+        poster = client.get(served.info.media("course-1", "poster.png"))
+        assert poster.status_code == 200
+        assert poster.headers["content-type"] == "image/png"
+
+        other = client.get(served.info.media("course-2"), headers=origin)
+        assert other.status_code == 403
+        assert other.headers["x-cfcookies-decision"] != "allowed"
+
+
+def test_bob_gets_one_cookie_set_per_course(served: Served) -> None:
+    with _client() as client:
+        login = _login(client, served, "bob")
+        paths = {
+            m.group(1)
+            for c in _cloudfront_set_cookies(login)
+            if (m := re.search(r"Path=([^;]+)", c))
+        }
+        assert paths == {"/videos/course-2/", "/videos/course-3/"}
+        assert client.get(served.info.media("course-2", "seg-001.ts")).status_code == 200
+        assert client.get(served.info.media("course-3", "seg-002.ts")).status_code == 200
+        assert client.get(served.info.media("course-1", "seg-000.ts")).status_code == 403
+
+
+def test_logout_deletes_every_cloudfront_cookie_and_the_edge_refuses_again(
+    served: Served,
+) -> None:
+    with _client() as client:
+        _login(client, served, "alice")
+        assert client.get(served.info.media("course-1")).status_code == 200
+        logout = client.post(served.app + "/logout")
+        assert logout.status_code == 303
+        deleted = _cloudfront_set_cookies(logout)
+        assert len(deleted) == 3
+        assert all("Max-Age=0" in c and "Path=/videos/course-1/" in c for c in deleted)
+        assert not [c for c in client.cookies.jar if c.name.startswith("CloudFront-")]
+        assert client.get(served.info.media("course-1")).status_code == 403
+        assert 'action="/login"' in client.get(served.app + "/").text
+
+
+def test_the_app_redirects_other_host_names_to_its_origin(served: Served) -> None:
+    with _client() as client:
+        response = client.get(served.app + "/", headers={"Host": "localhost"})
+    assert response.status_code == 307
+    assert response.headers["location"] == served.app + "/"
+
+
+def test_https_demo_sets_secure_cookies_for_the_parent_domain(tmp_path: Path) -> None:
+    app, edge, info = build_demo(
+        tmp_path,
+        app_origin="https://app.example.test",
+        media_origin="https://media.example.test",
+        cookie_domain="example.test",
+    )
+    with TestClient(app, base_url="https://app.example.test") as client:
+        login = client.post(
+            "/login",
+            data={"username": "alice", "password": info.user("alice").password},
+            follow_redirects=False,
+        )
+        issued = _cloudfront_set_cookies(login)
+        assert len(issued) == 3
+        assert all("Domain=example.test" in c and "; Secure" in c for c in issued)
+        cookie_header = "; ".join(c.split(";", 1)[0] for c in issued)
+        page = client.get("/")
+        assert "Domain=example.test" in page.text
+        assert "HTTPS" in page.text
+    with TestClient(edge, base_url="https://media.example.test") as media:
+        allowed = media.get("/videos/course-1/seg-000.ts", headers={"Cookie": cookie_header})
+        refused = media.get("/videos/course-3/seg-000.ts", headers={"Cookie": cookie_header})
+    assert allowed.status_code == 200
+    assert refused.status_code == 403
+
+
+# --- cfcookies demo as a process ----------------------------------------------------------------
+
+
+def _demo_command() -> list[str]:
+    """``python -m cfcookies demo``, or the module alone while the CLI does not mount it yet."""
+    if "cfcookies._cli_demo" in getattr(cli, "PLUGIN_MODULES", ()):
+        return [sys.executable, "-m", "cfcookies", "demo"]
+    return [sys.executable, "-m", "cfcookies._cli_demo"]
+
+
+class DemoProcess:
+    """``cfcookies demo`` in a subprocess whose output is read line by line in a thread."""
+
+    def __init__(self, args: list[str], tmpdir: Path) -> None:
+        env = dict(os.environ, TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [*_demo_command(), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.output: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            self.output.append(line)
+            if text in line:
+                return "".join(self.output)
+        raise AssertionError(f"no {text!r} in the demo's output:\n{''.join(self.output)}")
+
+    def finish(self, timeout: float = 20.0) -> tuple[int, str]:
+        code = self.process.wait(timeout)
+        self.reader.join(5)
+        while True:
+            try:
+                line = self.lines.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.output.append(line)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return code, "".join(self.output)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_cfcookies_demo_serves_then_stops_cleanly_on_a_signal(
+    tmp_path: Path, stop_with: signal.Signals
+) -> None:
+    demo = DemoProcess(["--app-port", "0", "--edge-port", "0"], tmp_path)
+    try:
+        banner = demo.wait_for("Ready.")
+        app = re.search(r"App:\s+(http://localhost:\d+)/", banner)
+        edge = re.search(r"Edge:\s+(http://localhost:\d+)/", banner)
+        password = re.search(r"alice\s+password (\S+)", banner)
+        assert app, banner
+        assert edge, banner
+        assert password, banner
+        assert "Local-only relaxation" in banner
+        assert str(tmp_path) in banner  # the throwaway keys live in TMPDIR
+        assert any(tmp_path.iterdir())
+
+        with _client() as client:
+            assert client.get(app[1] + "/").status_code == 200
+            assert client.get(edge[1] + "/videos/course-1/index.m3u8").status_code == 403
+            login = client.post(
+                app[1] + "/login", data={"username": "alice", "password": password[1]}
+            )
+            assert login.status_code == 303
+            assert client.get(edge[1] + "/videos/course-1/index.m3u8").status_code == 200
+        ports = [int(app[1].rsplit(":", 1)[1]), int(edge[1].rsplit(":", 1)[1])]
+
+        demo.process.send_signal(stop_with)
+        code, output = demo.finish()
+    finally:
+        demo.kill()
+    assert code == 0, output
+    assert "stopped; temporary keys deleted" in output
+    assert "Traceback" not in output
+    assert "edge  GET  /videos/course-1/index.m3u8 -> 200 allowed" in output
+    assert list(tmp_path.iterdir()) == []  # keys and media removed
+    assert all(port_is_closed(p) for p in ports)
+
+
+def test_cfcookies_demo_says_so_when_its_port_is_taken(tmp_path: Path) -> None:
+    taken = bind_loopback()
+    taken.listen()
+    try:
+        demo = DemoProcess(["--app-port", str(port_of(taken)), "--edge-port", "0"], tmp_path)
+        try:
+            code, output = demo.finish()
+        finally:
+            demo.kill()
+    finally:
+        taken.close()
+    assert code == 1
+    assert "cannot serve" in output
+    assert "Traceback" not in output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cfcookies_demo_hints_can_be_turned_off(tmp_path: Path) -> None:
+    demo = DemoProcess(["--app-port", "0", "--edge-port", "0", "--no-browser-hints"], tmp_path)
+    try:
+        banner = demo.wait_for("Ready.")
+        demo.process.send_signal(signal.SIGINT)
+        code, _ = demo.finish()
+    finally:
+        demo.kill()
+    assert code == 0
+    assert "bob" in banner
+    assert "Local-only relaxation" not in banner
