@@ -561,6 +561,9 @@ class RefreshingKeyRing(KeyRing):
     def spec(self) -> KeySpec:
         return self._spec
 
+    def refresh_due(self) -> bool:
+        return self._due()
+
     def _due(self) -> bool:
         if self._interval is None:
             return False

@@ -335,6 +335,11 @@ class KeyRing:
         """The key that signs now."""
         return self._active
 
+    def refresh_due(self) -> bool:
+        """Whether :meth:`active` would now do slow work (I/O) first; adapters then call it
+        off the event loop. A plain ring never does."""
+        return False
+
     @property
     def public_keys(self) -> dict[str, PublicKey]:
         """Every trusted public key by key pair ID, the active one included."""
