@@ -16,6 +16,7 @@ __all__ = [
     "MAX_COOKIE_BYTES",
     "CookieAttributes",
     "SameSite",
+    "cookie_value",
     "delete_cookie",
     "dump_cookie",
     "parse_cookie_header",
@@ -76,6 +77,8 @@ PUBLIC_SUFFIXES = frozenset(
 #: line in practice; CloudFront caps a whole request at 20,480 bytes).
 MAX_COOKIE_HEADER = 32 * 1024
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# A cookie Path: starts with /, printable ASCII (0x21-0x7E) without ';'.
+_PATH = re.compile(r"/[\x21-\x3a\x3c-\x7e]*")
 
 
 def parse_cookie_pairs(header: str | bytes | None) -> list[tuple[str, str]]:
@@ -111,6 +114,25 @@ def parse_cookie_header(header: str | bytes | None) -> dict[str, str]:
     for name, value in parse_cookie_pairs(header):
         cookies.setdefault(name, value)
     return cookies
+
+
+def cookie_value(header: str | bytes | None, name: str) -> str | None:
+    """``parse_cookie_header(header).get(name)`` for one valid cookie name, without building
+    the whole mapping (the middleware reads only its state cookie on every request)."""
+    if not header:
+        return None
+    if isinstance(header, bytes):
+        header = header.decode("latin-1")
+    if len(header) > MAX_COOKIE_HEADER or name not in header:
+        return None
+    for chunk in header.split(";"):
+        key, sep, value = chunk.partition("=")
+        if sep and key.strip() == name:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            return value
+    return None
 
 
 def validate_cookie_domain(domain: str) -> str:
@@ -190,7 +212,7 @@ def dump_cookie(
         raise ConfigurationError(f"{name!r} is not a valid cookie name")
     if not _VALUE.match(value):
         raise ConfigurationError(f"the value of cookie {name} has characters a cookie cannot hold")
-    if not path.startswith("/") or ";" in path or any(ord(c) < 0x21 or ord(c) > 0x7E for c in path):
+    if not _PATH.fullmatch(path):
         raise ConfigurationError(f"cookie path {path!r} must start with / and be printable ASCII")
     header = f"{name}={value}; {attributes.suffix(path)}"
     if max_age is not None:
