@@ -12,8 +12,11 @@ same.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -27,10 +30,10 @@ from .cookies import (
     MAX_COOKIE_BYTES,
     CookieAttributes,
     SameSite,
+    cookie_value,
     delete_cookie,
     domain_matches,
     dump_cookie,
-    parse_cookie_header,
     validate_cookie_domain,
 )
 from .exceptions import ConfigurationError, CookieSizeError, ResourceError
@@ -88,9 +91,20 @@ def _seconds(value: Seconds, name: str) -> int:
     return value
 
 
+# Normalising a prefix percent-encodes it character by character: the few prefixes an app grants
+# are normalised once, not on every request (only str inputs are cached; others raise as before).
+_normalize_cached = functools.lru_cache(maxsize=4096)(normalize_prefix)
+_prefix_resource_cached = functools.lru_cache(maxsize=4096)(prefix_resource)
+_HOST_NAME = re.compile(r"[a-z0-9.-]+")
+
+
+def _normalize(prefix: str) -> str:
+    return _normalize_cached(prefix) if type(prefix) is str else normalize_prefix(prefix)
+
+
 def merge_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
     """Normalise prefixes and drop those inside another (``/videos/`` covers ``/videos/a/``)."""
-    normalized = sorted({normalize_prefix(p) for p in prefixes})
+    normalized = sorted({_normalize(p) for p in prefixes})
     merged: list[str] = []
     for prefix in normalized:  # sorted, so a folder comes before anything inside it
         if not any(prefix.startswith(kept) for kept in merged):
@@ -159,7 +173,7 @@ def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
     """
     if not prefixes:
         raise ResourceError("grant() needs at least one prefix, such as '/videos/course-1'")
-    normalized = tuple(normalize_prefix(p) for p in prefixes)
+    normalized = tuple(_normalize(p) for p in prefixes)
     actions = _actions_of(request)
     actions.steps.append(("grant", normalized))
     if user_id is not None:
@@ -168,7 +182,7 @@ def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
 
 def revoke(request: object, *prefixes: str) -> None:
     """Take ``prefixes`` away from this session; with none, take everything (logout)."""
-    normalized = tuple(normalize_prefix(p) for p in prefixes) if prefixes else None
+    normalized = tuple(_normalize(p) for p in prefixes) if prefixes else None
     _actions_of(request).steps.append(("revoke", normalized))
 
 
@@ -502,7 +516,7 @@ class CloudFrontCookies:
         A forged, stale or malformed state cookie reads as no state. Verification is cached by
         value: a request that needs no new cookies costs a dictionary lookup.
         """
-        raw = parse_cookie_header(cookie_header).get(self.state_cookie_name)
+        raw = cookie_value(cookie_header, self.state_cookie_name)
         if raw is None:
             return None, False
         if len(raw) > MAX_COOKIE_BYTES:  # longer than any state cookie dump_state can write
@@ -546,20 +560,24 @@ class CloudFrontCookies:
             return False
         host = host.lower()
         if self.cookie_domain is not None:
-            ok = domain_matches(host, self.cookie_domain)
+            if domain_matches(host, self.cookie_domain):
+                return True
             fix = f"cookie_domain={self.cookie_domain} does not cover the app host {host}"
         else:
-            ok = host == self.media_host
+            if host == self.media_host:
+                return True
             fix = (
                 f"the app host {host} differs from the media host {self.media_host}; set "
                 f"cookie_domain to their common parent"
             )
-        if not ok and host not in self._warned_hosts and len(self._warned_hosts) < 64:
+        if host not in self._warned_hosts and len(self._warned_hosts) < 64:
             self._warned_hosts.add(host)
             logger.warning("cfcookies: not issuing CloudFront cookies: %s", fix)
-        return ok
+        return False
 
     def now(self) -> int:
+        if self.clock is system_clock:  # the same clock and the same floor, without a datetime
+            return time.time_ns() // 1_000_000_000
         return int(self.clock().timestamp())
 
     def expiry_for(self, now: int) -> int:
@@ -637,7 +655,7 @@ class CloudFrontCookies:
         continuing = state is not None and bool(current)
         granted_at = state.granted_at if state is not None and continuing else now
         policies = tuple(
-            Policy(prefix_resource(self.media_url, prefix), expires) for prefix in wanted
+            Policy(_prefix_resource_cached(self.media_url, prefix), expires) for prefix in wanted
         )
         session_id = user_id = ""
         if self.session_secrets is not None:
@@ -835,6 +853,6 @@ def host_from_header(value: str | None) -> str | None:
         return host[: end + 1] if end > 0 else None
     host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     host = host.rstrip(".")
-    if not host or any(not (c.isalnum() or c in "-.") for c in host) or not host.isascii():
+    if not _HOST_NAME.fullmatch(host):  # ASCII letters (lower case here), digits, '-' and '.'
         return None
     return host
