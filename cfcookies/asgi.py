@@ -25,7 +25,7 @@ import inspect
 from typing import Any, Literal
 
 import anyio.to_thread
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,12 +64,21 @@ class CloudFrontCookieMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        # What starlette's Headers(scope=scope).get() returns (the first of each), read in one
+        # pass: this runs on every request.
+        host: str | None = None
+        cookie: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                if host is None:
+                    host = value.decode("latin-1")
+            elif name == b"cookie" and cookie is None:
+                cookie = value.decode("latin-1")
         info = RequestInfo(
             method=scope.get("method", "GET"),
             path=scope.get("root_path", "") + scope.get("path", ""),
-            host=host_from_header(headers.get("host")),
-            cookie_header=headers.get("cookie"),
+            host=host_from_header(host),
+            cookie_header=cookie,
         )
         if self.cookies.is_keepalive(info):
             await self._keepalive(scope, send, info)
