@@ -395,7 +395,7 @@ p { margin: 6px 0; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; }
-code { font: 12.5px/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; }
+code { font: 12.5px/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; overflow-wrap: anywhere; }
 .cards { display: flex; flex-wrap: wrap; gap: 16px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px; width: 340px; }
 .card img { display: block; width: 320px; height: 180px; background: #e7eaf0; border-radius: 4px; }

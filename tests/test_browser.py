@@ -1,0 +1,236 @@
+"""The demo in headless Chromium: login, media from the edge, a refused course, logout.
+
+Over HTTPS with a certificate made here, ``app.example.test`` and ``media.example.test`` mapped
+to 127.0.0.1 by ``--host-resolver-rules``, and the middleware's cookies set for
+``Domain=example.test``, so the browser's own Domain, Path, Secure and SameSite rules decide
+what reaches the edge. A screenshot of the page after login is kept in ``test-artifacts/``.
+
+Skipped without Chromium or Playwright, unless ``CFCOOKIES_REQUIRE_BROWSER=1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from cfcookies.demo import DemoInfo, build_demo
+from tests.browser_support import (
+    ARTIFACTS,
+    ThreadedUvicorn,
+    bind_loopback,
+    chromium_args,
+    make_tls_files,
+    port_of,
+    require_browser,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+APP_HOST = "app.example.test"
+MEDIA_HOST = "media.example.test"
+WAIT_MS = 15_000
+
+
+@dataclass
+class Site:
+    info: DemoInfo
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    executable = require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=chromium_args((APP_HOST, MEDIA_HOST)),
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def https_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("browser-demo")
+    tls = make_tls_files(folder / "tls", (APP_HOST, MEDIA_HOST))
+    app_sock, edge_sock = bind_loopback(), bind_loopback()
+    app, edge, info = build_demo(
+        folder,
+        app_origin=f"https://{APP_HOST}:{port_of(app_sock)}",
+        media_origin=f"https://{MEDIA_HOST}:{port_of(edge_sock)}",
+        secure=True,
+        cookie_domain="example.test",
+    )
+    with (
+        ThreadedUvicorn(app, app_sock, certfile=tls.cert, keyfile=tls.key),
+        ThreadedUvicorn(edge, edge_sock, certfile=tls.cert, keyfile=tls.key),
+    ):
+        yield Site(info)
+
+
+@pytest.fixture
+def context(chromium: Browser) -> Iterator[BrowserContext]:
+    # The test CA is not in Chromium's store: accept it for this context only.
+    ctx = chromium.new_context(ignore_https_errors=True, viewport={"width": 1100, "height": 900})
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def _cloudfront_cookies(context: BrowserContext) -> list[Any]:
+    return [c for c in context.cookies() if c["name"].startswith("CloudFront-")]
+
+
+def _log_in(page: Page, info: DemoInfo, name: str) -> None:
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", info.user(name).password)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#issued", timeout=WAIT_MS)
+
+
+def test_chromium_gets_media_only_while_logged_in_and_only_the_granted_course(
+    https_site: Site, context: BrowserContext
+) -> None:
+    info = https_site.info
+    page = context.new_page()
+    media_responses: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: media_responses.append((r.url, r.status)) if MEDIA_HOST in r.url else None,
+    )
+
+    # Before login: the edge refuses, both to a navigation and to the page's own fetch.
+    direct = page.goto(info.media("course-1"))
+    assert direct is not None
+    assert direct.status == 403
+    assert direct.headers["x-cfcookies-decision"] != "allowed"
+    assert "<Code>" in direct.text()
+    page.goto(info.app_url + "/")
+    probe = page.wait_for_selector("#probe-course-1[data-result]", timeout=WAIT_MS)
+    assert probe is not None
+    assert probe.get_attribute("data-result") == "refused"
+    assert probe.get_attribute("data-status") == "403"
+    assert _cloudfront_cookies(context) == []
+
+    # Log in as alice (course-1): the browser stores the cookies for Domain=example.test.
+    _log_in(page, info, "alice")
+    cookies = _cloudfront_cookies(context)
+    assert {c["name"] for c in cookies} == {
+        "CloudFront-Policy",
+        "CloudFront-Signature",
+        "CloudFront-Key-Pair-Id",
+    }
+    for cookie in cookies:
+        assert cookie["domain"] == ".example.test"
+        assert cookie["path"] == "/videos/course-1/"
+        assert cookie["secure"] is True
+        assert cookie["httpOnly"] is True
+        assert cookie["sameSite"] == "Lax"
+
+    # The granted course's playlist, segments and poster load from the edge.
+    card = page.wait_for_selector("#course-course-1[data-result]", timeout=WAIT_MS)
+    assert card is not None
+    assert card.get_attribute("data-result") == "loaded"
+    page.wait_for_selector("#course-course-1 .poster.ok", timeout=WAIT_MS)
+    assert page.eval_on_selector("#course-course-1 img", "img => img.naturalWidth") == 320
+    statuses = page.eval_on_selector_all(
+        "#course-course-1 .log li", "items => items.map(li => li.textContent)"
+    )
+    assert len(statuses) == 4  # the playlist and three segments
+    assert all(text.startswith("200 ") for text in statuses), statuses
+    loaded = {url.rsplit("/", 1)[1]: status for url, status in media_responses}
+    assert loaded["index.m3u8"] == 200
+    assert loaded["poster.png"] == 200
+    assert [loaded[f"seg-00{i}.ts"] for i in range(3)] == [200, 200, 200]
+    rendered = page.inner_text("#issued")
+    assert "Path=/videos/course-1/" in rendered
+    assert "Domain=example.test" in rendered
+    assert "Secure" in rendered
+
+    page.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-after-login.png"), full_page=True)
+
+    # Another course is refused by the edge, and the page says why.
+    page.click("#try-course-2")
+    refused = page.wait_for_selector("#probe-course-2[data-result]", timeout=WAIT_MS)
+    assert refused is not None
+    assert refused.get_attribute("data-result") == "refused"
+    assert refused.get_attribute("data-status") == "403"
+    assert refused.get_attribute("data-decision") not in (None, "", "allowed")
+    assert "<Code>" in page.inner_text("#probe-course-2 .attempt")
+    page.screenshot(path=str(ARTIFACTS / "demo-refused-course.png"), full_page=True)
+
+    # Log out: every CloudFront cookie is gone from the browser and the edge refuses again.
+    page.click("#logout")
+    page.wait_for_selector("#login", timeout=WAIT_MS)
+    assert _cloudfront_cookies(context) == []
+    probe = page.wait_for_selector("#probe-course-1[data-result]", timeout=WAIT_MS)
+    assert probe is not None
+    assert probe.get_attribute("data-status") == "403"
+    again = page.goto(info.media("course-1", "seg-000.ts"))
+    assert again is not None
+    assert again.status == 403
+
+
+def test_chromium_bob_reads_both_of_his_courses_but_not_alices(
+    https_site: Site, context: BrowserContext
+) -> None:
+    info = https_site.info
+    page = context.new_page()
+    page.goto(info.app_url + "/")
+    _log_in(page, info, "bob")
+    paths = sorted({c["path"] for c in _cloudfront_cookies(context)})
+    assert paths == ["/videos/course-2/", "/videos/course-3/"]
+    for slug in ("course-2", "course-3"):
+        card = page.wait_for_selector(f"#course-{slug}[data-result]", timeout=WAIT_MS)
+        assert card is not None
+        assert card.get_attribute("data-result") == "loaded"
+    page.click("#try-course-1")
+    refused = page.wait_for_selector("#probe-course-1[data-result]", timeout=WAIT_MS)
+    assert refused is not None
+    assert refused.get_attribute("data-status") == "403"
+    page.click("#logout")
+    page.wait_for_selector("#login", timeout=WAIT_MS)
+    assert _cloudfront_cookies(context) == []
+
+
+def test_chromium_shares_host_only_cookies_across_ports_in_the_local_http_demo(
+    chromium: Browser, tmp_path: Path
+) -> None:
+    """The default ``cfcookies demo`` set-up: http://localhost on two ports, no Domain."""
+    app_sock, edge_sock = bind_loopback(), bind_loopback()
+    app, edge, info = build_demo(
+        tmp_path,
+        app_origin=f"http://localhost:{port_of(app_sock)}",
+        media_origin=f"http://localhost:{port_of(edge_sock)}",
+        secure=False,
+        insecure_allow_http=True,
+    )
+    with ThreadedUvicorn(app, app_sock), ThreadedUvicorn(edge, edge_sock):
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(info.app_url + "/")
+            _log_in(page, info, "alice")
+            card = page.wait_for_selector("#course-course-1[data-result]", timeout=WAIT_MS)
+            assert card is not None
+            assert card.get_attribute("data-result") == "loaded"
+            assert "Local-only relaxation" in page.inner_text("main")
+            page.click("#logout")
+            page.wait_for_selector("#login", timeout=WAIT_MS)
+            assert _cloudfront_cookies(ctx) == []
+        finally:
+            ctx.close()
