@@ -216,6 +216,193 @@ def poster_png(
     return make_png(width, height, pixel)
 
 
+# --- video: H.264 with uncompressed (I_PCM) macroblocks, in MPEG-TS -----------------------------
+#
+# No encoder is needed: every macroblock of every frame is sent as raw samples (I_PCM), which
+# any H.264 decoder must accept. The frames are tiny, so the segments stay small.
+
+VIDEO_WIDTH = 128
+VIDEO_HEIGHT = 64
+VIDEO_FPS = 4
+_MB = 16
+
+
+class _Bits:
+    """An H.264 RBSP bit writer (big-endian, Exp-Golomb codes)."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self._acc = 0
+        self._n = 0
+
+    def u(self, nbits: int, value: int) -> None:
+        for i in range(nbits - 1, -1, -1):
+            self._acc = (self._acc << 1) | ((value >> i) & 1)
+            self._n += 1
+            if self._n == 8:
+                self.out.append(self._acc)
+                self._acc = self._n = 0
+
+    def ue(self, value: int) -> None:
+        code = value + 1
+        self.u(code.bit_length() - 1, 0)
+        self.u(code.bit_length(), code)
+
+    def se(self, value: int) -> None:
+        self.ue(2 * value - 1 if value > 0 else -2 * value)
+
+    def align(self) -> None:
+        while self._n:
+            self.u(1, 0)
+
+    def raw(self, data: bytes) -> None:
+        self.out += data  # only when aligned
+
+    def rbsp(self) -> bytes:
+        self.u(1, 1)  # rbsp_stop_one_bit
+        self.align()
+        return bytes(self.out)
+
+
+def _nal(ref_idc: int, kind: int, rbsp: bytes) -> bytes:
+    """An Annex B NAL unit, with emulation prevention bytes inserted."""
+    out = bytearray()
+    zeros = 0
+    for byte in rbsp:
+        if zeros >= 2 and byte <= 3:
+            out.append(3)
+            zeros = 0
+        out.append(byte)
+        zeros = zeros + 1 if byte == 0 else 0
+    return b"\x00\x00\x00\x01" + bytes([(ref_idc << 5) | kind]) + bytes(out)
+
+
+def _sps(width_mbs: int, height_mbs: int) -> bytes:
+    bits = _Bits()
+    bits.u(8, 66)  # profile_idc: Baseline
+    bits.u(8, 0xC0)  # constraint_set0 and set1: Constrained Baseline
+    bits.u(8, 30)  # level 3.0
+    bits.ue(0)  # seq_parameter_set_id
+    bits.ue(0)  # log2_max_frame_num_minus4
+    bits.ue(2)  # pic_order_cnt_type: output order is decoding order
+    bits.ue(0)  # max_num_ref_frames: every frame is an IDR
+    bits.u(1, 0)  # gaps_in_frame_num_value_allowed_flag
+    bits.ue(width_mbs - 1)
+    bits.ue(height_mbs - 1)
+    bits.u(1, 1)  # frame_mbs_only_flag
+    bits.u(1, 1)  # direct_8x8_inference_flag
+    bits.u(1, 0)  # frame_cropping_flag
+    bits.u(1, 0)  # vui_parameters_present_flag
+    return _nal(3, 7, bits.rbsp())
+
+
+def _pps() -> bytes:
+    bits = _Bits()
+    bits.ue(0)  # pic_parameter_set_id
+    bits.ue(0)  # seq_parameter_set_id
+    bits.u(1, 0)  # entropy_coding_mode_flag: CAVLC
+    bits.u(1, 0)  # bottom_field_pic_order_in_frame_present_flag
+    bits.ue(0)  # num_slice_groups_minus1
+    bits.ue(0)  # num_ref_idx_l0_default_active_minus1
+    bits.ue(0)  # num_ref_idx_l1_default_active_minus1
+    bits.u(1, 0)  # weighted_pred_flag
+    bits.u(2, 0)  # weighted_bipred_idc
+    bits.se(0)  # pic_init_qp_minus26
+    bits.se(0)  # pic_init_qs_minus26
+    bits.se(0)  # chroma_qp_index_offset
+    bits.u(1, 1)  # deblocking_filter_control_present_flag
+    bits.u(1, 0)  # constrained_intra_pred_flag
+    bits.u(1, 0)  # redundant_pic_cnt_present_flag
+    return _nal(3, 8, bits.rbsp())
+
+
+def _idr_slice(idr_pic_id: int, macroblocks: Sequence[bytes]) -> bytes:
+    bits = _Bits()
+    bits.ue(0)  # first_mb_in_slice
+    bits.ue(7)  # slice_type: I, and so are all others in the picture
+    bits.ue(0)  # pic_parameter_set_id
+    bits.u(4, 0)  # frame_num
+    bits.ue(idr_pic_id)
+    bits.u(1, 0)  # no_output_of_prior_pics_flag
+    bits.u(1, 0)  # long_term_reference_flag
+    bits.se(0)  # slice_qp_delta
+    bits.ue(1)  # disable_deblocking_filter_idc: off
+    for samples in macroblocks:
+        bits.ue(25)  # mb_type: I_PCM
+        bits.align()  # pcm_alignment_zero_bit
+        bits.raw(samples)
+    return _nal(3, 5, bits.rbsp())
+
+
+_AUD = _nal(0, 9, b"\xf0")  # access unit delimiter, primary_pic_type 7 (any)
+
+
+def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """BT.601 studio-range Y, Cb, Cr; never 0 (kept out of start-code-like runs)."""
+    r, g, b = rgb
+    y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
+    cb = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128
+    cr = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128
+    return max(1, y), max(1, cb), max(1, cr)
+
+
+def _macroblock(pixel: Callable[[int, int], tuple[int, int, int]], mx: int, my: int) -> bytes:
+    """The I_PCM samples of one 16x16 macroblock: 256 luma, then 64 Cb and 64 Cr (4:2:0)."""
+    yuv = [[_yuv(pixel(mx * _MB + i, my * _MB + j)) for i in range(_MB)] for j in range(_MB)]
+    out = bytearray(row[i][0] for row in yuv for i in range(_MB))
+    for plane in (1, 2):
+        for j in range(0, _MB, 2):
+            for i in range(0, _MB, 2):
+                total = (
+                    yuv[j][i][plane]
+                    + yuv[j][i + 1][plane]
+                    + yuv[j + 1][i][plane]
+                    + yuv[j + 1][i + 1][plane]
+                )
+                out.append((total + 2) // 4)
+    return bytes(out)
+
+
+def video_frames(
+    label: str, color: tuple[int, int, int], *, count: int, total: int
+) -> Iterator[list[bytes]]:
+    """``count`` frames (their macroblocks) of a course's clip: its label and a progress bar.
+
+    ``total`` is the number of frames of the whole clip, which the bar fills up to. Only the
+    bottom row of macroblocks changes from frame to frame, so the others are computed once.
+    """
+    width_mbs, height_mbs = VIDEO_WIDTH // _MB, VIDEO_HEIGHT // _MB
+    text = label.upper()
+    scale = 2
+    text_w = (6 * len(text) - 1) * scale
+    left, top = (VIDEO_WIDTH - text_w) // 2, 14
+    r0, g0, b0 = color
+
+    def background(x: int, y: int) -> tuple[int, int, int]:
+        tx, ty = x - left, y - top
+        if 0 <= tx < text_w and 0 <= ty < 7 * scale:
+            cell, col = divmod(tx // scale, 6)
+            glyph = _GLYPHS.get(text[cell], _GLYPHS[" "]).split("/")
+            if col < 5 and glyph[ty // scale][col] == "#":
+                return (255, 255, 255)
+        shade = 0.5 + 0.5 * (1 - y / VIDEO_HEIGHT)
+        return (int(r0 * shade), int(g0 * shade), int(b0 * shade))
+
+    still = [
+        _macroblock(background, mx, my) for my in range(height_mbs - 1) for mx in range(width_mbs)
+    ]
+    for frame in range(count):
+        filled = round(VIDEO_WIDTH * (frame + 1) / total)
+
+        def pixel(x: int, y: int, filled: int = filled) -> tuple[int, int, int]:
+            if VIDEO_HEIGHT - 11 <= y < VIDEO_HEIGHT - 5 and 4 <= x < VIDEO_WIDTH - 4:
+                return (255, 255, 255) if x < filled else (40, 44, 52)
+            return background(x, y)
+
+        bottom = [_macroblock(pixel, mx, height_mbs - 1) for mx in range(width_mbs)]
+        yield still + bottom
+
+
 def _crc32_mpeg2(data: bytes) -> int:
     crc = 0xFFFFFFFF
     for byte in data:
@@ -228,42 +415,45 @@ def _crc32_mpeg2(data: bytes) -> int:
 
 _TS_PACKET = 188
 _PMT_PID = 0x1000
-_ES_PID = 0x0100
+_VIDEO_PID = 0x0100
 
 
-def _ts_packets(pid: int, payload: bytes, *, counter: int = 0, psi: bool = False) -> bytes:
-    """``payload`` cut into 188-byte transport packets, stuffed with an adaptation field."""
+def _ts_packets(
+    pid: int, payload: bytes, *, counter: int = 0, psi: bool = False, pcr: int | None = None
+) -> tuple[bytes, int]:
+    """``payload`` cut into 188-byte transport packets; returns them and the next counter.
+
+    PSI sections are padded with 0xFF; a PES is stuffed through an adaptation field, which in
+    its first packet also carries the ``pcr`` (90 kHz units) and the random access flag.
+    """
     out = bytearray()
     if psi:
         payload = b"\x00" + payload  # pointer_field
     first = True
-    while True:
-        room = _TS_PACKET - 4
-        chunk = payload[:room]
-        payload = payload[room:]
-        header = struct.pack(
-            ">BHB",
-            0x47,
-            (0x4000 if first else 0) | pid,
-            0x10 | (counter & 0x0F),  # payload only, continuity counter
-        )
-        if len(chunk) < room:
-            if psi:  # sections are padded with 0xFF after their end
-                packet = header + chunk + b"\xff" * (room - len(chunk))
-            else:  # PES: stuff with an adaptation field before the payload
-                stuffing = room - len(chunk)
-                adaptation = bytes([stuffing - 1]) + (
-                    b"\x00" + b"\xff" * (stuffing - 2) if stuffing > 1 else b""
-                )
-                header = header[:3] + bytes([0x30 | (counter & 0x0F)])
-                packet = header + adaptation + chunk
-        else:
-            packet = header + chunk
-        out += packet
+    while first or payload:
+        adaptation: bytes | None = None
+        if first and pcr is not None:
+            base = pcr & ((1 << 33) - 1)
+            adaptation = b"\x50" + struct.pack(">IH", base >> 1, ((base & 1) << 15) | 0x7E00)
+        room = _TS_PACKET - 4 - (1 + len(adaptation) if adaptation is not None else 0)
+        if len(payload) < room and not psi:
+            stuffing = room - len(payload)
+            if adaptation is not None:
+                adaptation += b"\xff" * stuffing
+            else:  # a length byte alone stuffs one byte; flags and 0xFF stuff the rest
+                adaptation = b"" if stuffing == 1 else b"\x00" + b"\xff" * (stuffing - 2)
+            room = len(payload)
+        chunk, payload = payload[:room], payload[room:]
+        if psi and len(chunk) < room:
+            chunk += b"\xff" * (room - len(chunk))
+        control = 0x30 if adaptation is not None else 0x10
+        out += struct.pack(">BHB", 0x47, (0x4000 if first else 0) | pid, control | (counter & 0x0F))
+        if adaptation is not None:
+            out += bytes([len(adaptation)]) + adaptation
+        out += chunk
         counter += 1
         first = False
-        if not payload:
-            return bytes(out)
+    return bytes(out), counter
 
 
 def _psi_section(table_id: int, id_field: int, body: bytes) -> bytes:
@@ -272,36 +462,46 @@ def _psi_section(table_id: int, id_field: int, body: bytes) -> bytes:
     return section + struct.pack(">I", _crc32_mpeg2(section))
 
 
-def make_ts_segment(text: str, *, sequence: int = 0, seconds: int = SEGMENT_SECONDS) -> bytes:
-    """A small, well-formed MPEG transport stream segment.
-
-    It holds a PAT, a PMT announcing one private data stream, and one PES packet carrying
-    ``text`` with a presentation time of ``sequence * seconds``. It is not playable video: the
-    demo is about who may fetch it, not what it shows.
-    """
-    pat = _psi_section(0x00, 1, struct.pack(">HH", 1, 0xE000 | _PMT_PID))
-    pmt_body = struct.pack(">HH", 0xE000 | _ES_PID, 0xF000) + struct.pack(
-        ">BHH", 0x06, 0xE000 | _ES_PID, 0xF000
-    )
-    pmt = _psi_section(0x02, 1, pmt_body)
-    pts = (sequence * seconds * 90_000) & ((1 << 33) - 1)
-    pts_bytes = bytes(
+def _timestamp(prefix: int, ticks: int) -> bytes:
+    ticks &= (1 << 33) - 1
+    return bytes(
         [
-            0x21 | ((pts >> 29) & 0x0E),
-            (pts >> 22) & 0xFF,
-            0x01 | ((pts >> 14) & 0xFE),
-            (pts >> 7) & 0xFF,
-            0x01 | ((pts << 1) & 0xFE),
+            prefix | ((ticks >> 29) & 0x0E) | 1,
+            (ticks >> 22) & 0xFF,
+            ((ticks >> 14) & 0xFE) | 1,
+            (ticks >> 7) & 0xFF,
+            ((ticks << 1) & 0xFE) | 1,
         ]
     )
-    data = text.encode()
-    pes_header = b"\x80\x80\x05" + pts_bytes
-    pes = b"\x00\x00\x01\xbd" + struct.pack(">H", len(pes_header) + len(data)) + pes_header + data
-    return (
-        _ts_packets(0, pat, psi=True)
-        + _ts_packets(_PMT_PID, pmt, psi=True)
-        + _ts_packets(_ES_PID, pes, counter=sequence)
+
+
+def make_ts_segment(
+    frames: Sequence[Sequence[bytes]], *, first_frame: int = 0, fps: int = VIDEO_FPS
+) -> bytes:
+    """An MPEG transport stream of H.264 frames (their I_PCM macroblocks, in raster order).
+
+    ``first_frame`` is the index of the first frame in the whole clip: it sets the timestamps
+    (starting at one second, as encoders do) so that the segments of a playlist follow on.
+    """
+    pat = _psi_section(0x00, 1, struct.pack(">HH", 1, 0xE000 | _PMT_PID))
+    pmt = _psi_section(
+        0x02,
+        1,
+        struct.pack(">HH", 0xE000 | _VIDEO_PID, 0xF000)
+        + struct.pack(">BHH", 0x1B, 0xE000 | _VIDEO_PID, 0xF000),  # stream_type 0x1B: H.264
     )
+    out = bytearray(_ts_packets(0, pat, psi=True)[0] + _ts_packets(_PMT_PID, pmt, psi=True)[0])
+    headers = _sps(VIDEO_WIDTH // _MB, VIDEO_HEIGHT // _MB) + _pps()
+    counter = 0
+    for offset, macroblocks in enumerate(frames):
+        index = first_frame + offset
+        pts = 90_000 + index * 90_000 // fps
+        access_unit = _AUD + headers + _idr_slice(index % 2, macroblocks)
+        pes_header = b"\x80\x80\x05" + _timestamp(0x20, pts)  # PTS only
+        pes = b"\x00\x00\x01\xe0\x00\x00" + pes_header + access_unit  # length 0: unbounded
+        packets, counter = _ts_packets(_VIDEO_PID, pes, counter=counter, pcr=pts - 9_000)
+        out += packets
+    return bytes(out)
 
 
 def _playlist(segments: Sequence[str], seconds: int) -> str:
@@ -319,18 +519,23 @@ def _playlist(segments: Sequence[str], seconds: int) -> str:
 
 
 def write_media_library(root: Path, courses: Sequence[DemoCourse] = COURSES) -> Path:
-    """Write every course (``index.m3u8``, ``seg-NNN.ts``, ``poster.png``) under ``root/videos``."""
+    """Write every course (``index.m3u8``, ``seg-NNN.ts``, ``poster.png``) under ``root/videos``.
+
+    The segments are real H.264 video in MPEG-TS (a few seconds of a tiny clip), so a player
+    that knows HLS, such as Chromium's or Safari's ``<video>``, plays the playlist.
+    """
+    per_segment = VIDEO_FPS * SEGMENT_SECONDS
+    total = per_segment * SEGMENTS
     for course in courses:
         folder = root / VIDEOS.strip("/") / course.slug
         folder.mkdir(parents=True, exist_ok=True)
+        number = course.slug.rsplit("-", 1)[-1]
+        frames = list(video_frames(f"course {number}", course.color, count=total, total=total))
         names = [f"seg-{i:03d}.ts" for i in range(SEGMENTS)]
         for i, name in enumerate(names):
-            body = make_ts_segment(
-                f"cfcookies demo: {course.title}, segment {i + 1} of {SEGMENTS}", sequence=i
-            )
-            (folder / name).write_bytes(body)
+            chunk = frames[i * per_segment : (i + 1) * per_segment]
+            (folder / name).write_bytes(make_ts_segment(chunk, first_frame=i * per_segment))
         (folder / "index.m3u8").write_text(_playlist(names, SEGMENT_SECONDS), encoding="utf-8")
-        number = course.slug.rsplit("-", 1)[-1]
         (folder / "poster.png").write_bytes(poster_png(f"course {number}", course.color))
     return root
 
@@ -399,6 +604,8 @@ code { font: 12.5px/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; overflow
 .cards { display: flex; flex-wrap: wrap; gap: 16px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px; width: 340px; }
 .card img { display: block; width: 320px; height: 180px; background: #e7eaf0; border-radius: 4px; }
+.card video { display: block; width: 320px; height: 160px; background: #000; border-radius: 4px;
+              image-rendering: pixelated; margin-top: 8px; }
 .card h3 { font-size: 14px; margin: 8px 0 6px; }
 .log { font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; margin: 6px 0 0;
        padding: 0; list-style: none; }
@@ -483,7 +690,26 @@ async function tryCourse(card) {
     card.dataset.result = 'error';
   }
 }
+function watchVideo(card) {
+  const video = card.querySelector('video');
+  const label = card.querySelector('.video');
+  const show = (state, text, ok) => {
+    card.dataset.video = state;
+    label.textContent = 'video: ' + text;
+    label.className = 'video ' + (ok ? 'ok' : 'bad');
+  };
+  if (!video.canPlayType('application/vnd.apple.mpegurl')) {
+    show('unsupported', 'this browser has no native HLS player; the segments still load below',
+         false);
+    return;
+  }
+  video.addEventListener('playing', () => show('playing', 'playing the HLS playlist, ' +
+    video.videoWidth + 'x' + video.videoHeight + ', from the edge', true));
+  video.addEventListener('error', () => show('error', 'the player could not load it (' +
+    (video.error ? video.error.code : '?') + ')', false));
+}
 for (const card of document.querySelectorAll('.card.granted')) {
+  watchVideo(card);
   const img = card.querySelector('img');
   const mark = (ok) => { card.querySelector('.poster').textContent = ok ? 'poster.png loaded'
                                                                        : 'poster.png refused';
@@ -659,6 +885,9 @@ class _Demo:
             f'src="{html.escape(self.info.media(c.slug, "poster.png"))}">'
             f"<h3>{html.escape(c.title)} <span class=muted>({c.slug})</span></h3>"
             '<p class="poster muted">poster.png loading…</p>'
+            f'<video src="{html.escape(self.info.media(c.slug))}" muted autoplay loop playsinline '
+            'controls preload="auto"></video>'
+            '<p class="video muted">video: waiting…</p>'
             '<ul class="log"></ul></div>'
             for c in granted
         )

@@ -24,10 +24,14 @@ from cfcookies import cli
 from cfcookies.demo import (
     COURSES,
     SEGMENTS,
+    VIDEO_HEIGHT,
+    VIDEO_WIDTH,
     DemoInfo,
+    _crc32_mpeg2,
     build_demo,
     make_ts_segment,
     poster_png,
+    video_frames,
     write_media_library,
 )
 from cfcookies.exceptions import ConfigurationError
@@ -63,17 +67,44 @@ def test_poster_is_a_valid_png_of_the_given_size() -> None:
     assert b"\xff\xff\xff" in pixels  # the label is drawn in white
 
 
-def test_ts_segment_is_whole_transport_packets_with_pat_and_pmt() -> None:
-    segment = make_ts_segment("hello " * 100, sequence=2)
+def _packets(segment: bytes) -> list[bytes]:
     assert len(segment) % 188 == 0
-    packets = [segment[i : i + 188] for i in range(0, len(segment), 188)]
+    return [segment[i : i + 188] for i in range(0, len(segment), 188)]
+
+
+def _pid(packet: bytes) -> int:
+    return ((packet[1] & 0x1F) << 8) | packet[2]
+
+
+def _section(packet: bytes) -> bytes:
+    """The PSI section in a packet that starts one (pointer field 0), up to its CRC."""
+    assert packet[4] == 0
+    length = ((packet[6] & 0x0F) << 8) | packet[7]
+    return packet[5 : 5 + 3 + length]
+
+
+def test_ts_segment_is_h264_in_whole_transport_packets_with_valid_tables() -> None:
+    frames = list(video_frames("course 1", (10, 20, 30), count=3, total=3))
+    assert all(len(mbs) == (VIDEO_WIDTH // 16) * (VIDEO_HEIGHT // 16) for mbs in frames)
+    assert all(len(mb) == 384 for mb in frames[0])  # 256 luma + 2 x 64 chroma samples
+    segment = make_ts_segment(frames, first_frame=8)
+    packets = _packets(segment)
     assert all(p[0] == 0x47 for p in packets)
-    pids = [((p[1] & 0x1F) << 8) | p[2] for p in packets]
-    assert pids[:2] == [0x0000, 0x1000]  # PAT then PMT
-    assert set(pids[2:]) == {0x0100}
-    assert packets[2][1] & 0x40  # payload_unit_start on the PES
-    assert b"\x00\x00\x01\xbd" in packets[2]
-    assert b"hello" in segment
+    assert [_pid(p) for p in packets[:2]] == [0x0000, 0x1000]  # PAT, then PMT
+    for packet in packets[:2]:
+        assert _crc32_mpeg2(_section(packet)) == 0  # CRC-32/MPEG-2 over section and CRC
+    assert _section(packets[1])[12] == 0x1B  # the PMT announces an H.264 stream
+    video = [p for p in packets[2:] if _pid(p) == 0x0100]
+    assert len(video) == len(packets) - 2
+    starts = [p for p in video if p[1] & 0x40]
+    assert len(starts) == 3  # one PES per frame
+    for packet in starts:
+        assert packet[3] & 0x20  # an adaptation field with the PCR and random access flag
+        assert packet[5] & 0x50 == 0x50
+    assert [p[3] & 0x0F for p in video] == [i % 16 for i in range(len(video))]
+    assert b"\x00\x00\x01\xe0" in starts[0]
+    assert b"\x00\x00\x00\x01\x67" in segment  # a sequence parameter set
+    assert b"\x00\x00\x00\x01\x65" in segment  # IDR slices
 
 
 def test_media_library_has_a_playlist_naming_existing_segments(tmp_path: Path) -> None:
