@@ -55,7 +55,7 @@ PRIVATE_KEY_FILE = "private_key.pem"
 PUBLIC_KEY_FILE = "public_key.pem"
 
 #: Modules that add subcommands when present: each has ``register(subparsers)``.
-PLUGIN_MODULES = ("cfcookies._cli_aws", "cfcookies._cli_edge")
+PLUGIN_MODULES = ("cfcookies._cli_aws", "cfcookies._cli_edge", "cfcookies._cli_demo")
 #: Revocation commands hang under ``aws`` when it exists, else at the top level.
 REVOCATION_MODULE = "cfcookies._cli_revocation"
 
