@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
@@ -1169,8 +1169,14 @@ async def _serve_both(
             server.should_exit = True
 
     handled = (signal.SIGINT, signal.SIGTERM)
+    previous: dict[int, Any] = {}
     for signum in handled:
-        loop.add_signal_handler(signum, stop, signum)
+        try:
+            loop.add_signal_handler(signum, stop, signum)
+        except NotImplementedError:  # Windows: no add_signal_handler
+            previous[signum] = signal.signal(
+                signum, lambda s, _frame: loop.call_soon_threadsafe(stop, s)
+            )
     try:
         tasks = [
             asyncio.ensure_future(servers[0].serve(sockets=[app_sock])),
@@ -1186,7 +1192,10 @@ async def _serve_both(
         results = await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         for signum in handled:
-            loop.remove_signal_handler(signum)
+            if signum in previous:
+                signal.signal(signum, previous[signum])
+            else:
+                loop.remove_signal_handler(signum)
     for result in results:
         if isinstance(result, BaseException):
             raise result

@@ -225,7 +225,7 @@ def require_browser() -> str:
     except ImportError:
         problems.append("the playwright package is not installed (pip install playwright)")
     if problems:
-        message = "browser test needs " + "; ".join(problems)
+        message = "cannot run the browser test: " + "; ".join(problems)
         if REQUIRE_BROWSER:
             pytest.fail(message + " (CFCOOKIES_REQUIRE_BROWSER=1)")
         pytest.skip(message)

@@ -101,7 +101,7 @@ def _log_in(page: Page, info: DemoInfo, name: str) -> None:
 
 
 def test_chromium_gets_media_only_while_logged_in_and_only_the_granted_course(
-    https_site: Site, context: BrowserContext
+    context: BrowserContext, https_site: Site
 ) -> None:
     info = https_site.info
     page = context.new_page()
@@ -201,7 +201,7 @@ def test_chromium_gets_media_only_while_logged_in_and_only_the_granted_course(
 
 
 def test_chromium_bob_reads_both_of_his_courses_but_not_alices(
-    https_site: Site, context: BrowserContext
+    context: BrowserContext, https_site: Site
 ) -> None:
     info = https_site.info
     page = context.new_page()

@@ -438,8 +438,11 @@ def test_cfcookies_demo_says_so_when_its_port_is_taken(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cfcookies_demo_hints_can_be_turned_off(tmp_path: Path) -> None:
-    demo = DemoProcess(["--app-port", "0", "--edge-port", "0", "--no-browser-hints"], tmp_path)
+def test_cfcookies_demo_keeps_a_given_media_dir_and_can_skip_the_hints(tmp_path: Path) -> None:
+    scratch, media = tmp_path / "tmp", tmp_path / "media"
+    scratch.mkdir()
+    args = ["--app-port", "0", "--edge-port", "0", "--no-browser-hints", "--media-dir", str(media)]
+    demo = DemoProcess(args, scratch)
     try:
         banner = demo.wait_for("Ready.")
         demo.process.send_signal(signal.SIGINT)
@@ -448,4 +451,7 @@ def test_cfcookies_demo_hints_can_be_turned_off(tmp_path: Path) -> None:
         demo.kill()
     assert code == 0
     assert "bob" in banner
+    assert f"Media: {media}" in banner
     assert "Local-only relaxation" not in banner
+    assert list(scratch.iterdir()) == []  # the keys are gone
+    assert (media / "videos" / "course-2" / "index.m3u8").is_file()  # the media are kept
