@@ -109,6 +109,9 @@ class CloudFrontCookieMiddleware:
     async def _decide(self, scope: Scope, info: RequestInfo) -> Outcome | None:
         desired: Any | Literal[False] = await self._desired(scope)
         actions = scope.get(ACTIONS_KEY)
+        if self.cookies.keys.refresh_due():
+            # A key ring that re-reads its key from a secret store does it off the loop.
+            await anyio.to_thread.run_sync(self.cookies.keys.active)
         plan = self.cookies.plan(
             info, desired=desired, actions=actions if isinstance(actions, Actions) else None
         )
