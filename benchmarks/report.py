@@ -58,7 +58,14 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     return lines
 
 
-def render(sections: list[Section], *, command: str, quick: bool, misses: dict[str, str]) -> str:
+def render(
+    sections: list[Section],
+    *,
+    command: str,
+    quick: bool,
+    misses: dict[str, str],
+    profile: str = "",
+) -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         "# Benchmarks",
@@ -96,6 +103,8 @@ def render(sections: list[Section], *, command: str, quick: bool, misses: dict[s
                 continue
             seen.add(key)
             out.append(f"- **{check.figure}**: {misses.get(key, 'not analysed in this run.')}")
+    if profile:
+        out += ["", "## Profiling and fixes", "", profile.rstrip()]
     for section in sections:
         out += ["", f"## {section.number}. {section.title}", "", section.method, ""]
         out.extend(_table(section.header, section.rows))

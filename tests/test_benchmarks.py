@@ -124,6 +124,7 @@ def test_the_command_line_writes_the_report(tmp_path: Path) -> None:
     text = output.read_text(encoding="utf-8")
     assert "python -m benchmarks.run --quick --only steady" in text
     assert "## 1. Steady-state overhead" in text
+    assert "## Profiling and fixes" in text
 
 
 def test_the_command_line_refuses_an_unknown_benchmark() -> None:
