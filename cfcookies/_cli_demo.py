@@ -32,8 +32,10 @@ def register(subparsers: Any) -> None:
         description=(
             "Serve, on loopback, a small app wrapped by the cfcookies middleware (log in as a "
             "demo user to get CloudFront cookies for your courses) and a local CloudFront "
-            "stand-in that serves the media only to valid signed cookies. Keys are made on the "
-            "spot and deleted at exit. Ctrl-C stops everything."
+            "stand-in that serves the media only to valid signed cookies. Edge revocation is on: "
+            "logout denies the session at the edge, and the page shows a copy of the cookies "
+            "being refused. Keys are made on the spot and deleted at exit. Ctrl-C stops "
+            "everything."
         ),
     )
     demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -47,6 +49,15 @@ def register(subparsers: Any) -> None:
         "--media-dir",
         metavar="DIR",
         help="write (and keep) the sample media library in DIR instead of a temporary folder",
+    )
+    demo.add_argument(
+        "--no-revocation",
+        dest="revocation",
+        action="store_false",
+        help=(
+            "serve without edge revocation: no CloudFront-Session cookie and no deny-list, so a "
+            "copy of the cookies still opens the media after logout (CloudFront's own behaviour)"
+        ),
     )
     demo.add_argument(
         "--no-browser-hints",
@@ -78,6 +89,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             edge_port=args.edge_port,
             media_dir=args.media_dir,
             hints=args.hints,
+            revocation=args.revocation,
         )
     except OSError as exc:
         print(

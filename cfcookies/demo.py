@@ -10,6 +10,16 @@ library in a temporary folder, then serves on loopback:
 - the **edge** (``http://localhost:8001``): :class:`~cfcookies.edge.EdgeApp`, the local
   CloudFront stand-in, trusting the demo's public key and answering CORS for the app's origin.
 
+Edge revocation (:mod:`cfcookies.revocation`) is on unless ``revocation=False``
+(``--no-revocation``): the middleware also issues a signed ``CloudFront-Session`` cookie, logout
+writes the session into an in-memory :class:`~cfcookies.revocation.LocalDenyList`, and the edge's
+:class:`~cfcookies.revocation.SessionCheck` refuses that session from then on, although its
+CloudFront cookies are still valid. To show it, the demo app keeps, in memory and for the demo
+only, a copy of the cookies the middleware issued to each demo session (captured from its
+``Set-Cookie`` headers, never shown): "Log out, keeping a copy of my cookies" and then "Replay the
+copied cookies" asks the edge with that copy and shows the answer (``403 session_revoked``; with
+revocation off, ``200``).
+
 Ctrl-C (or SIGTERM) stops both servers and deletes the temporary folder.
 
 Tests, and anyone who wants HTTPS or other host names, build the same pieces with
@@ -39,7 +49,9 @@ import string
 import struct
 import sys
 import tempfile
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,14 +71,18 @@ from .edge import EdgeApp
 from .exceptions import ConfigurationError
 from .keys import (
     KeyRing,
+    PublicKey,
     generate_private_key,
     load_private_key,
     load_public_key,
     private_key_pem,
     public_key_pem,
 )
+from .policy import Clock, system_clock
+from .revocation import LocalDenyList, SessionCheck, SessionSecrets, generate_secret
 from .session import CloudFrontCookies, State
 from .signing import COOKIE_KEY_PAIR_ID, COOKIE_POLICY, COOKIE_SIGNATURE
+from .verify import Decision, verify_request
 
 __all__ = [
     "COURSES",
@@ -134,6 +150,7 @@ class DemoInfo:
     key_dir: Path
     cookie_domain: str | None
     secure: bool
+    revocation: bool = True
 
     def user(self, name: str) -> DemoUser:
         return next(u for u in self.users if u.name == name)
@@ -731,6 +748,165 @@ if (config.keepalive) {
 }
 """
 
+# --- demo only: a copy of the cookies issued to each demo session, and replaying it ---------------
+
+_MAX_COPIES = 512
+
+
+def _parse_set_cookie(value: str) -> tuple[str, str, str, bool] | None:
+    """Name, value, Path and whether it deletes the cookie, of a ``Set-Cookie`` value."""
+    first, _, rest = value.partition(";")
+    name, eq, cookie = first.partition("=")
+    if not eq or not name.strip():
+        return None
+    path, deletes = "/", False
+    for attribute in rest.split(";"):
+        key, _, arg = attribute.strip().partition("=")
+        if key.lower() == "path":
+            path = arg.strip() or "/"
+        elif key.lower() == "max-age" and arg.strip() == "0":
+            deletes = True
+    return name.strip(), cookie.strip(), path, deletes
+
+
+class _CookieCopies:
+    """The CloudFront cookies the middleware issued to each demo session, as a browser holds them.
+
+    Demo only, in memory, bounded: it stands for someone who copied a browser's cookie jar. Its
+    ``repr`` counts sessions and never shows a value.
+    """
+
+    def __init__(self, limit: int = _MAX_COPIES) -> None:
+        self._limit = limit
+        self._jars: OrderedDict[str, dict[tuple[str, str], str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"_CookieCopies({len(self._jars)} sessions)"
+
+    def record(self, demo_id: str, set_cookie: Sequence[str]) -> None:
+        with self._lock:
+            jar = self._jars.setdefault(demo_id, {})
+            self._jars.move_to_end(demo_id)
+            for header in set_cookie:
+                parsed = _parse_set_cookie(header)
+                if parsed is None:
+                    continue
+                name, value, path, deletes = parsed
+                if deletes:
+                    jar.pop((name, path), None)
+                else:
+                    jar[(name, path)] = value
+            while len(self._jars) > self._limit:
+                self._jars.popitem(last=False)
+
+    def get(self, demo_id: str) -> dict[tuple[str, str], str]:
+        """The copied cookies by (name, Path)."""
+        with self._lock:
+            return dict(self._jars.get(demo_id, {}))
+
+    def forget(self, demo_id: str) -> None:
+        with self._lock:
+            self._jars.pop(demo_id, None)
+
+
+class _CaptureCookies:
+    """ASGI wrapper around the cfcookies middleware that copies its CloudFront ``Set-Cookie``
+    headers into :class:`_CookieCopies`, keyed by the demo session (``demo_id`` in the Starlette
+    session, read after the view ran). It only reads the response; it changes nothing."""
+
+    def __init__(self, app: ASGIApp, copies: _CookieCopies) -> None:
+        self.app = app
+        self.copies = copies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def capturing_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                session = scope.get("session")
+                demo_id = session.get("demo_id") if isinstance(session, dict) else None
+                if isinstance(demo_id, str) and demo_id:
+                    issued = [
+                        value.decode("latin-1")
+                        for name, value in message.get("headers", [])
+                        if name.lower() == b"set-cookie" and value.startswith(b"CloudFront-")
+                    ]
+                    if issued:
+                        self.copies.record(demo_id, issued)
+            await send(message)
+
+        await self.app(scope, receive, capturing_send)
+
+
+async def _ask_edge(edge: ASGIApp, url: str, cookie_header: str) -> tuple[int, str, int]:
+    """GET ``url`` from the edge app in this process with ``cookie_header``.
+
+    Returns the status, the ``x-cfcookies-decision`` header and the body's length. Nothing
+    leaves the process: the request goes to the same :class:`EdgeApp` the browser talks to.
+    """
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": parts.scheme,
+        "path": parts.path,
+        "raw_path": parts.path.encode("ascii"),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", parts.netloc.encode("ascii")),
+            (b"cookie", cookie_header.encode("latin-1")),
+            (b"user-agent", b"cfcookies-demo-replay"),
+        ],
+        "server": (parts.hostname or "localhost", port),
+        "client": ("127.0.0.1", 0),
+    }
+    sent: list[Message] = []
+    requested = False
+
+    async def receive() -> Message:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await edge(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    decision = next(
+        (v.decode("latin-1") for k, v in start.get("headers", []) if k == b"x-cfcookies-decision"),
+        "",
+    )
+    size = sum(len(m.get("body", b"")) for m in sent if m["type"] == "http.response.body")
+    return int(start["status"]), decision, size
+
+
+@dataclass(frozen=True)
+class _Replayed:
+    """One path of a replayed copy: what CloudFront's check and the edge said (no values)."""
+
+    path: str
+    url: str
+    names: tuple[str, ...]
+    policy_reason: str  # verify_request on the copied cookies: "allowed" or why not
+    policy_expires: int | None
+    status: int
+    decision: str
+    size: int
+
+    @property
+    def policy_allowed(self) -> bool:
+        return self.policy_reason == "allowed"
+
 
 class _Demo:
     """The demo app's views; :func:`build_demo` wires them into Starlette and the middleware."""
@@ -742,13 +918,19 @@ class _Demo:
         *,
         app_netloc: str,
         relaxed: bool,
+        public_keys: Mapping[str, PublicKey],
+        clock: Clock,
     ) -> None:
         self.cookies = cookies
         self.info = info
         self.app_netloc = app_netloc
         self.relaxed = relaxed
+        self.public_keys = public_keys
+        self.clock = clock
         self.users = {u.name: u for u in info.users}
         self.by_slug = {c.slug: c for c in info.courses}
+        self.copies = _CookieCopies()
+        self.edge: ASGIApp | None = None  # set by build_demo once the edge is built
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -819,10 +1001,18 @@ class _Demo:
             return RedirectResponse(self.info.app_url + request.url.path, status_code=307)
         user = self.users.get(str(request.session.get("user", "")))
         if user is None:
-            return self._login_page(error=None)
+            return self._login_page(error=None, copy_of=self._copy_id(request))
         return self._dashboard(request, user)
 
-    def _login_page(self, *, error: str | None, status: int = 200) -> Response:
+    @staticmethod
+    def _copy_id(request: Request) -> str | None:
+        """The demo session whose cookies this browser kept a copy of at logout."""
+        value = request.session.get("copy_of")
+        return value if isinstance(value, str) and value else None
+
+    def _login_page(
+        self, *, error: str | None, status: int = 200, copy_of: str | None = None
+    ) -> Response:
         rows = "".join(
             f"<tr><td><code>{html.escape(u.name)}</code></td>"
             f"<td>{', '.join(html.escape(c) for c in u.courses)}</td></tr>"
@@ -844,7 +1034,157 @@ class _Demo:
             "<section><h2>Without cookies, the edge refuses</h2>"
             f'<div class="cards">{probe}</div></section>'
         )
+        if copy_of is not None:
+            body = self._copied_section(self.copies.get(copy_of)) + body
         return self._page("sign in", body, user=None, status=status)
+
+    def _copied_for(
+        self, jar: Mapping[tuple[str, str], str], path: str
+    ) -> tuple[str, str, tuple[str, ...], Decision]:
+        """The URL replayed for a copied cookie path, the Cookie header, its names, and
+        CloudFront's own verdict on those cookies (:func:`verify_request`)."""
+        url = f"{self.info.media_url}{path}index.m3u8"
+        sent = {n: v for (n, p), v in jar.items() if path.startswith(p)}
+        header = "; ".join(f"{n}={v}" for n, v in sorted(sent.items()))
+        decision = verify_request(
+            url, cookies=header, public_keys=self.public_keys, clock=self.clock
+        )
+        return url, header, tuple(sorted(sent)), decision
+
+    def _copied_section(self, jar: Mapping[tuple[str, str], str]) -> str:
+        if not jar:
+            return (
+                '<section id="copied"><h2>Your copied cookies</h2><p class="muted">The demo '
+                "holds no copy of your cookies (it keeps them in memory only).</p></section>"
+            )
+        rows = []
+        for path in sorted({p for _, p in jar}):
+            _, _, names, decision = self._copied_for(jar, path)
+            expiry = (
+                f"{_iso(decision.policy.date_less_than)}"
+                if decision.policy is not None
+                else "(no policy)"
+            )
+            for name in names:
+                rows.append(
+                    f"<tr><td><code>{html.escape(name)}</code></td>"
+                    f"<td><code>Path={html.escape(path)}</code></td><td>{expiry}</td></tr>"
+                )
+        return (
+            '<section id="copied"><h2>You logged out, keeping a copy of your cookies</h2>'
+            "<p>Your browser deleted its CloudFront cookies, but the demo server kept a copy "
+            "of them (names, paths and policy expiry below; the values are never shown), as "
+            "someone who copied them before you logged out would have.</p>"
+            "<table><tr><th>cookie</th><th>path</th><th>policy expires</th></tr>"
+            f"{''.join(rows)}</table>"
+            '<p><form method="post" action="/replay">'
+            '<button type="submit" id="replay">Replay the copied cookies</button></form></p>'
+            "</section>"
+        )
+
+    async def _replay(self, jar: Mapping[tuple[str, str], str]) -> list[_Replayed]:
+        """Ask the edge for each copied path's playlist with the copied cookies."""
+        if self.edge is None:  # pragma: no cover - build_demo always sets it
+            raise RuntimeError("the demo's edge is not set")
+        out = []
+        for path in sorted({p for _, p in jar}):
+            url, header, names, policy = self._copied_for(jar, path)
+            status, decision, size = await _ask_edge(self.edge, url, header)
+            out.append(
+                _Replayed(
+                    path=path,
+                    url=url,
+                    names=names,
+                    policy_reason=policy.reason,
+                    policy_expires=policy.policy.date_less_than if policy.policy else None,
+                    status=status,
+                    decision=decision,
+                    size=size,
+                )
+            )
+        return out
+
+    def _replay_summary(self, results: Sequence[_Replayed], *, signed_in: bool) -> str:
+        valid = [r for r in results if r.policy_allowed]
+        refused = [r for r in valid if r.status == 403]
+        served = [r for r in valid if r.status == 200]
+        until = (
+            f" (until <b>{_iso(min(r.policy_expires or 0 for r in valid))}</b>)" if valid else ""
+        )
+        if signed_in:
+            return (
+                "<p>You are still signed in, so the copy is as good as your browser's own "
+                "cookies. Log out keeping the copy, then replay it again.</p>"
+            )
+        if refused and all(r.decision == "session_revoked" for r in refused) and not served:
+            return (
+                '<p class="bad"><b>Refused.</b> The copied CloudFront cookies are still valid'
+                f"{until}: CloudFront's own check (<code>verify_request</code>) allows them. But "
+                "logout wrote their session into the deny-list, and the edge answers "
+                "<b>403 <code>session_revoked</code></b>. With revocation off "
+                "(<code>cfcookies demo --no-revocation</code>) the edge would have served them "
+                "(200) until the policy expires.</p>"
+            )
+        if served and not refused:
+            extra = (
+                "Revocation closes this gap: it is on by default (run the demo without "
+                "<code>--no-revocation</code>), and the edge then answers 403 "
+                "<code>session_revoked</code> after logout."
+                if not self.info.revocation
+                else ""
+            )
+            return (
+                '<p class="bad"><b>Served.</b> CloudFront cannot revoke a signed cookie: the '
+                f"copied cookies are still valid{until} and the edge answers <b>200</b> although "
+                f"you logged out. {extra}</p>"
+            )
+        return "<p>The edge's answers are below.</p>"
+
+    async def replay(self, request: Request) -> Response:
+        """Replay the copy of this browser's cookies against the edge (demo only)."""
+        user = self.users.get(str(request.session.get("user", "")))
+        source = request.session.get("demo_id") if user is not None else self._copy_id(request)
+        jar = self.copies.get(source) if isinstance(source, str) and source else {}
+        results = await self._replay(jar) if jar else []
+        rows = "".join(
+            f'<tr class="replayed" data-path="{html.escape(r.path)}" data-status="{r.status}" '
+            f'data-decision="{html.escape(r.decision)}" '
+            f'data-policy="{html.escape(r.policy_reason)}">'
+            f"<td><code>GET {html.escape(r.url)}</code></td>"
+            f"<td>{', '.join(f'<code>{html.escape(n)}</code>' for n in r.names)}</td>"
+            f'<td class="{"ok" if r.policy_allowed else "bad"}">{html.escape(r.policy_reason)}'
+            + (f" until {_iso(r.policy_expires)}" if r.policy_expires else "")
+            + "</td>"
+            f'<td><span class="status {"ok" if r.status == 200 else "bad"}">{r.status}</span> '
+            f"<code>{html.escape(r.decision)}</code>"
+            + (f" — {r.size} bytes" if r.status == 200 else "")
+            + "</td></tr>"
+            for r in results
+        )
+        state = "on" if self.info.revocation else "off"
+        if results:
+            summary = self._replay_summary(results, signed_in=user is not None)
+            table = (
+                '<table id="replayed"><tr><th>request (sent from the demo server to the '
+                "edge)</th><th>copied cookies sent</th><th>CloudFront's check of the "
+                "cookies</th><th>edge answer</th></tr>"
+                f"{rows}</table>"
+            )
+        else:
+            summary = '<p class="muted">There is no copy to replay: sign in first.</p>'
+            table = ""
+        body = (
+            f'<section id="replay-result" data-revocation="{state}" '
+            f'data-signed-in="{1 if user else 0}" data-count="{len(results)}">'
+            "<h2>Replaying the copied cookies</h2>"
+            f"{summary}{table}"
+            '<p class="note">The demo server sent these requests itself, in process, to the same '
+            "edge app your browser talks to, with the copied cookies (names shown, values "
+            "never). Edge revocation "
+            f"is <b>{state}</b>.</p>"
+            '<p><a href="/" id="back">Back</a></p></section>'
+        )
+        return self._page("replay", body, user=user)
 
     def _cookie_rows(self, state: State | None) -> str:
         if state is None:
@@ -864,8 +1204,11 @@ class _Demo:
         )
         domain = f"Domain={state.domain}" if state.domain else "host-only (no Domain)"
         rows = []
+        names = [COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]
+        if state.session_id:
+            names.append(self.cookies.session_cookie_name)
         for prefix in state.prefixes:
-            for name in (COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID):
+            for name in names:
                 rows.append(
                     f'<tr data-path="{html.escape(prefix)}"><td><code>{name}</code></td>'
                     f"<td><code>Path={html.escape(prefix)}</code></td>"
@@ -919,7 +1262,41 @@ class _Demo:
                 "paths (and their cookie paths keep them from being sent at all).</p>"
                 f'<div class="cards">{probes}</div></section>'
             )
+        body += self._revocation_section()
         return self._page(f"{user.name}'s courses", body, user=user)
+
+    def _revocation_section(self) -> str:
+        if self.info.revocation:
+            state = (
+                '<p id="revocation-state" data-revocation="on"><b class="ok">Edge revocation is '
+                "on.</b> Beside the CloudFront cookies, the middleware sets a signed "
+                f"<code>{html.escape(self.cookies.session_cookie_name)}</code> cookie on each "
+                "path; logout writes that session into a deny-list (here in memory, shared "
+                "with the edge; in production a CloudFront KeyValueStore read by a CloudFront "
+                "Function), and the edge refuses the session from then on, even while its "
+                "CloudFront cookies are still valid.</p>"
+            )
+        else:
+            state = (
+                '<p id="revocation-state" data-revocation="off"><b class="bad">Edge revocation '
+                "is off</b> (<code>--no-revocation</code>). CloudFront cannot revoke a signed "
+                "cookie: a copy of these cookies keeps opening the media until its policy "
+                "expires, logout or not.</p>"
+            )
+        return (
+            '<section id="revocation"><h2>Logging out, and a copy of the cookies</h2>'
+            f"{state}"
+            "<p>Try it: the demo server keeps a copy of the CloudFront cookies it issued to you "
+            "(demo only, in memory, never shown), as someone who copied your browser's cookies "
+            "would. Log out keeping that copy, then replay it against the edge.</p>"
+            '<p><form method="post" action="/logout" style="display:inline">'
+            '<input type="hidden" name="keep" value="1">'
+            '<button type="submit" id="logout-keep">Log out, keeping a copy of my cookies'
+            "</button></form> "
+            '<form method="post" action="/replay" style="display:inline">'
+            '<button class="plain" type="submit" id="replay-now">Replay the copy now '
+            "(while signed in)</button></form></p></section>"
+        )
 
     async def login(self, request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
@@ -929,14 +1306,34 @@ class _Demo:
         if user is None or not secrets.compare_digest(
             password.encode("utf-8"), user.password.encode("utf-8")
         ):
+            self._forget(request)
             request.session.clear()
             return self._login_page(error="Unknown user or wrong password.", status=401)
+        self._forget(request)
         request.session.clear()
         request.session["user"] = user.name
+        request.session["demo_id"] = secrets.token_urlsafe(12)
         return RedirectResponse("/", status_code=303)
 
+    def _forget(self, request: Request) -> None:
+        for key in ("demo_id", "copy_of"):
+            value = request.session.get(key)
+            if isinstance(value, str):
+                self.copies.forget(value)
+
     async def logout(self, request: Request) -> Response:
-        request.session.clear()
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+        keep = (form.get("keep") or [""])[0] == "1"
+        demo_id = request.session.get("demo_id")
+        if keep and isinstance(demo_id, str):
+            old = self._copy_id(request)
+            if old is not None:
+                self.copies.forget(old)
+            request.session.clear()  # the middleware deletes the cookies, and denies the session
+            request.session["copy_of"] = demo_id  # the demo's copy stays, in memory
+        else:
+            self._forget(request)
+            request.session.clear()
         return RedirectResponse("/", status_code=303)
 
 
@@ -953,12 +1350,20 @@ def build_demo(
     media_dir: str | os.PathLike[str] | None = None,
     lifetime: int = 30 * 60,
     renew_before: int = 10 * 60,
+    revocation: bool = True,
+    clock: Clock = system_clock,
 ) -> tuple[ASGIApp, EdgeApp, DemoInfo]:
     """The demo's app and edge, ready to be served at ``app_origin`` and ``media_origin``.
 
     A new key pair is written to ``workdir/keys`` (the private key with mode 0600) and loaded
     from there; the media library goes to ``media_dir`` or ``workdir/media``. Passwords are
     random unless given. ``secure=False`` (plain HTTP) also needs ``insecure_allow_http=True``.
+
+    With ``revocation`` (the default) the app's middleware and the edge share one
+    :class:`~cfcookies.revocation.SessionSecrets` and one in-memory
+    :class:`~cfcookies.revocation.LocalDenyList`, on ``clock`` like everything else: a session
+    logged out is refused by the edge (``403 session_revoked``) even with valid CloudFront
+    cookies. ``revocation=False`` shows CloudFront's own behaviour: such a copy keeps working.
     """
     root = Path(workdir)
     app_url, app_scheme, app_netloc = _origin(app_origin, "app_origin")
@@ -999,7 +1404,11 @@ def build_demo(
         key_dir=key_dir,
         cookie_domain=cookie_domain,
         secure=secure,
+        revocation=revocation,
     )
+    session_secrets = SessionSecrets(generate_secret()) if revocation else None
+    deny_list = LocalDenyList(clock=clock) if revocation else None
+    public_keys = {key_pair_id: load_public_key(public_path)}
     demo_ref: list[_Demo] = []
 
     def grants(request: Request) -> list[str] | None:
@@ -1017,33 +1426,51 @@ def build_demo(
         secure=secure,
         samesite="Lax",
         insecure_allow_http=insecure_allow_http,
+        clock=clock,
+        session_secrets=session_secrets,
+        deny_list=deny_list,
     )
-    demo = _Demo(cookies, info, app_netloc=app_netloc, relaxed=not secure)
+    demo = _Demo(
+        cookies,
+        info,
+        app_netloc=app_netloc,
+        relaxed=not secure,
+        public_keys=public_keys,
+        clock=clock,
+    )
     demo_ref.append(demo)
     starlette = Starlette(
         routes=[
             Route("/", demo.home, methods=["GET"]),
             Route("/login", demo.login, methods=["POST"]),
             Route("/logout", demo.logout, methods=["POST"]),
+            Route("/replay", demo.replay, methods=["POST"]),
         ]
     )
-    app: ASGIApp = CloudFrontCookieMiddleware(
-        SessionMiddleware(
-            starlette,
-            secret_key=secrets.token_urlsafe(32),
-            session_cookie="demo_session",
-            max_age=None,
-            same_site="lax",
-            https_only=secure,
-        ),
-        cookies=cookies,
+    # The session middleware is outermost, so that the grants callable can read the session
+    # on every request the cfcookies middleware answers, its keep-alive endpoint included;
+    # between the two, the demo copies the cookies issued to each demo session.
+    app: ASGIApp = SessionMiddleware(
+        _CaptureCookies(CloudFrontCookieMiddleware(starlette, cookies=cookies), demo.copies),
+        secret_key=secrets.token_urlsafe(32),
+        session_cookie="demo_session",
+        max_age=None,
+        same_site="lax",
+        https_only=secure,
     )
     edge = EdgeApp(
         media_root,
-        public_keys={key_pair_id: load_public_key(public_path)},
+        public_keys=public_keys,
         public_url=media_url,
         cors_origins=[app_url],
+        clock=clock,
+        deny_list=(
+            SessionCheck(session_secrets, deny_list=deny_list, clock=clock)
+            if session_secrets is not None
+            else None
+        ),
     )
+    demo.edge = edge
     return app, edge, info
 
 
@@ -1107,6 +1534,12 @@ def _banner(info: DemoInfo, key_dir: Path, *, hints: bool) -> str:
         f"  Edge:  {info.media_url}/   (the local CloudFront stand-in)",
         f"  Keys:  {key_dir}  (throwaway, deleted at exit; key pair ID {info.key_pair_id})",
         f"  Media: {info.media_root}",
+        "  Revocation: "
+        + (
+            "on (logout denies the session at the edge; in-memory deny-list)"
+            if info.revocation
+            else "off (--no-revocation: CloudFront's own behaviour)"
+        ),
         "  Users:",
         users,
     ]
@@ -1116,6 +1549,22 @@ def _banner(info: DemoInfo, key_dir: Path, *, hints: bool) -> str:
             f"Open {info.app_url}/ in a browser and sign in. The page shows the CloudFront cookies",
             "the middleware issued (name, Path, expiry), loads your courses from the edge, and",
             "lets you try a course you were not granted (403 from the edge, with its reason).",
+            "",
+            "Then click 'Log out, keeping a copy of my cookies' and 'Replay the copied cookies':",
+            "the demo server asks the edge with the cookies you held before logout.",
+            *(
+                (
+                    "Their CloudFront policy is still valid, but the edge answers 403",
+                    "session_revoked: logout put the session on the deny-list (run with",
+                    "--no-revocation and the copy would still get 200).",
+                )
+                if info.revocation
+                else (
+                    "Their CloudFront policy is still valid and the edge answers 200: CloudFront",
+                    "cannot revoke a signed cookie. Without --no-revocation, logout denies the",
+                    "session and the edge answers 403 session_revoked.",
+                )
+            ),
             "",
             "Local-only relaxation: plain HTTP, so the cookies are not Secure, and no Domain,",
             "because browsers ignore ports and localhost:app and localhost:edge share host-only",
@@ -1212,11 +1661,13 @@ def run_demo(
     media_dir: str | os.PathLike[str] | None = None,
     hints: bool = True,
     out: TextIO | None = None,
+    revocation: bool = True,
 ) -> int:
     """Serve the demo until SIGINT or SIGTERM; return the exit status (blocking).
 
     Port 0 picks a free port. The key pair lives in a temporary folder deleted at exit, as is
-    the media library unless ``media_dir`` is given.
+    the media library unless ``media_dir`` is given. ``revocation=False`` serves the demo
+    without edge revocation (see :func:`build_demo`).
     """
     stream = out if out is not None else sys.stdout
     with contextlib.ExitStack() as stack:
@@ -1233,6 +1684,7 @@ def run_demo(
             secure=False,
             insecure_allow_http=True,
             media_dir=media_dir,
+            revocation=revocation,
         )
         if public != "localhost":
             stream.write(

@@ -1,9 +1,11 @@
-"""The demo in headless Chromium: login, media from the edge, a refused course, logout.
+"""The demo in headless Chromium: login, media from the edge, a refused course, logout, and
+edge revocation (a copy of the cookies taken before logout is refused after it).
 
 Over HTTPS with a certificate made here, ``app.example.test`` and ``media.example.test`` mapped
 to 127.0.0.1 by ``--host-resolver-rules``, and the middleware's cookies set for
 ``Domain=example.test``, so the browser's own Domain, Path, Secure and SameSite rules decide
-what reaches the edge. A screenshot of the page after login is kept in ``test-artifacts/``.
+what reaches the edge. Screenshots (after login, a refused course, the replayed copy refused)
+are kept in ``test-artifacts/``.
 
 Skipped without Chromium or Playwright, unless ``CFCOOKIES_REQUIRE_BROWSER=1``.
 """
@@ -18,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from cfcookies.demo import VIDEO_HEIGHT, VIDEO_WIDTH, DemoInfo, build_demo
+from cfcookies.keys import load_public_key
+from cfcookies.verify import verify_request
 from tests.browser_support import (
     ARTIFACTS,
     ThreadedUvicorn,
@@ -132,6 +136,7 @@ def test_chromium_gets_media_only_while_logged_in_and_only_the_granted_course(
         "CloudFront-Policy",
         "CloudFront-Signature",
         "CloudFront-Key-Pair-Id",
+        "CloudFront-Session",  # edge revocation is on by default
     }
     for cookie in cookies:
         assert cookie["domain"] == ".example.test"
@@ -198,6 +203,75 @@ def test_chromium_gets_media_only_while_logged_in_and_only_the_granted_course(
     again = page.goto(info.media("course-1", "seg-000.ts"))
     assert again is not None
     assert again.status == 403
+
+
+def _copied_header(copied: list[Any]) -> str:
+    return "; ".join(f"{c['name']}={c['value']}" for c in copied)
+
+
+def test_chromium_cookies_copied_before_logout_get_session_revoked_after_it(
+    chromium: Browser, context: BrowserContext, https_site: Site
+) -> None:
+    info = https_site.info
+    page = context.new_page()
+    page.goto(info.app_url + "/")
+    _log_in(page, info, "alice")
+    card = page.wait_for_selector("#course-course-1[data-result]", timeout=WAIT_MS)
+    assert card is not None
+    assert card.get_attribute("data-result") == "loaded"
+    assert page.get_attribute("#revocation-state", "data-revocation") == "on"
+
+    # Someone copies the browser's cookies, HttpOnly ones included.
+    copied = _cloudfront_cookies(context)
+    assert {c["name"] for c in copied} >= {"CloudFront-Policy", "CloudFront-Session"}
+    assert all(c["httpOnly"] for c in copied)
+    segment = info.media("course-1", "seg-000.ts")
+    keys = {info.key_pair_id: load_public_key(info.key_dir / "public_key.pem")}
+
+    def copy_in_a_fresh_browser(url: str) -> tuple[int, str]:
+        fresh = chromium.new_context(ignore_https_errors=True)
+        try:
+            fresh.add_cookies(copied)
+            response = fresh.new_page().goto(url)
+            assert response is not None
+            return response.status, response.headers.get("x-cfcookies-decision", "")
+        finally:
+            fresh.close()
+
+    # Before logout the copy works in another browser (a poster: it renders, no download).
+    assert copy_in_a_fresh_browser(info.media("course-1", "poster.png")) == (200, "allowed")
+
+    # Log out through the page, the demo keeping its own copy for the replay button.
+    page.click("#logout-keep")
+    page.wait_for_selector("#copied", timeout=WAIT_MS)
+    assert _cloudfront_cookies(context) == []
+
+    # The copy, put back into a fresh browser, is refused by the edge: the session is revoked,
+    # although CloudFront's own check of the copied cookies still lets them in.
+    assert copy_in_a_fresh_browser(segment) == (403, "session_revoked")
+    assert copy_in_a_fresh_browser(info.media("course-1")) == (403, "session_revoked")
+    decision = verify_request(segment, cookies=_copied_header(copied), public_keys=keys)
+    assert decision.allowed, decision.message
+    assert decision.policy is not None
+
+    # The demo's replay button says the same on the page, without showing a value.
+    copied_names = page.inner_text("#copied")
+    assert "CloudFront-Session" in copied_names
+    assert "Path=/videos/course-1/" in copied_names
+    page.click("#replay")
+    row = page.wait_for_selector("#replayed tr.replayed", timeout=WAIT_MS)
+    assert row is not None
+    assert row.get_attribute("data-status") == "403"
+    assert row.get_attribute("data-decision") == "session_revoked"
+    assert row.get_attribute("data-policy") == "allowed"
+    result = page.inner_text("#replay-result")
+    assert "Refused." in result
+    assert "still valid" in result
+    assert "session_revoked" in result
+    content = page.content()
+    assert not [c["value"] for c in copied if c["value"] and c["value"] in content]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-replay-refused.png"), full_page=True)
 
 
 def test_chromium_bob_reads_both_of_his_courses_but_not_alices(

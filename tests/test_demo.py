@@ -27,6 +27,7 @@ from cfcookies.demo import (
     VIDEO_HEIGHT,
     VIDEO_WIDTH,
     DemoInfo,
+    _CookieCopies,
     _crc32_mpeg2,
     build_demo,
     make_ts_segment,
@@ -35,6 +36,8 @@ from cfcookies.demo import (
     write_media_library,
 )
 from cfcookies.exceptions import ConfigurationError
+from cfcookies.keys import load_public_key
+from cfcookies.verify import verify_request
 from tests.browser_support import ThreadedUvicorn, bind_loopback, port_is_closed, port_of
 
 pytestmark = pytest.mark.server
@@ -47,6 +50,15 @@ def _set_cookies(response: httpx.Response) -> list[str]:
 
 def _cloudfront_set_cookies(response: httpx.Response) -> list[str]:
     return [c for c in _set_cookies(response) if c.startswith("CloudFront-")]
+
+
+#: What the middleware issues per path in the demo, edge revocation on (the default).
+ISSUED_NAMES = {
+    "CloudFront-Policy",
+    "CloudFront-Signature",
+    "CloudFront-Key-Pair-Id",
+    "CloudFront-Session",
+}
 
 
 # --- the media library ---------------------------------------------------------------------------
@@ -206,11 +218,7 @@ def test_alice_gets_cookies_for_course_1_only_and_the_edge_serves_it(served: Ser
         login = _login(client, served, "alice")
         assert login.status_code == 303
         issued = _cloudfront_set_cookies(login)
-        assert {c.split("=", 1)[0] for c in issued} == {
-            "CloudFront-Policy",
-            "CloudFront-Signature",
-            "CloudFront-Key-Pair-Id",
-        }
+        assert {c.split("=", 1)[0] for c in issued} == ISSUED_NAMES
         for value in issued:
             assert "Path=/videos/course-1/" in value
             assert "Domain=" not in value  # host-only: ports do not matter to cookies
@@ -220,10 +228,12 @@ def test_alice_gets_cookies_for_course_1_only_and_the_edge_serves_it(served: Ser
         page = client.get(served.app + "/")
         assert page.status_code == 200
         assert "Path=/videos/course-1/" in page.text
+        assert "<code>CloudFront-Session</code>" in page.text
         assert served.info.media("course-1", "poster.png") in page.text
         assert 'id="probe-course-2"' in page.text  # offered as a course to try
+        assert 'data-revocation="on"' in page.text
         for cookie in client.cookies.jar:  # the page names cookies, never their values
-            if cookie.name in ("CloudFront-Policy", "CloudFront-Signature"):
+            if cookie.name in ("CloudFront-Policy", "CloudFront-Signature", "CloudFront-Session"):
                 assert cookie.value
                 assert cookie.value not in page.text
 
@@ -271,7 +281,7 @@ def test_logout_deletes_every_cloudfront_cookie_and_the_edge_refuses_again(
         logout = client.post(served.app + "/logout")
         assert logout.status_code == 303
         deleted = _cloudfront_set_cookies(logout)
-        assert len(deleted) == 3
+        assert {c.split("=", 1)[0] for c in deleted} == ISSUED_NAMES
         assert all("Max-Age=0" in c and "Path=/videos/course-1/" in c for c in deleted)
         assert not [c for c in client.cookies.jar if c.name.startswith("CloudFront-")]
         assert client.get(served.info.media("course-1")).status_code == 403
@@ -299,7 +309,7 @@ def test_https_demo_sets_secure_cookies_for_the_parent_domain(tmp_path: Path) ->
             follow_redirects=False,
         )
         issued = _cloudfront_set_cookies(login)
-        assert len(issued) == 3
+        assert {c.split("=", 1)[0] for c in issued} == ISSUED_NAMES
         assert all("Domain=example.test" in c and "; Secure" in c for c in issued)
         cookie_header = "; ".join(c.split(";", 1)[0] for c in issued)
         page = client.get("/")
@@ -310,6 +320,155 @@ def test_https_demo_sets_secure_cookies_for_the_parent_domain(tmp_path: Path) ->
         refused = media.get("/videos/course-3/seg-000.ts", headers={"Cookie": cookie_header})
     assert allowed.status_code == 200
     assert refused.status_code == 403
+
+
+# --- edge revocation: a copy of the cookies, before and after logout ----------------------------
+
+
+def _copied_cookies(client: httpx.Client) -> str:
+    """The Cookie header a copy of the client's CloudFront cookies (alice: one path) makes."""
+    copied = [c for c in client.cookies.jar if c.name.startswith("CloudFront-")]
+    assert copied
+    return "; ".join(f"{c.name}={c.value}" for c in copied)
+
+
+def _cookie_values(client: httpx.Client) -> list[str]:
+    return [c.value for c in client.cookies.jar if c.name.startswith("CloudFront-") and c.value]
+
+
+def _ask_edge(served: Served, cookie_header: str) -> httpx.Response:
+    with _client() as fresh:  # nothing in its jar: only the copied cookies are sent
+        return fresh.get(served.info.media("course-1"), headers={"Cookie": cookie_header})
+
+
+def _replayed_row(page: str) -> dict[str, str]:
+    match = re.search(r'<tr class="replayed" ([^>]*)>', page)
+    assert match, page
+    return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', match.group(1)))
+
+
+def _policy_of(served: Served, cookie_header: str) -> tuple[bool, int | None]:
+    keys = {served.info.key_pair_id: load_public_key(served.info.key_dir / "public_key.pem")}
+    decision = verify_request(
+        served.info.media("course-1"), cookies=cookie_header, public_keys=keys
+    )
+    return decision.allowed, decision.policy.date_less_than if decision.policy else None
+
+
+def test_copied_cookies_open_the_media_before_logout_and_get_session_revoked_after(
+    served: Served,
+) -> None:
+    with _client() as client:
+        _login(client, served, "alice")
+        copied = _copied_cookies(client)
+        values = _cookie_values(client)
+        assert "CloudFront-Session=" in copied
+        before = _ask_edge(served, copied)
+        assert (before.status_code, before.headers["x-cfcookies-decision"]) == (200, "allowed")
+        replay_now = client.post(served.app + "/replay")
+        assert _replayed_row(replay_now.text)["status"] == "200"
+        assert "still signed in" in replay_now.text
+
+        logout = client.post(served.app + "/logout", data={"keep": "1"})
+        assert logout.status_code == 303
+        assert not [c for c in client.cookies.jar if c.name.startswith("CloudFront-")]
+        after = _ask_edge(served, copied)
+        assert after.status_code == 403
+        assert after.headers["x-cfcookies-decision"] == "session_revoked"
+        assert "<Code>AccessDenied</Code>" in after.text
+        allowed, expires = _policy_of(served, copied)
+        assert allowed  # CloudFront's own check alone would still let the copy in
+        assert expires is not None
+        assert expires > time.time()
+
+        page = client.get(served.app + "/")
+        assert 'id="copied"' in page.text
+        assert 'id="replay"' in page.text
+        assert "<code>Path=/videos/course-1/</code>" in page.text
+        assert "<code>CloudFront-Session</code>" in page.text
+        replay = client.post(served.app + "/replay")
+        assert replay.status_code == 200
+        row = _replayed_row(replay.text)
+        assert row == {
+            "path": "/videos/course-1/",
+            "status": "403",
+            "decision": "session_revoked",
+            "policy": "allowed",
+        }
+        assert 'data-revocation="on"' in replay.text
+        assert "still valid" in replay.text
+        assert "--no-revocation" in replay.text  # says what it would be without revocation
+        for text in (page.text, replay.text):  # names, paths and expiry; never a value
+            assert not [v for v in values if v in text]
+
+
+def test_a_plain_logout_keeps_no_copy_to_replay(served: Served) -> None:
+    with _client() as client:
+        _login(client, served, "alice")
+        client.post(served.app + "/logout")
+        assert 'id="copied"' not in client.get(served.app + "/").text
+        replay = client.post(served.app + "/replay")
+    assert replay.status_code == 200
+    assert 'data-count="0"' in replay.text
+    assert "no copy to replay" in replay.text
+
+
+def test_the_keepalive_endpoint_reads_the_demo_session(served: Served) -> None:
+    with _client() as client:
+        assert client.post(served.app + "/cfcookies/keepalive").status_code == 401
+        _login(client, served, "alice")
+        renewed = client.post(served.app + "/cfcookies/keepalive")
+        assert renewed.status_code == 204
+        assert int(renewed.headers["x-cfcookies-expires"]) > time.time()
+        client.post(served.app + "/logout")
+        assert client.post(served.app + "/cfcookies/keepalive").status_code == 401
+
+
+def test_without_revocation_copied_cookies_still_open_the_media_after_logout(
+    tmp_path: Path,
+) -> None:
+    """The gap that edge revocation closes: CloudFront alone cannot revoke a signed cookie."""
+    app_sock, edge_sock = bind_loopback(), bind_loopback()
+    app, edge, info = build_demo(
+        tmp_path,
+        app_origin=f"http://127.0.0.1:{port_of(app_sock)}",
+        media_origin=f"http://127.0.0.1:{port_of(edge_sock)}",
+        secure=False,
+        insecure_allow_http=True,
+        revocation=False,
+    )
+    assert info.revocation is False
+    site = Served(info, info.app_url, info.media_url)
+    with ThreadedUvicorn(app, app_sock), ThreadedUvicorn(edge, edge_sock), _client() as client:
+        login = _login(client, site, "alice")
+        assert {c.split("=", 1)[0] for c in _cloudfront_set_cookies(login)} == (
+            ISSUED_NAMES - {"CloudFront-Session"}
+        )
+        assert 'data-revocation="off"' in client.get(site.app + "/").text
+        copied = _copied_cookies(client)
+        client.post(site.app + "/logout", data={"keep": "1"})
+        assert not [c for c in client.cookies.jar if c.name.startswith("CloudFront-")]
+        after = _ask_edge(site, copied)
+        assert (after.status_code, after.headers["x-cfcookies-decision"]) == (200, "allowed")
+        assert after.text.startswith("#EXTM3U")
+        replay = client.post(site.app + "/replay")
+    row = _replayed_row(replay.text)
+    assert (row["status"], row["decision"], row["policy"]) == ("200", "allowed", "allowed")
+    assert 'data-revocation="off"' in replay.text
+    assert "cannot revoke a signed cookie" in replay.text
+
+
+def test_the_demos_copy_of_cookies_is_bounded_and_hides_values_in_repr() -> None:
+    copies = _CookieCopies(limit=2)
+    copies.record("a", ["CloudFront-Policy=secret-value; Path=/videos/course-1/; HttpOnly"])
+    assert copies.get("a") == {("CloudFront-Policy", "/videos/course-1/"): "secret-value"}
+    assert "secret-value" not in repr(copies)
+    copies.record("a", ["CloudFront-Policy=; Path=/videos/course-1/; Max-Age=0"])
+    assert copies.get("a") == {}
+    for name in ("b", "c"):
+        copies.record(name, ["CloudFront-Policy=v; Path=/videos/course-1/"])
+    assert copies.get("a") == {}  # the oldest session went first
+    assert copies.get("c")
 
 
 # --- cfcookies demo as a process ----------------------------------------------------------------
@@ -396,6 +555,9 @@ def test_cfcookies_demo_serves_then_stops_cleanly_on_a_signal(
         assert edge, banner
         assert password, banner
         assert "Local-only relaxation" in banner
+        assert "Revocation: on" in banner
+        assert "Replay the copied cookies" in banner
+        assert "session_revoked" in banner
         assert str(tmp_path) in banner  # the throwaway keys live in TMPDIR
         assert any(tmp_path.iterdir())
 
@@ -442,6 +604,7 @@ def test_cfcookies_demo_keeps_a_given_media_dir_and_can_skip_the_hints(tmp_path:
     scratch, media = tmp_path / "tmp", tmp_path / "media"
     scratch.mkdir()
     args = ["--app-port", "0", "--edge-port", "0", "--no-browser-hints", "--media-dir", str(media)]
+    args.append("--no-revocation")
     demo = DemoProcess(args, scratch)
     try:
         banner = demo.wait_for("Ready.")
@@ -452,6 +615,7 @@ def test_cfcookies_demo_keeps_a_given_media_dir_and_can_skip_the_hints(tmp_path:
     assert code == 0
     assert "bob" in banner
     assert f"Media: {media}" in banner
+    assert "Revocation: off" in banner
     assert "Local-only relaxation" not in banner
     assert list(scratch.iterdir()) == []  # the keys are gone
     assert (media / "videos" / "course-2" / "index.m3u8").is_file()  # the media are kept
