@@ -13,6 +13,8 @@ same.
 from __future__ import annotations
 
 import functools
+import hmac
+import json
 import logging
 import re
 import threading
@@ -25,6 +27,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 
 from .cookies import (
     MAX_COOKIE_BYTES,
@@ -438,6 +441,13 @@ class CloudFrontCookies:
             raise ConfigurationError(f"keepalive_path must start with /, got {keepalive_path!r}")
         self.keepalive_path = keepalive_path
         self._serializer = URLSafeSerializer(self._check_secrets(state_secret), salt=_STATE_SALT)
+        # The state cookie is written as the serializer writes it (compact JSON, base64url,
+        # itsdangerous's HMAC with the newest secret's derived key) and read back by the
+        # serializer itself; the keyed HMAC is prepared once instead of on every login.
+        signer = self._serializer.make_signer()
+        self._state_mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
+        self._state_sep = signer.sep
+        self._lines_cache: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
         self._state_cache: OrderedDict[str, State] = OrderedDict()
         self._state_lock = threading.Lock()
         self._warned_hosts: set[str] = set()
@@ -540,9 +550,12 @@ class CloudFrontCookies:
         return state, True
 
     def dump_state(self, state: State) -> str:
-        value = self._serializer.dumps(state.to_payload())
-        if not isinstance(value, str):  # pragma: no cover - itsdangerous returns str here
-            value = value.decode()
+        # The serializer's own format, without its zlib step (which buys nothing on a few
+        # dozen bytes and costs more than the HMAC): compact JSON, base64url, signed.
+        payload = base64_encode(json.dumps(state.to_payload(), separators=(",", ":")).encode())
+        mac = self._state_mac.copy()
+        mac.update(payload)
+        value = (payload + self._state_sep + base64_encode(mac.digest())).decode("ascii")
         max_age = self._cookie_max_age(state.expires) if self.persistent else None
         return dump_cookie(
             self.state_cookie_name,
@@ -731,18 +744,8 @@ class CloudFrontCookies:
                 else None
             )
             for prefix, policy in zip(plan.issue, plan.policies, strict=True):
-                signed = self.signer.sign_policy(policy)
-                key_pair_id = signed.key_pair_id
-                for name, value in signed.cookies().items():
-                    headers.append(
-                        dump_cookie(
-                            name,
-                            value,
-                            path=prefix,
-                            attributes=self.cloudfront_attributes,
-                            max_age=max_age,
-                        )
-                    )
+                key_pair_id, lines = self._policy_cookies(prefix, policy, max_age)
+                headers.extend(lines)
                 if plan.delete_hash_cookie and self.hash_algorithm != "SHA256":
                     headers.append(
                         delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
@@ -779,6 +782,37 @@ class CloudFrontCookies:
                 delete_cookie(self.state_cookie_name, path="/", attributes=self.state_attributes)
             )
         return Outcome(tuple(headers), state)
+
+    def _policy_cookies(
+        self, prefix: str, policy: Policy, max_age: int | None
+    ) -> tuple[str, tuple[str, ...]]:
+        """The key pair ID and the ``Set-Cookie`` lines granting ``policy`` on ``prefix``.
+
+        Sessions granted the same prefix in the same expiry window get the very same lines, so
+        they are kept (for session cookies, which carry no per-response ``Max-Age``) beside the
+        signature cache: a login whose policy is already signed formats nothing again.
+        """
+        active = self.keys.active()
+        cache_key = (prefix, policy.date_less_than, active.fingerprint, active.key_pair_id)
+        if max_age is None:
+            with self._state_lock:
+                cached = self._lines_cache.get(cache_key)
+            if cached is not None:
+                return active.key_pair_id, cached
+        signed = self.signer.sign_policy(policy)
+        lines = tuple(
+            dump_cookie(
+                name, value, path=prefix, attributes=self.cloudfront_attributes, max_age=max_age
+            )
+            for name, value in signed.cookies().items()
+        )
+        if max_age is None and signed.key_pair_id == active.key_pair_id:
+            with self._state_lock:
+                if len(self._lines_cache) >= self.signer.cache_size:
+                    self._lines_cache.clear()
+                if self.signer.cache_size:
+                    self._lines_cache[cache_key] = lines
+        return signed.key_pair_id, lines
 
     def _deny(self, session_id: str, until: int) -> None:
         """Write a logged-out session into the edge deny-list; a failure must not fail logout."""
