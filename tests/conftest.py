@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -62,7 +61,8 @@ def old_rsa_key() -> PrivateKey:
 
 @pytest.fixture(scope="session")
 def rsa_1024_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    # Too small on purpose: the loaders must refuse it.
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
 
 
 @pytest.fixture(scope="session")
@@ -116,5 +116,5 @@ def ecdsa_signing_key(ecdsa_key: PrivateKey) -> SigningKey:
 
 
 @pytest.fixture
-def signer(rsa_signing_key: SigningKey, clock: FakeClock) -> Iterator[Signer]:
-    yield Signer(KeyRing(rsa_signing_key), clock=clock)
+def signer(rsa_signing_key: SigningKey, clock: FakeClock) -> Signer:
+    return Signer(KeyRing(rsa_signing_key), clock=clock)
