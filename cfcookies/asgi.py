@@ -35,8 +35,8 @@ from .session import (
     CloudFrontCookies,
     Outcome,
     RequestInfo,
+    desired_prefixes,
     grant,
-    host_from_header,
     revoke,
 )
 
@@ -77,15 +77,21 @@ class CloudFrontCookieMiddleware:
         info = RequestInfo(
             method=scope.get("method", "GET"),
             path=scope.get("root_path", "") + scope.get("path", ""),
-            host=host_from_header(host),
+            host=self.cookies.host(host),
             cookie_header=cookie,
         )
         if self.cookies.is_keepalive(info):
             await self._keepalive(scope, send, info)
             return
 
+        cookies = self.cookies
+        imperative = cookies.grants is None
+
         async def send_with_cookies(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and not (
+                # the steady state: nothing granted or revoked, cookies fresh (no await)
+                imperative and ACTIONS_KEY not in scope and cookies.settled(info)
+            ):
                 outcome = await self._decide(scope, info)
                 if outcome is not None and outcome.set_cookie:
                     message.setdefault("headers", [])  # optional in ASGI: absent means none
@@ -104,11 +110,13 @@ class CloudFrontCookieMiddleware:
         result = self.cookies.grants(Request(scope))
         if inspect.isawaitable(result):
             result = await result
-        return result
+        return desired_prefixes(result)
 
     async def _decide(self, scope: Scope, info: RequestInfo) -> Outcome | None:
         desired: Any | Literal[False] = await self._desired(scope)
         actions = scope.get(ACTIONS_KEY)
+        if actions is None and self.cookies.settled(info, desired):
+            return None
         if self.cookies.keys.refresh_due():
             # A key ring that re-reads its key from a secret store does it off the loop.
             await anyio.to_thread.run_sync(self.cookies.keys.active)

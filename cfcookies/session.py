@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from itsdangerous import BadData, URLSafeSerializer
@@ -66,6 +66,7 @@ __all__ = [
     "Plan",
     "RequestInfo",
     "State",
+    "desired_prefixes",
     "grant",
     "host_from_header",
     "merge_prefixes",
@@ -103,6 +104,23 @@ _HOST_NAME = re.compile(r"[a-z0-9.-]+")
 
 def _normalize(prefix: str) -> str:
     return _normalize_cached(prefix) if type(prefix) is str else normalize_prefix(prefix)
+
+
+def desired_prefixes(answer: Any) -> tuple[str, ...] | Literal[False] | None:
+    """What a ``grants`` callable answered, as a tuple (a lone string is one prefix).
+
+    ``False`` (no callable) and ``None`` (nothing granted) pass through unchanged.
+    """
+    if answer is False or answer is None:
+        return answer
+    if isinstance(answer, str):
+        return (answer,)
+    if not isinstance(answer, Iterable):
+        raise TypeError(
+            f"the grants callable must return prefixes (an iterable of str) or None, got "
+            f"{type(answer).__name__}"
+        )
+    return tuple(answer)
 
 
 def merge_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
@@ -267,9 +285,9 @@ class State:
 # --- requests, plans and outcomes --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RequestInfo:
-    """What the decision needs to know of a request, read by an adapter."""
+class RequestInfo(NamedTuple):
+    """What the decision needs to know of a request, read by an adapter (built per request,
+    hence a named tuple: the cheapest immutable record)."""
 
     method: str
     path: str
@@ -448,6 +466,8 @@ class CloudFrontCookies:
         self._state_mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
         self._state_sep = signer.sep
         self._lines_cache: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
+        self._settled: dict[tuple[str, str | None, Any], tuple[int, str]] = {}
+        self._hosts: dict[str, str | None] = {}
         self._state_cache: OrderedDict[str, State] = OrderedDict()
         self._state_lock = threading.Lock()
         self._warned_hosts: set[str] = set()
@@ -620,7 +640,7 @@ class CloudFrontCookies:
             if state is not None and self._session_too_old(state, now):
                 wanted = ()
         else:
-            wanted = merge_prefixes(desired or ())
+            wanted = merge_prefixes(desired_prefixes(desired) or ())
         if actions is not None and actions.steps:
             wanted = actions.apply(wanted)
         if len(wanted) > self.max_prefixes:
@@ -660,6 +680,8 @@ class CloudFrontCookies:
             or state.domain != self.cookie_domain
         )
         if not needs_issue:
+            if state is not None and (actions is None or not actions.steps):
+                self._remember_settled(request, state, now, desired)
             return NO_PLAN
         expires = self.expiry_for(now)
         stale = tuple(p for p in current if p not in wanted) if state else ()
@@ -850,6 +872,55 @@ class CloudFrontCookies:
 
     def _cookie_max_age(self, expires: int) -> int:
         return max(0, expires - self.now())
+
+    # -- the steady state, from a cache -------------------------------------------------------
+
+    def _remember_settled(self, request: RequestInfo, state: State, now: int, desired: Any) -> None:
+        """Record that this browser's state needs nothing until its renewal time."""
+        raw = cookie_value(request.cookie_header, self.state_cookie_name)
+        if raw is None or request.host is None:
+            return
+        until = state.expires - self.renew_before
+        if desired is False and self.max_session_age is not None:
+            until = min(until, state.granted_at + self.max_session_age + 1)
+        if until <= now:
+            return
+        desired_key = None if desired is False else desired
+        if len(self._settled) >= _STATE_CACHE_SIZE:
+            self._settled.clear()
+        self._settled[(raw, request.host, desired_key)] = (until, state.key_pair_id)
+
+    def settled(self, request: RequestInfo, desired: Any = False) -> bool:
+        """True when this request certainly changes nothing: a cached, cheap form of
+        :meth:`plan` returning no change, for a browser whose state was already judged fresh
+        (same state cookie, same host, same ``grants`` answer, same signing key, not yet due
+        for renewal). False means only "ask :meth:`plan`"."""
+        if desired is None:
+            return False
+        raw = cookie_value(request.cookie_header, self.state_cookie_name)
+        if raw is None:
+            return False
+        try:
+            entry = self._settled.get((raw, request.host, None if desired is False else desired))
+        except TypeError:  # an unhashable answer from the grants callable
+            return False
+        return (
+            entry is not None
+            and self.now() < entry[0]
+            and entry[1] == self.keys.active().key_pair_id
+        )
+
+    def host(self, value: str | None) -> str | None:
+        """:func:`host_from_header`, remembered for the few hosts an app is reached by."""
+        if value is None:
+            return None
+        try:
+            return self._hosts[value]
+        except KeyError:
+            host = host_from_header(value)
+            if len(self._hosts) < 256:
+                self._hosts[value] = host
+            return host
 
     def is_keepalive(self, request: RequestInfo) -> bool:
         return (

@@ -30,6 +30,7 @@ from .session import (
     CloudFrontCookies,
     Outcome,
     RequestInfo,
+    desired_prefixes,
     grant,
     host_from_header,
     revoke,
@@ -78,8 +79,10 @@ class CloudFrontCookieMiddleware:
 
     def decide(self, environ: WSGIEnvironment, info: RequestInfo) -> Outcome | None:
         grants = self.cookies.grants
-        desired: Any = grants(environ) if grants is not None else False
+        desired: Any = desired_prefixes(grants(environ)) if grants is not None else False
         actions = environ.get(ACTIONS_KEY)
+        if actions is None and self.cookies.settled(info, desired):
+            return None
         plan = self.cookies.plan(
             info, desired=desired, actions=actions if isinstance(actions, Actions) else None
         )

@@ -609,3 +609,68 @@ def test_asgi_refreshes_a_due_key_ring_off_the_event_loop(
     assert len(cloudfront_headers(Reply(200, list(response.headers.multi_items()), b""))) == 3
     assert refresh_threads
     assert refresh_threads[0] != loop_threads[0]
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_the_steady_state_cache_never_hides_a_key_switch(
+    driver: str, rsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    class SwitchableRing(KeyRing):
+        def __init__(self) -> None:
+            super().__init__(SigningKey("K1OLDROTATEDKEY", old_rsa_key))
+            self.current = SigningKey("K1OLDROTATEDKEY", old_rsa_key)
+
+        def active(self) -> SigningKey:
+            return self.current
+
+    ring = SwitchableRing()
+    browser = make_browser(driver, rsa_key, clock, keys=ring, key_pair_id=None, private_key=None)
+    browser.get("/login?user=ana")
+    for _ in range(3):  # settled: fresh cookies, nothing to do
+        assert cloudfront_headers(browser.get("/page")) == []
+    ring.current = SigningKey(RSA_KEY_ID, rsa_key)
+    reply = browser.get("/page")
+    assert any(f"CloudFront-Key-Pair-Id={RSA_KEY_ID}" in v for v in reply.set_cookie())
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_the_steady_state_cache_follows_a_changed_grants_answer(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from tests import middleware_apps
+
+    browser = make_browser(driver, rsa_key, clock, declarative=True)
+    browser.get("/login?user=ana")
+    for _ in range(3):
+        assert cloudfront_headers(browser.get("/page")) == []
+    original = middleware_apps.USERS["ana"]
+    middleware_apps.USERS["ana"] = ["/videos/course-2"]
+    try:
+        reply = browser.get("/page")
+    finally:
+        middleware_apps.USERS["ana"] = original
+    assert any("Path=/videos/course-2/" in v for v in cloudfront_headers(reply))
+    assert browser.opens("/videos/course-2/a.ts")
+    assert not browser.opens("/videos/course-1/a.ts")
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        pytest.param("/videos/a", ("/videos/a",), id="a-lone-string-is-one-prefix"),
+        pytest.param(["/a", "/b"], ("/a", "/b"), id="list"),
+        pytest.param((p for p in ["/a"]), ("/a",), id="generator-read-once"),
+        pytest.param(None, None, id="none"),
+    ],
+)
+def test_a_grants_answer_is_read_once_as_a_tuple(answer: Any, expected: Any) -> None:
+    from cfcookies.session import desired_prefixes
+
+    assert desired_prefixes(answer) == expected
+
+
+def test_a_grants_answer_that_is_not_prefixes_is_a_clear_error() -> None:
+    from cfcookies.session import desired_prefixes
+
+    with pytest.raises(TypeError, match="must return prefixes"):
+        desired_prefixes(42)

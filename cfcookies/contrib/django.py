@@ -39,6 +39,7 @@ from ..session import (
     CloudFrontCookies,
     Outcome,
     RequestInfo,
+    desired_prefixes,
     grant,
     host_from_header,
     revoke,
@@ -86,7 +87,7 @@ class CloudFrontCookieMiddleware:
 
     def _decide(self, request: HttpRequest, info: RequestInfo) -> Outcome | None:
         grants = self.cookies.grants
-        desired: Any = grants(request) if grants is not None else False
+        desired: Any = desired_prefixes(grants(request)) if grants is not None else False
         actions = request.META.get(ACTIONS_KEY)
         plan = self.cookies.plan(
             info, desired=desired, actions=actions if isinstance(actions, Actions) else None

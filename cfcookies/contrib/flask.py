@@ -19,6 +19,7 @@ from ..session import (
     CloudFrontCookies,
     Outcome,
     RequestInfo,
+    desired_prefixes,
     grant,
     host_from_header,
     revoke,
@@ -63,7 +64,9 @@ class FlaskCloudFrontCookies:
             host=host_from_header(request.headers.get("Host")),
             cookie_header=request.headers.get("Cookie"),
         )
-        desired: Any = cookies.grants(request) if cookies.grants is not None else False
+        desired: Any = (
+            desired_prefixes(cookies.grants(request)) if cookies.grants is not None else False
+        )
         actions = request.environ.get(ACTIONS_KEY)
         plan = cookies.plan(
             info,
