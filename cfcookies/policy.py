@@ -51,6 +51,7 @@ MAX_EPOCH_SECONDS = 10_000_000_000
 _RESOURCE_SCHEMES = ("https://", "http://", "http*://", "*://")
 _FORBIDDEN_RESOURCE_CHARS = re.compile(r"[^\x21-\x7e]|[\"\\#]")
 _HEX2 = re.compile(r"%[0-9A-Fa-f]{2}")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # What may stand unescaped in a path segment (RFC 3986 pchar minus '%', which is handled apart).
 _SEGMENT_SAFE = "-._~!$&'()+,;=:@"
 
@@ -447,10 +448,15 @@ def resource_matches(resource: str | None, url: str) -> bool:
     Wildcards match within their own section (protocol, domain, path, query); a trailing ``*`` in
     the path also matches any query string, one in the domain any path and query. The path and
     query are compared as sent (percent-encoded, case-sensitive); host names case-insensitively.
-    A missing resource matches everything.
+    A URL holding a control character (tab, line break ...) matches nothing but a missing
+    resource or ``*``. A missing resource matches everything.
     """
     if resource is None or resource == "*":
         return True
+    if _CONTROL_CHARS.search(url):
+        # Not a request line CloudFront accepts, and urlsplit would silently drop tabs and
+        # line breaks, matching a path that is not the one sent ("/videos/course-1\t/...").
+        return False
     request = urlsplit(url)
     scheme, domain, path, query = _split_resource(resource)
     return (
