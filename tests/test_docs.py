@@ -13,9 +13,13 @@ from cfcookies.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(
-    [ROOT / "README.md", ROOT / "SECURITY.md", ROOT / "BENCHMARKS.md"]
-    + list((ROOT / "docs").glob("*.md"))
-    + list((ROOT / "examples").rglob("README.md"))
+    [
+        ROOT / "README.md",
+        ROOT / "SECURITY.md",
+        ROOT / "BENCHMARKS.md",
+        *(ROOT / "docs").glob("*.md"),
+        *(ROOT / "examples").rglob("README.md"),
+    ]
 )
 INLINE = re.compile(r"`(cfcookies [a-z][^`]*)`")
 
