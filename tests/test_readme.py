@@ -101,10 +101,3 @@ def test_the_signing_core_example_signs_a_folder_and_a_url() -> None:
     assert namespace["url"].startswith(
         "https://media.example.com/videos/course-1/intro.mp4?Expires="
     )
-
-
-def test_the_readme_links_point_at_files_that_exist() -> None:
-    root = README.parent
-    for target in re.findall(r"\]\(([^)#]+)\)", README.read_text()):
-        if "://" not in target:
-            assert (root / target).exists(), target
