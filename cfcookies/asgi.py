@@ -43,6 +43,20 @@ from .session import (
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 
 
+def _full_path(scope: Scope) -> str:
+    """The request path from the server's root, as WSGI's ``SCRIPT_NAME + PATH_INFO``.
+
+    ASGI servers (uvicorn, Starlette's ``Mount``) put ``root_path`` inside ``path``; only a
+    ``path`` that does not start with it is taken as relative to it.
+    """
+    root_path: str = scope.get("root_path", "")
+    path: str = scope.get("path", "")
+    base = root_path.rstrip("/")
+    if base and not (path == base or path.startswith(base + "/")):
+        return base + path
+    return path
+
+
 class CloudFrontCookieMiddleware:
     """Issue, renew and remove CloudFront signed cookies for the sessions of an ASGI app.
 
@@ -76,7 +90,7 @@ class CloudFrontCookieMiddleware:
                 cookie = value.decode("latin-1")
         info = RequestInfo(
             method=scope.get("method", "GET"),
-            path=scope.get("root_path", "") + scope.get("path", ""),
+            path=_full_path(scope),
             host=self.cookies.host(host),
             cookie_header=cookie,
         )
