@@ -48,8 +48,22 @@ _PEM_BLOCK = re.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 ]+)-----(?P<body>.*?)-----END (?P=label)-----", re.DOTALL
 )
 _PEM_HEADER_LINE = re.compile(r"(Proc-Type:\s*\S+|DEK-Info:\s*[^\s]+)")
-# A long run of base64 alone: key material pasted without its -----BEGIN/-----END lines.
-_BARE_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]{64,}")
+# A long run of base64 (or base64url) alone: key material pasted without its -----BEGIN/-----END
+# lines, perhaps with its line breaks written as literal \n escapes (environment variables).
+_BARE_BASE64 = re.compile(r"[A-Za-z0-9+/=_\-]{64,}")
+_ESCAPED_BREAKS = re.compile(r"\s+|\\[rn]")
+
+
+def _looks_like_key_material(text: str) -> bool:
+    return bool(_BARE_BASE64.fullmatch(_ESCAPED_BREAKS.sub("", text)))
+
+
+def _shown_path(path: Path) -> str:
+    """The path for an error message, unless it is long or looks like key material."""
+    text = str(path)
+    if len(text) > 300 or _looks_like_key_material(text):
+        return "(the value given, not shown: it looks like key material, not a path)"
+    return repr(text)
 
 
 def validate_key_pair_id(key_pair_id: object) -> str:
@@ -120,7 +134,7 @@ def _read_source(source: KeySource) -> bytes:
         if "-----BEGIN" in source:
             return _repair_pem(source).encode()
         if len(source) < 4096 and "\n" not in source:
-            if _BARE_BASE64.fullmatch(source) and not os.path.exists(source):
+            if _looks_like_key_material(source) and not os.path.exists(source):
                 # Never echo it: it is probably key material, not a path.
                 raise KeyLoadError(
                     "the key text looks like a PEM body without its -----BEGIN/-----END lines "
@@ -135,9 +149,11 @@ def _read_path(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise KeyLoadError(f"no key file at {str(path)!r}") from None
+        raise KeyLoadError(f"no key file at {_shown_path(path)}") from None
     except OSError as exc:
-        raise KeyLoadError(f"cannot read the key file {str(path)!r}: {exc.strerror}") from None
+        raise KeyLoadError(
+            f"cannot read the key file {_shown_path(path)}: {exc.strerror}"
+        ) from None
     if b"-----BEGIN" in data:
         return _repair_pem(data.decode("ascii", "replace")).encode()
     return data
