@@ -17,7 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 from urllib.parse import parse_qsl, urlsplit
 
@@ -149,12 +149,15 @@ def verify_bytes(
 
 @dataclass(frozen=True)
 class SignedPolicy:
-    """A policy as signed: its exact JSON bytes, their CloudFront base64 and the signature."""
+    """A policy as signed: its exact JSON bytes, their CloudFront base64 and the signature.
+
+    Its ``repr`` leaves the signature out: with the policy it is a bearer credential.
+    """
 
     key_pair_id: str
     policy_json: bytes
     policy_b64: str
-    signature_b64: str
+    signature_b64: str = field(repr=False)
     hash_algorithm: HashAlgorithm
 
     def cookies(self) -> dict[str, str]:
