@@ -319,9 +319,12 @@ class Plan:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The ``Set-Cookie`` values to add to the response, and the state now held."""
+    """The ``Set-Cookie`` values to add to the response, and the state now held.
 
-    set_cookie: tuple[str, ...]
+    Its ``repr`` leaves out the ``Set-Cookie`` values: they hold signatures and the state cookie.
+    """
+
+    set_cookie: tuple[str, ...] = field(repr=False)
     state: State | None
 
 
