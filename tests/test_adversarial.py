@@ -941,3 +941,83 @@ def test_a_real_server_survives_hostile_cookie_headers(
             assert not any(
                 v.startswith(b"CloudFront-") and b"Max-Age=0" not in v for v in set_cookie
             )
+
+
+# --- cookie scope and caching -----------------------------------------------------------------
+
+
+def _attributes(header: str) -> tuple[str, dict[str, str]]:
+    name = header.split("=", 1)[0]
+    attrs: dict[str, str] = {}
+    for part in header.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        attrs[key.lower()] = value
+    return name, attrs
+
+
+def test_cookie_scope_of_every_issued_cookie(site: Site) -> None:
+    """CloudFront cookies: Path of their folder, Domain=cookie_domain, Secure, HttpOnly,
+    SameSite=Lax, no expiry (session cookies). The state cookie: Path=/, host-only, Secure,
+    HttpOnly, SameSite=Lax."""
+    reply = login(site, "ben")
+    paths = set()
+    for header in issued(reply):
+        _, attrs = _attributes(header)
+        paths.add(attrs["path"])
+        assert attrs["domain"] == "example.test"
+        assert {"secure", "httponly"} <= set(attrs)
+        assert attrs["samesite"] == "Lax"
+        assert "max-age" not in attrs
+        assert "expires" not in attrs
+    assert paths == {"/videos/course-2/", "/docs/handbook/"}
+    state = next(v for v in reply.set_cookie() if v.startswith("cfcookies="))
+    _, attrs = _attributes(state)
+    assert attrs["path"] == "/"
+    assert "domain" not in attrs
+    assert {"secure", "httponly"} <= set(attrs)
+    assert attrs["samesite"] == "Lax"
+
+
+def test_the_state_cookie_is_signed_not_encrypted(site: Site) -> None:
+    """Anyone holding the state cookie can read its prefixes, expiry, key ID and times (it is
+    only signed); nothing in it is secret."""
+    payload = state_value(login(site, "ben")).rsplit(".", 1)[0]
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert data["p"] == ["/docs/handbook/", "/videos/course-2/"]
+    assert set(data) == {"p", "e", "k", "h", "d", "g"}
+
+
+@pytest.mark.parametrize(
+    ("app_cache_control", "expected"),
+    [
+        pytest.param(None, "private", id="app-set-none"),
+        pytest.param("no-store", "no-store", id="app-set-its-own"),
+    ],
+)
+def test_responses_that_set_cookies_are_not_shared_by_caches(
+    driver: str, cookies: CloudFrontCookies, app_cache_control: str | None, expected: str
+) -> None:
+    """A response carrying CloudFront cookies gets Cache-Control: private unless the app chose
+    its own, so a shared cache never hands one session's cookies to another."""
+    extra = [("Cache-Control", app_cache_control)] if app_cache_control else []
+    if driver == "asgi":
+
+        async def asgi_app(scope: Scope, receive: Receive, send: Send) -> None:
+            raw = [(k.lower().encode(), v.encode()) for k, v in extra]
+            await send({"type": "http.response.start", "status": 200, "headers": raw})
+            await send(BODY)
+
+        reply = asgi_reply(
+            asgi_call(
+                _asgi(asgi_app, cookies), "GET", "/", headers=[(b"host", b"app.example.test")]
+            )
+        )
+    else:
+
+        def wsgi_app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            start_response("200 OK", list(extra))
+            return [b"ok"]
+
+        reply = wsgi_call(_wsgi(wsgi_app, cookies), _environ())
+    assert issued(reply)
+    assert [v for k, v in reply.headers if k.lower() == "cache-control"] == [expected]
