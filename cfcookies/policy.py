@@ -54,6 +54,7 @@ _HEX2 = re.compile(r"%[0-9A-Fa-f]{2}")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # What may stand unescaped in a path segment (RFC 3986 pchar minus '%', which is handled apart).
 _SEGMENT_SAFE = "-._~!$&'()+,;=:@"
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9\-._~!$&'()+,;=:@]*")
 
 
 def system_clock() -> datetime:
@@ -344,6 +345,8 @@ def normalize_prefix(prefix: str) -> str:
 
 def _encode_segment(segment: str) -> str:
     """Percent-encode a path segment, keeping existing valid ``%XX`` escapes as they are."""
+    if _PLAIN_SEGMENT.fullmatch(segment):  # nothing to encode: the common case
+        return segment
     out: list[str] = []
     i = 0
     while i < len(segment):
