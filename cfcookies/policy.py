@@ -55,6 +55,7 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # What may stand unescaped in a path segment (RFC 3986 pchar minus '%', which is handled apart).
 _SEGMENT_SAFE = "-._~!$&'()+,;=:@"
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9\-._~!$&'()+,;=:@]*")
+_NORMALIZED_PREFIX = re.compile(r"/(?:(?!\.\.?/)[A-Za-z0-9\-._~!$&'()+,;=:@]+/)*")
 
 
 def system_clock() -> datetime:
@@ -315,6 +316,8 @@ def normalize_prefix(prefix: str) -> str:
     """
     if not isinstance(prefix, str):
         raise ResourceError(f"a prefix must be a str, got {type(prefix).__name__}")
+    if _NORMALIZED_PREFIX.fullmatch(prefix):  # already in its final form: the common case
+        return prefix
     text = prefix.strip()
     if not text:
         raise ResourceError("a prefix must not be empty; use '/' to grant the whole distribution")

@@ -734,16 +734,17 @@ class CloudFrontCookies:
     def render(self, plan: Plan) -> Outcome:
         """Sign (or take from the cache) and format the ``Set-Cookie`` values of ``plan``."""
         headers: list[str] = []
-        old_attributes = (
-            CookieAttributes(
+        old_attributes = self.cloudfront_attributes
+        if plan.delete_domain != self.cookie_domain and (
+            plan.delete or plan.delete_hash_cookie or plan.delete_session_cookie
+        ):
+            # cookies set under a former cookie_domain are deleted under that domain
+            old_attributes = CookieAttributes(
                 domain=plan.delete_domain,
-                secure=self.cloudfront_attributes.secure,
-                httponly=self.cloudfront_attributes.httponly,
-                samesite=self.cloudfront_attributes.samesite,
+                secure=old_attributes.secure,
+                httponly=old_attributes.httponly,
+                samesite=old_attributes.samesite,
             )
-            if plan.delete_domain != self.cookie_domain
-            else self.cloudfront_attributes
-        )
         for prefix in plan.delete:
             names = [COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]
             if plan.delete_hash_cookie:
