@@ -877,6 +877,24 @@ class CloudFrontCookies:
     def _cookie_max_age(self, expires: int) -> int:
         return max(0, expires - self.now())
 
+    def decide(
+        self, request: RequestInfo, *, grants_arg: Any, storage: MutableMapping[str, Any]
+    ) -> Outcome | None:
+        """The whole per-response decision for the synchronous adapters (WSGI, Flask, Django).
+
+        ``grants_arg`` is what the ``grants`` callable receives (the environ, Flask's or
+        Django's request); ``storage`` is where ``grant()``/``revoke()`` left their calls.
+        Returns None when the response needs no ``Set-Cookie``.
+        """
+        desired: Any = desired_prefixes(self.grants(grants_arg)) if self.grants else False
+        actions = storage.get(ACTIONS_KEY)
+        if not isinstance(actions, Actions):
+            if self.settled(request, desired):
+                return None
+            actions = None
+        plan = self.plan(request, desired=desired, actions=actions)
+        return self.render(plan) if plan.changes_anything else None
+
     # -- the steady state, from a cache -------------------------------------------------------
 
     def _remember_settled(self, request: RequestInfo, state: State, now: int, desired: Any) -> None:

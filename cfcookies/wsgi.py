@@ -25,12 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import ConfigurationError
 from .session import (
-    ACTIONS_KEY,
-    Actions,
     CloudFrontCookies,
     Outcome,
     RequestInfo,
-    desired_prefixes,
     grant,
     host_from_header,
     revoke,
@@ -78,15 +75,7 @@ class CloudFrontCookieMiddleware:
             raise ConfigurationError("the WSGI middleware needs a sync grants callable")
 
     def decide(self, environ: WSGIEnvironment, info: RequestInfo) -> Outcome | None:
-        grants = self.cookies.grants
-        desired: Any = desired_prefixes(grants(environ)) if grants is not None else False
-        actions = environ.get(ACTIONS_KEY)
-        if actions is None and self.cookies.settled(info, desired):
-            return None
-        plan = self.cookies.plan(
-            info, desired=desired, actions=actions if isinstance(actions, Actions) else None
-        )
-        return self.cookies.render(plan) if plan.changes_anything else None
+        return self.cookies.decide(info, grants_arg=environ, storage=environ)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         info = request_info(environ)

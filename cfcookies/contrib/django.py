@@ -34,14 +34,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from ..exceptions import ConfigurationError
 from ..session import (
-    ACTIONS_KEY,
-    Actions,
     CloudFrontCookies,
     Outcome,
     RequestInfo,
-    desired_prefixes,
     grant,
-    host_from_header,
     revoke,
 )
 from ._config import import_callable
@@ -86,19 +82,13 @@ class CloudFrontCookieMiddleware:
             raise ImproperlyConfigured(f"settings.CFCOOKIES: {exc}") from exc
 
     def _decide(self, request: HttpRequest, info: RequestInfo) -> Outcome | None:
-        grants = self.cookies.grants
-        desired: Any = desired_prefixes(grants(request)) if grants is not None else False
-        actions = request.META.get(ACTIONS_KEY)
-        plan = self.cookies.plan(
-            info, desired=desired, actions=actions if isinstance(actions, Actions) else None
-        )
-        return self.cookies.render(plan) if plan.changes_anything else None
+        return self.cookies.decide(info, grants_arg=request, storage=request.META)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         info = RequestInfo(
             method=request.method or "GET",
             path=request.path,
-            host=host_from_header(request.META.get("HTTP_HOST")),
+            host=self.cookies.host(request.META.get("HTTP_HOST")),
             cookie_header=request.META.get("HTTP_COOKIE"),
         )
         if self.cookies.is_keepalive(info):

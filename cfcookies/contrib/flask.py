@@ -14,14 +14,10 @@ from typing import Any
 from flask import Flask, Response, request
 
 from ..session import (
-    ACTIONS_KEY,
-    Actions,
     CloudFrontCookies,
     Outcome,
     RequestInfo,
-    desired_prefixes,
     grant,
-    host_from_header,
     revoke,
 )
 from ._config import options_from
@@ -56,25 +52,15 @@ class FlaskCloudFrontCookies:
             raise RuntimeError("FlaskCloudFrontCookies.init_app(app) was not called")
         return self.cookies
 
-    def _decide(self, *, force_renew: bool = False) -> tuple[RequestInfo, Outcome | None]:
+    def _decide(self) -> tuple[RequestInfo, Outcome | None]:
         cookies = self._core()
         info = RequestInfo(
             method=request.method,
             path=request.path,
-            host=host_from_header(request.headers.get("Host")),
+            host=cookies.host(request.headers.get("Host")),
             cookie_header=request.headers.get("Cookie"),
         )
-        desired: Any = (
-            desired_prefixes(cookies.grants(request)) if cookies.grants is not None else False
-        )
-        actions = request.environ.get(ACTIONS_KEY)
-        plan = cookies.plan(
-            info,
-            desired=desired,
-            actions=actions if isinstance(actions, Actions) else None,
-            force_renew=force_renew,
-        )
-        return info, cookies.render(plan) if plan.changes_anything else None
+        return info, cookies.decide(info, grants_arg=request, storage=request.environ)
 
     def _after_request(self, response: Response) -> Response:
         if request.endpoint == "cfcookies_keepalive":
