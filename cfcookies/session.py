@@ -627,7 +627,6 @@ class CloudFrontCookies:
         *,
         desired: Iterable[str] | Literal[False] | None = False,
         actions: Actions | None = None,
-        force_renew: bool = False,
     ) -> Plan:
         """Decide what this response does. ``desired=False`` means no ``grants`` callable.
 
@@ -676,7 +675,6 @@ class CloudFrontCookies:
         needs_issue = (
             state is None
             or wanted != current
-            or force_renew
             or state.expires - now < self.renew_before
             or state.key_pair_id != active.key_pair_id
             or state.hash_algorithm != self.hash_algorithm
