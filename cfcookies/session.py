@@ -821,6 +821,8 @@ class CloudFrontCookies:
         if max_age is None:
             with self._state_lock:
                 cached = self._lines_cache.get(cache_key)
+                if cached is not None:
+                    self.signer.hits += 1  # a signature reused, as a signature cache hit
             if cached is not None:
                 return active.key_pair_id, cached
         signed = self.signer.sign_policy(policy)
