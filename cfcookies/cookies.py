@@ -6,6 +6,7 @@ values and attributes, and spells attributes as werkzeug's ``dump_cookie`` does.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -199,6 +200,12 @@ class CookieAttributes:
         return "; ".join(parts)
 
 
+@functools.lru_cache(maxsize=1024)
+def _suffix(attributes: CookieAttributes, path: str) -> str:
+    """``attributes.suffix(path)``, for the few paths and attribute sets an app uses."""
+    return attributes.suffix(path)
+
+
 def dump_cookie(
     name: str,
     value: str,
@@ -214,7 +221,7 @@ def dump_cookie(
         raise ConfigurationError(f"the value of cookie {name} has characters a cookie cannot hold")
     if not _PATH.fullmatch(path):
         raise ConfigurationError(f"cookie path {path!r} must start with / and be printable ASCII")
-    header = f"{name}={value}; {attributes.suffix(path)}"
+    header = f"{name}={value}; {_suffix(attributes, path)}"
     if max_age is not None:
         header += f"; Max-Age={max(0, int(max_age))}"
     if len(header.encode()) > MAX_COOKIE_BYTES:

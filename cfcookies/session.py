@@ -471,6 +471,7 @@ class CloudFrontCookies:
         self._lines_cache: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
         self._settled: dict[tuple[str, str | None, Any], tuple[int, str]] = {}
         self._hosts: dict[str, str | None] = {}
+        self._state_lines: dict[State, str] = {}
         self._state_cache: OrderedDict[str, State] = OrderedDict()
         self._state_lock = threading.Lock()
         self._warned_hosts: set[str] = set()
@@ -573,6 +574,21 @@ class CloudFrontCookies:
         return state, True
 
     def dump_state(self, state: State) -> str:
+        """The state cookie's ``Set-Cookie`` line. Logins into the same folders in the same
+        second (a login storm) share one state, so the last few lines are kept."""
+        if self.persistent:
+            return self._dump_state(state)
+        with self._state_lock:
+            line = self._state_lines.get(state)
+        if line is None:
+            line = self._dump_state(state)
+            with self._state_lock:
+                if len(self._state_lines) >= 64:
+                    self._state_lines.clear()
+                self._state_lines[state] = line
+        return line
+
+    def _dump_state(self, state: State) -> str:
         # The serializer's own format, without its zlib step (which buys nothing on a few
         # dozen bytes and costs more than the HMAC): compact JSON, base64url, signed.
         payload = base64_encode(json.dumps(state.to_payload(), separators=(",", ":")).encode())

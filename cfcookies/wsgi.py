@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .exceptions import ConfigurationError
 from .session import (
+    ACTIONS_KEY,
     CloudFrontCookies,
     Outcome,
     RequestInfo,
@@ -39,13 +40,14 @@ if TYPE_CHECKING:
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 
 
-def request_info(environ: WSGIEnvironment) -> RequestInfo:
+def request_info(environ: WSGIEnvironment, cookies: CloudFrontCookies | None = None) -> RequestInfo:
     """What the decision needs of a WSGI request."""
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")
+    host = host if isinstance(host, str) else None
     return RequestInfo(
         method=str(environ.get("REQUEST_METHOD", "GET")),
         path=str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")),
-        host=host_from_header(host if isinstance(host, str) else None),
+        host=cookies.host(host) if cookies is not None else host_from_header(host),
         cookie_header=environ.get("HTTP_COOKIE"),
     )
 
@@ -78,18 +80,24 @@ class CloudFrontCookieMiddleware:
         return self.cookies.decide(info, grants_arg=environ, storage=environ)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        info = request_info(environ)
-        if self.cookies.is_keepalive(info):
+        cookies = self.cookies
+        info = request_info(environ, cookies)
+        if cookies.is_keepalive(info):
             status, headers = self.cookies.keepalive_response(info, self.decide(environ, info))
             start_response("204 No Content" if status == 204 else "401 Unauthorized", headers)
             return [b""]
         decided: list[Outcome | None] = []
+        imperative = cookies.grants is None
 
         def start_response_with_cookies(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Any:
             if not decided:
-                decided.append(self.decide(environ, info))
+                decided.append(
+                    None  # the steady state: nothing granted or revoked, cookies fresh
+                    if imperative and ACTIONS_KEY not in environ and cookies.settled(info)
+                    else self.decide(environ, info)
+                )
             outcome = decided[0]
             if outcome is not None and outcome.set_cookie:
                 headers = list(headers)

@@ -1,0 +1,103 @@
+"""The speed-ups give exactly what the plain code gives: each fast path against its slow path."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cfcookies import policy
+from cfcookies.exceptions import ResourceError
+from cfcookies.policy import Policy
+
+TEXT = st.text(alphabet=st.sampled_from('ab./%2eE:@-_~ +é"\\\x00*?#'), max_size=16)
+
+
+@contextmanager
+def without_prefix_fast_path() -> Iterator[None]:
+    saved = policy._NORMALIZED_PREFIX
+    policy._NORMALIZED_PREFIX = re.compile(r"(?!)")  # matches nothing
+    try:
+        yield
+    finally:
+        policy._NORMALIZED_PREFIX = saved
+
+
+def outcome(prefix: str) -> str:
+    try:
+        return policy.normalize_prefix(prefix)
+    except ResourceError:
+        return "refused"
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXT, st.booleans(), st.booleans())
+def test_normalize_prefix_fast_path_equals_the_full_path(
+    body: str, leading: bool, trailing: bool
+) -> None:
+    prefix = ("/" if leading else "") + body + ("/" if trailing else "")
+    fast = outcome(prefix)
+    with without_prefix_fast_path():
+        assert fast == outcome(prefix)
+
+
+def slow_encode(segment: str) -> str:
+    out, i = [], 0
+    while i < len(segment):
+        if segment[i] == "%" and policy._HEX2.match(segment, i):
+            out.append(segment[i : i + 3].upper())
+            i += 3
+            continue
+        out.append(quote(segment[i], safe=policy._SEGMENT_SAFE))
+        i += 1
+    return "".join(out)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXT)
+def test_encode_segment_fast_path_equals_the_character_by_character_path(segment: str) -> None:
+    assert policy._encode_segment(segment) == slow_encode(segment)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.none() | st.text(max_size=30),
+    st.integers(min_value=0, max_value=10**10),
+    st.none() | st.integers(min_value=0, max_value=10**10),
+    st.none() | st.text(max_size=12),
+)
+def test_policy_json_fast_path_equals_json_dumps(
+    resource: str | None, end: int, start: int | None, ip: str | None
+) -> None:
+    document = Policy(resource, end, start, ip)
+    expected = json.dumps(document.to_dict(), separators=(",", ":"), ensure_ascii=True)
+    assert document.to_json() == expected.encode()
+
+
+def test_the_state_cookie_written_without_zlib_is_read_by_itsdangerous() -> None:
+    from cfcookies.keys import generate_private_key
+    from cfcookies.session import CloudFrontCookies, State
+
+    cookies = CloudFrontCookies(
+        media_url="https://media.example.com",
+        key_pair_id="K2JCJMDEHXQW5F",
+        private_key=generate_private_key("ecdsa"),
+        state_secret=["new-secret-" + "n" * 32, "old-secret-" + "o" * 32],
+    )
+    state = State(("/a/", "/b/"), 2_000_000_000, "K2JCJMDEHXQW5F", "SHA1", None, 5, "sid", "uid")
+    value = cookies.dump_state(state).split(";", 1)[0].split("=", 1)[1]
+    assert cookies._serializer.loads(value) == state.to_payload()
+    assert cookies.read_state(f"cfcookies={value}")[0] == state
+
+
+@pytest.mark.parametrize("prefix", ["", "/", "/videos", "/videos/", "/a/./b", "/a/../b", "/.."])
+def test_normalize_prefix_edge_cases_agree(prefix: str) -> None:
+    fast = outcome(prefix)
+    with without_prefix_fast_path():
+        assert fast == outcome(prefix)
