@@ -22,13 +22,17 @@ miss the RSA/ECDSA signing runs in a worker thread so a login storm does not sta
 from __future__ import annotations
 
 import inspect
+import os
 from typing import Any, Literal
 
+import anyio
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .exceptions import ConfigurationError
 from .session import (
     ACTIONS_KEY,
     Actions,
@@ -64,15 +68,45 @@ class CloudFrontCookieMiddleware:
     ``cookies=CloudFrontCookies(...)``. ``grants`` receives a :class:`starlette.requests.Request`
     (after the app has handled it, so a login view's session changes are visible) and returns
     the prefixes the session may read, or None.
+
+    ``signing_threads`` caps the worker threads signing at once (default: one less than the
+    CPU cores, at least one), so that a login storm leaves a core to the event loop.
     """
 
     def __init__(
-        self, app: ASGIApp, /, *, cookies: CloudFrontCookies | None = None, **options: Any
+        self,
+        app: ASGIApp,
+        /,
+        *,
+        cookies: CloudFrontCookies | None = None,
+        signing_threads: int | None = None,
+        **options: Any,
     ) -> None:
         self.app = app
         if cookies is not None and options:
             raise TypeError("pass cookies=CloudFrontCookies(...) or options, not both")
         self.cookies = cookies if cookies is not None else CloudFrontCookies(**options)
+        if signing_threads is None:
+            signing_threads = max(1, (os.cpu_count() or 2) - 1)
+        if (
+            isinstance(signing_threads, bool)
+            or not isinstance(signing_threads, int)
+            or (signing_threads < 1)
+        ):
+            raise ConfigurationError(
+                f"signing_threads must be a whole number >= 1, got {signing_threads!r}"
+            )
+        self.signing_threads = signing_threads
+        # One limiter per event loop (a middleware may outlive a loop, as in tests).
+        self._limiter: RunVar[anyio.CapacityLimiter] = RunVar(f"cfcookies-signing-{id(self)}")
+
+    def _signing_limiter(self) -> anyio.CapacityLimiter:
+        try:
+            return self._limiter.get()
+        except LookupError:
+            limiter = anyio.CapacityLimiter(self.signing_threads)
+            self._limiter.set(limiter)
+            return limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,14 +167,18 @@ class CloudFrontCookieMiddleware:
             return None
         if self.cookies.keys.refresh_due():
             # A key ring that re-reads its key from a secret store does it off the loop.
-            await anyio.to_thread.run_sync(self.cookies.keys.active)
+            await anyio.to_thread.run_sync(
+                self.cookies.keys.active, limiter=self._signing_limiter()
+            )
         plan = self.cookies.plan(
             info, desired=desired, actions=actions if isinstance(actions, Actions) else None
         )
         if not plan.changes_anything:
             return None
         if self.cookies.needs_signing(plan):
-            return await anyio.to_thread.run_sync(self.cookies.render, plan)
+            return await anyio.to_thread.run_sync(
+                self.cookies.render, plan, limiter=self._signing_limiter()
+            )
         return self.cookies.render(plan)
 
     async def _keepalive(self, scope: Scope, send: Send, info: RequestInfo) -> None:

@@ -674,3 +674,56 @@ def test_a_grants_answer_that_is_not_prefixes_is_a_clear_error() -> None:
 
     with pytest.raises(TypeError, match="must return prefixes"):
         desired_prefixes(42)
+
+
+def test_asgi_signs_with_at_most_signing_threads_at_once(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    import threading
+    import time
+
+    from starlette.testclient import TestClient
+
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    running: list[int] = []
+    peak: list[int] = [0]
+    lock = threading.Lock()
+    render = cookies.render
+
+    def slow_render(plan: Any) -> Any:
+        with lock:
+            running.append(1)
+            peak[0] = max(peak[0], len(running))
+        time.sleep(0.05)
+        with lock:
+            running.pop()
+        return render(plan)
+
+    cookies.render = slow_render  # type: ignore[method-assign]
+    app = CloudFrontCookieMiddleware(
+        starlette_app(None, declarative=False), cookies=cookies, signing_threads=1
+    )
+    client = TestClient(app, base_url=APP_ORIGIN)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with client, ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda n: client.get(f"/login?p=/videos/c{n}"), range(4)))
+    assert all(r.status_code == 200 for r in replies)
+    assert peak[0] == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 1.5])
+def test_signing_threads_must_be_a_positive_whole_number(
+    value: Any, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+    from cfcookies.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="signing_threads"):
+        CloudFrontCookieMiddleware(
+            starlette_app(None, declarative=False),
+            cookies=CloudFrontCookies(**base_options(rsa_key, clock)),
+            signing_threads=value,
+        )
