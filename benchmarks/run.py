@@ -26,52 +26,50 @@ BENCHMARKS: dict[str, Callable[[Scale], Section]] = {
 #: profiles taken for issue 6; see BENCHMARKS.md).
 MISSES = {
     "ASGI steady-state overhead": (
-        "after the fixes below, a steady request costs about a dozen Python calls (read one "
-        "cookie, check the host, build the frozen `RequestInfo`, look the state up under a "
-        "lock, read the clock, compare in `plan()`; in ASGI also the per-request `send` "
-        "closure and two awaits), while Starlette 1.x's `SessionMiddleware` only adds an "
-        "HMAC check, base64 and JSON when the session is not modified. Closing the gap needs "
-        "a quiet fast path: cache, per state-cookie value and host, the time until which "
-        '`plan()` answers "nothing to do" (the renewal time), and skip `plan()` before it; '
-        "not done here because `plan()` was being rewritten for revocation at the same time."
+        "a steady request now costs: one pass over the headers, the state cookie found in the "
+        "`Cookie` header, one dictionary hit (`CloudFrontCookies.settled`), the clock, and the "
+        "per-request `send` closure; with a `grants` callable also the callable itself "
+        "(starlette's `Request` built for it) and an await. Around a fifth of "
+        "`SessionMiddleware`'s cost, on either side of the goal from run to run on this noisy "
+        "machine (the spread column shows it). Closing it further means doing less per request "
+        "than reading one cookie: keying the cache on the whole `Cookie` header would skip that, "
+        "but an app whose session cookie changes on every response would then never hit it."
     ),
-    "WSGI steady-state overhead": "as for ASGI above (same core path).",
+    "WSGI steady-state overhead": (
+        "the same path as ASGI, measured against a WSGI session middleware written for this "
+        "benchmark, which is cheaper than Starlette's (no Starlette `Request`/`Headers`), so "
+        "the same cfcookies cost is a larger fraction of it."
+    ),
     "2. login with a new policy, RSA": (
-        "the fixed cost of a login beside the signature: the new prefix is percent-encoded "
-        "character by character by `policy.normalize_prefix` (`quote()` per character; two "
-        "calls per new prefix after the fix), the policy JSON, three `Set-Cookie` values and "
-        "the state cookie (itsdangerous derives its key, HMACs, tries zlib and JSON-encodes "
-        "on every `dumps`). A fast path in `policy._encode_segment` (a segment of only "
-        "unreserved characters is returned as is) and a state-cookie signer with a "
-        "precomputed HMAC key would close most of it; `policy.py` is outside this issue's "
-        "files."
+        "beside the signature a login still runs about 140 Python calls: the grant and the "
+        "plan, the policy JSON and its base64, three `Set-Cookie` values and the state cookie "
+        "(JSON, base64, HMAC). After the fixes below that is 70-100 µs, a tenth to a fifth of "
+        "an RSA-2048 signature on this machine; 1.15x would need it under about 15% of one. "
+        "What is left is plain Python work per login, not repeated work."
     ),
     "2. login with a new policy, ECDSA": (
-        "an ECDSA P-256 signature costs about a tenth of an RSA one, so the same fixed "
-        "per-login cost (above) is several times the signature; 1.15x would need the rest of "
-        "a login to cost under a sixth of a signature."
+        "an ECDSA P-256 signature costs about a twentieth of an RSA one, so the same per-login "
+        "work (above) is several times the signature; 1.15x would need the rest of a login to "
+        "cost under a sixth of a 40 µs signature, which no Python login path does."
     ),
     "3. login with an already signed policy": (
-        "a hit still renders a login: three `Set-Cookie` values and a state cookie that is "
-        "unique per session (so it cannot be cached), signed by itsdangerous (key derivation, "
-        "HMAC, zlib attempt, JSON). That per-login floor is what the miss/hit ratio divides "
-        "by; for ECDSA 50x is out of reach by construction (a hit would have to cost a "
-        "fiftieth of a 30 µs signature). The state-cookie signer above would raise the RSA "
-        "ratio."
+        "a hit is now a grant, a plan and a state cookie (the CloudFront `Set-Cookie` lines "
+        "are reused whole, and logins in the same second share the state line): 20-40 µs. "
+        "For RSA that is 25-45x cheaper than a miss depending on the run; for ECDSA 50x is out "
+        "of reach by construction (a hit would have to cost a fiftieth of a 40 µs signature)."
     ),
     "5. p99 of unrelated requests": (
-        "the storm saturates the CPU: on a 2-core machine the server's signing threads "
-        "(anyio's default limiter allows 40), the storm client and the stream client share "
-        "two cores, so the steady requests wait for a core, not for the event loop "
-        "(`cryptography` releases the GIL while signing: a Python thread keeps ~86% of its "
-        "pace beside a signing thread). Off-loop signing still beats signing on the loop "
-        "(see the table). Closing it: cap concurrent off-loop signings with a "
-        "`CapacityLimiter` of cores-1 so a core stays free for the loop, and measure on a "
-        "machine with a core to spare for the client."
+        "with off-loop signing capped at cores-1 threads (one here), the storm's signatures "
+        "use one core and the event loop keeps the other, but the storm client and the "
+        "stream client run on the same two cores as the server, so the unrelated requests "
+        "still wait for a core now and then. Measured on the loop the ratio is about 7 times "
+        "worse (table). A machine with a core to spare for the load generators would show "
+        "the server's own figure."
     ),
     "6. server throughput": (
         "one asyncio client process shares the two cores with the server, so the figures "
-        "are client-bound and noisy; run the client on another machine or with more cores."
+        "are client-bound and noisy (this figure has been both above and below 95% from run "
+        "to run); run the client on another machine or with more cores."
     ),
 }
 
@@ -79,29 +77,30 @@ MISSES = {
 #: What cProfile showed on the steady-state path and on a login, and what was changed.
 PROFILE = """\
 Profiled with cProfile (`benchmarks/steady.py` and `benchmarks/login.py` candidates under
-`cProfile.Profile`, 2,000-5,000 calls) before these figures were taken:
+`cProfile.Profile`, 2,000-20,000 calls), in two rounds:
 
-- Steady state: the top self-time entries were `cookies.parse_cookie_pairs` (every cookie of
-  the header parsed with a regex into a dict, to read one), `session.host_from_header`'s
-  per-character generator, the warning text `host_allowed` formatted on every request, the
-  `datetime` the system clock builds, and in ASGI starlette's `Headers` built to read two
-  headers. With a `grants` callable, `policy.normalize_prefix` (a `quote()` call per
-  character) ran on every request for every granted prefix.
-- Login: `normalize_prefix` ran three times per new prefix (grant, merge, resource), about as
-  long as an ECDSA signature; then itsdangerous' `dumps` of the state cookie (key derivation,
-  HMAC, zlib, JSON) and `dump_cookie`'s per-character path check.
-- Fixed (same decisions, same headers; commits "cookies: ...", "session: ...", "asgi: ..."):
-  `cookies.cookie_value()` reads one cookie; one regex for the host and for the cookie path;
-  the warning text only when warning; `time.time_ns()` for the system clock; bounded LRU caches
-  for normalised prefixes and their resources; one pass over the ASGI headers. Measured in the
-  same run before/after: added steady-state cost vs SessionMiddleware 0.53 -> 0.32-0.38 (ASGI),
-  0.57-0.61 -> 0.34-0.35 (WSGI); with a grants callable 1.5 -> 0.43-0.49 (ASGI),
-  1.3-2.1 -> 0.38-0.56 (WSGI).
-- Not changed (outside the files of this issue, or in code being rewritten at the same time):
-  `policy.normalize_prefix` for a prefix seen for the first time (still about 40% of the time
-  of an ECDSA login with a new prefix: `quote()` per character, about 40 calls per login), the
-  state cookie's itsdangerous signing, and a quiet fast path before `plan()`; see the missed
-  goals.
+- Round 1, steady state: every cookie of the header parsed into a dict to read one, a
+  per-character host check, a warning string formatted on every request, a `datetime` from
+  the clock, starlette's `Headers` built to read two headers; with a `grants` callable,
+  `normalize_prefix` (a `quote()` per character) on every request. Fixed: one cookie read,
+  regexes for host and path, the warning only when warning, `time.time_ns()`, bounded caches
+  for normalised prefixes and resources, one pass over the ASGI headers.
+- Round 2, steady state: `plan()` itself. Fixed: `CloudFrontCookies.settled()` remembers, per
+  state cookie, host and `grants` answer, until when nothing is due (renewal time, session
+  cap) and for which signing key, so a fresh browser costs a dictionary hit; in ASGI without
+  an await; `RequestInfo` is a named tuple.
+- Round 2, login: itsdangerous' `dumps` (key derivation, HMAC set-up, zlib, JSON) was half of
+  a hit; `normalize_prefix` ran three times per new prefix with `quote()` per character; the
+  policy JSON went through `json.dumps`; every hit re-formatted three identical cookies.
+  Fixed: the state cookie is written in the serializer's own format with a prepared HMAC and no
+  zlib (read back by itsdangerous itself), the `Set-Cookie` lines of a signed policy are reused
+  whole, logins in the same second share the state line, normalised prefixes and plain path
+  segments are returned at once, the policy JSON is written directly when nothing needs
+  escaping. Each fast path is tested equal to its slow path (`tests/test_fast_paths.py`).
+- Login storm: anyio's default thread limiter let 40 signing threads compete with the event
+  loop for two cores. Fixed: off-loop signing is capped at `signing_threads` (cores - 1).
+- Before/after in the same kind of run: steady-state added cost vs SessionMiddleware 0.53 ->
+  about 0.19 (ASGI); hit/miss for RSA 9.4x -> 25-45x; storm p99 ratio 7.7x -> 2.7x.
 """
 
 
