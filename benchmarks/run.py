@@ -43,9 +43,12 @@ MISSES = {
     "2. login with a new policy, RSA": (
         "beside the signature a login still runs about 140 Python calls: the grant and the "
         "plan, the policy JSON and its base64, three `Set-Cookie` values and the state cookie "
-        "(JSON, base64, HMAC). After the fixes below that is 70-100 µs, a tenth to a fifth of "
-        "an RSA-2048 signature on this machine; 1.15x would need it under about 15% of one. "
-        "What is left is plain Python work per login, not repeated work."
+        "(JSON, base64, HMAC); a hit, which does all of it but the signature and the three "
+        "cookies, costs 30-40 µs. The miss costs more than hit + signature (0.1-0.25 ms over "
+        "the raw signature in these runs), part of it the signature itself running slower "
+        "between Python work than in the raw loop. Per prefix it amortises: 1.07-1.2x at 5 "
+        "and 20 prefixes (section 7). Closing the rest means less Python per login, e.g. the "
+        "state cookie written without JSON."
     ),
     "2. login with a new policy, ECDSA": (
         "an ECDSA P-256 signature costs about a twentieth of an RSA one, so the same per-login "
@@ -54,15 +57,16 @@ MISSES = {
     ),
     "3. login with an already signed policy": (
         "a hit is now a grant, a plan and a state cookie (the CloudFront `Set-Cookie` lines "
-        "are reused whole, and logins in the same second share the state line): 20-40 µs. "
-        "For RSA that is 25-45x cheaper than a miss depending on the run; for ECDSA 50x is out "
-        "of reach by construction (a hit would have to cost a fiftieth of a 40 µs signature)."
+        "are reused whole, and logins in the same second share the state line): 30-40 µs. "
+        "For RSA that is 28-35x cheaper than a miss at one prefix and 70x at 5 or 20 "
+        "(section 7); for ECDSA 50x is out of reach by construction (a hit would have to cost "
+        "a fiftieth of a 40 µs signature)."
     ),
     "5. p99 of unrelated requests": (
         "with off-loop signing capped at cores-1 threads (one here), the storm's signatures "
         "use one core and the event loop keeps the other, but the storm client and the "
         "stream client run on the same two cores as the server, so the unrelated requests "
-        "still wait for a core now and then. Measured on the loop the ratio is about 7 times "
+        "still wait for a core now and then. Measured on the loop the ratio is about ten times "
         "worse (table). A machine with a core to spare for the load generators would show "
         "the server's own figure."
     ),
@@ -100,7 +104,7 @@ Profiled with cProfile (`benchmarks/steady.py` and `benchmarks/login.py` candida
 - Login storm: anyio's default thread limiter let 40 signing threads compete with the event
   loop for two cores. Fixed: off-loop signing is capped at `signing_threads` (cores - 1).
 - Before/after in the same kind of run: steady-state added cost vs SessionMiddleware 0.53 ->
-  about 0.19 (ASGI); hit/miss for RSA 9.4x -> 25-45x; storm p99 ratio 7.7x -> 2.7x.
+  about 0.19 (ASGI); hit/miss for RSA 9.4x -> about 30x; storm p99 ratio 7.7x -> 2.5-2.7x.
 """
 
 
