@@ -133,7 +133,7 @@ class CloudFrontCookieMiddleware:
             return
 
         cookies = self.cookies
-        imperative = cookies.grants is None
+        imperative = cookies.grants is None and cookies.client_ip is None
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start" and not (
@@ -162,6 +162,8 @@ class CloudFrontCookieMiddleware:
 
     async def _decide(self, scope: Scope, info: RequestInfo) -> Outcome | None:
         desired: Any | Literal[False] = await self._desired(scope)
+        if self.cookies.client_ip is not None:
+            info = info._replace(client_ip=self.cookies.client_ip(Request(scope)))
         actions = scope.get(ACTIONS_KEY)
         if actions is None and self.cookies.settled(info, desired):
             return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 import json
 import logging
 import re
@@ -104,6 +105,23 @@ _HOST_NAME = re.compile(r"[a-z0-9.-]+")
 
 def _normalize(prefix: str) -> str:
     return _normalize_cached(prefix) if type(prefix) is str else normalize_prefix(prefix)
+
+
+def _bindable_ip(value: str | None) -> str | None:
+    """``a.b.c.d/32`` for an IPv4 viewer (also written as IPv4-mapped IPv6), else None: CloudFront
+    checks ``AWS:SourceIp`` for IPv4 only, so other viewers get unbound policies."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        mapped = address.ipv4_mapped
+        if mapped is None:
+            return None
+        address = mapped
+    return f"{address}/32"
 
 
 def desired_prefixes(answer: Any) -> tuple[str, ...] | Literal[False] | None:
@@ -222,6 +240,7 @@ class State:
     granted_at: int  # when the session first got cookies; renewals keep it
     session_id: str = ""  # the edge session cookie's id ("" when revocation is off)
     user_id: str = ""
+    ip_address: str = ""  # the AWS:SourceIp the policies are bound to ("" when unbound)
 
     def to_payload(self) -> dict[str, object]:
         payload: dict[str, object] = {
@@ -235,6 +254,8 @@ class State:
         if self.session_id:
             payload["s"] = self.session_id
             payload["u"] = self.user_id
+        if self.ip_address:
+            payload["i"] = self.ip_address
         return payload
 
     @classmethod
@@ -250,9 +271,10 @@ class State:
             granted_at = payload["g"]
             session_id = payload.get("s", "")
             user_id = payload.get("u", "")
+            ip_address = payload.get("i", "")
         except KeyError:
             return None
-        if not isinstance(session_id, str) or not isinstance(user_id, str):
+        if not all(isinstance(v, str) for v in (session_id, user_id, ip_address)):
             return None
         if (
             not isinstance(prefixes, list)
@@ -279,6 +301,7 @@ class State:
             granted_at,
             session_id,
             user_id,
+            ip_address,
         )
 
 
@@ -293,6 +316,7 @@ class RequestInfo(NamedTuple):
     path: str
     host: str | None  # lower case, without the port
     cookie_header: str | None
+    client_ip: str | None = None  # what the client_ip option answered (IP binding only)
 
 
 @dataclass(frozen=True)
@@ -309,6 +333,7 @@ class Plan:
     policies: tuple[Policy, ...] = ()
     session_id: str = ""
     user_id: str = ""
+    ip_address: str = ""
     delete_session_cookie: bool = False
     deny_session: tuple[str, int] | None = None  # (session id, until) to write at logout
 
@@ -367,6 +392,7 @@ class CloudFrontCookies:
         session_secrets: SessionSecrets | None = None,
         deny_list: DenyList | None = None,
         session_cookie_name: str = SESSION_COOKIE,
+        client_ip: Any = None,
     ) -> None:
         self.media_url, self.media_host = self._check_media_url(media_url, insecure_allow_http)
         self.keys = self._build_keys(keys, key_pair_id, private_key, passphrase)
@@ -422,6 +448,11 @@ class CloudFrontCookies:
                 "signed session cookie"
             )
         self.session_secrets = session_secrets
+        if client_ip is not None and not callable(client_ip):
+            raise ConfigurationError(
+                "client_ip must be a callable from the request to the viewer's IPv4 address"
+            )
+        self.client_ip = client_ip
         self.deny_list = deny_list
         self.session_cookie_name = session_cookie_name
 
@@ -468,8 +499,8 @@ class CloudFrontCookies:
         signer = self._serializer.make_signer()
         self._state_mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
         self._state_sep = signer.sep
-        self._lines_cache: dict[tuple[str, int, str, str], tuple[str, ...]] = {}
-        self._settled: dict[tuple[str, str | None, Any], tuple[int, str]] = {}
+        self._lines_cache: dict[tuple[str, int, str, str, str | None], tuple[str, ...]] = {}
+        self._settled: dict[tuple[str, str | None, Any, str | None], tuple[int, str]] = {}
         self._hosts: dict[str, str | None] = {}
         self._state_lines: dict[State, str] = {}
         self._state_cache: OrderedDict[str, State] = OrderedDict()
@@ -688,8 +719,10 @@ class CloudFrontCookies:
             )
 
         active = self.keys.active()
+        bound = _bindable_ip(request.client_ip) if self.client_ip is not None else None
         needs_issue = (
             state is None
+            or (state.ip_address or None) != bound
             or wanted != current
             or state.expires - now < self.renew_before
             or state.key_pair_id != active.key_pair_id
@@ -707,7 +740,8 @@ class CloudFrontCookies:
         continuing = state is not None and bool(current)
         granted_at = state.granted_at if state is not None and continuing else now
         policies = tuple(
-            Policy(_prefix_resource_cached(self.media_url, prefix), expires) for prefix in wanted
+            Policy(_prefix_resource_cached(self.media_url, prefix), expires, None, bound)
+            for prefix in wanted
         )
         session_id = user_id = ""
         if self.session_secrets is not None:
@@ -726,6 +760,7 @@ class CloudFrontCookies:
             policies=policies,
             session_id=session_id,
             user_id=user_id,
+            ip_address=bound or "",
             delete_session_cookie=state is not None and bool(state.session_id),
         )
 
@@ -815,6 +850,7 @@ class CloudFrontCookies:
                 plan.granted_at,
                 plan.session_id,
                 plan.user_id,
+                plan.ip_address,
             )
             headers.append(self.dump_state(state))
         elif plan.clear_state:
@@ -833,7 +869,13 @@ class CloudFrontCookies:
         signature cache: a login whose policy is already signed formats nothing again.
         """
         active = self.keys.active()
-        cache_key = (prefix, policy.date_less_than, active.fingerprint, active.key_pair_id)
+        cache_key = (
+            prefix,
+            policy.date_less_than,
+            active.fingerprint,
+            active.key_pair_id,
+            policy.ip_address,
+        )
         if max_age is None:
             with self._state_lock:
                 cached = self._lines_cache.get(cache_key)
@@ -903,6 +945,8 @@ class CloudFrontCookies:
         Returns None when the response needs no ``Set-Cookie``.
         """
         desired: Any = desired_prefixes(self.grants(grants_arg)) if self.grants else False
+        if self.client_ip is not None:
+            request = request._replace(client_ip=self.client_ip(grants_arg))
         actions = storage.get(ACTIONS_KEY)
         if not isinstance(actions, Actions):
             if self.settled(request, desired):
@@ -926,7 +970,10 @@ class CloudFrontCookies:
         desired_key = None if desired is False else desired
         if len(self._settled) >= _STATE_CACHE_SIZE:
             self._settled.clear()
-        self._settled[(raw, request.host, desired_key)] = (until, state.key_pair_id)
+        self._settled[(raw, request.host, desired_key, request.client_ip)] = (
+            until,
+            state.key_pair_id,
+        )
 
     def settled(self, request: RequestInfo, desired: Any = False) -> bool:
         """True when this request certainly changes nothing: a cached, cheap form of
@@ -939,7 +986,9 @@ class CloudFrontCookies:
         if raw is None:
             return False
         try:
-            entry = self._settled.get((raw, request.host, None if desired is False else desired))
+            entry = self._settled.get(
+                (raw, request.host, None if desired is False else desired, request.client_ip)
+            )
         except TypeError:  # an unhashable answer from the grants callable
             return False
         return (

@@ -87,7 +87,7 @@ class CloudFrontCookieMiddleware:
             start_response("204 No Content" if status == 204 else "401 Unauthorized", headers)
             return [b""]
         decided: list[Outcome | None] = []
-        imperative = cookies.grants is None
+        imperative = cookies.grants is None and cookies.client_ip is None
 
         def start_response_with_cookies(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None

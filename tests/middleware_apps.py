@@ -189,6 +189,7 @@ def call_wsgi(
     path: str,
     cookie_header: str | None,
     host: str = "app.example.test",
+    extra: dict[str, Any] | None = None,
 ) -> Reply:
     """Call a WSGI app directly, as a server would (close() included)."""
     import io
@@ -214,6 +215,7 @@ def call_wsgi(
     }
     if cookie_header:
         environ["HTTP_COOKIE"] = cookie_header
+    environ.update(extra or {})
     captured: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

@@ -727,3 +727,107 @@ def test_signing_threads_must_be_a_positive_whole_number(
             cookies=CloudFrontCookies(**base_options(rsa_key, clock)),
             signing_threads=value,
         )
+
+
+# --- binding policies to the viewer's IP address (opt-in) --------------------------------------
+
+
+def viewer_ip(request: Any) -> str | None:
+    """The test apps' client_ip option: the address a trusted proxy put in X-Viewer-IP."""
+    if isinstance(request, dict):  # the WSGI environ
+        return request.get("HTTP_X_VIEWER_IP")
+    return request.headers.get("x-viewer-ip")  # type: ignore[no-any-return]
+
+
+def ip_browser(driver: str, key: PrivateKey, clock: FakeClock) -> tuple[Browser, list[str]]:
+    """A browser whose requests carry X-Viewer-IP: the address is the list's last item."""
+    browser = make_browser(driver, key, clock, client_ip=viewer_ip)
+    address = ["203.0.113.7"]
+    if driver == "asgi":
+        assert browser.cookies is not None
+        app = starlette_app(browser.cookies, declarative=False)
+        from starlette.testclient import TestClient
+
+        client = TestClient(app, base_url=APP_ORIGIN)
+
+        def send_with_ip(method: str, path: str, cookie: str | None) -> Reply:
+            headers = {"x-viewer-ip": address[-1]}
+            if cookie:
+                headers["cookie"] = cookie
+            client.cookies.clear()
+            response = client.request(method, path, headers=headers)
+            return Reply(
+                response.status_code, list(response.headers.multi_items()), response.content
+            )
+
+        browser.send = send_with_ip
+    else:
+        assert browser.cookies is not None
+        app = raw_wsgi_app(browser.cookies, declarative=False)
+
+        def send_with_ip(method: str, path: str, cookie: str | None) -> Reply:
+            from tests import middleware_apps
+
+            original = middleware_apps.call_wsgi
+            return original(app, method, path, cookie, extra={"HTTP_X_VIEWER_IP": address[-1]})
+
+        browser.send = send_with_ip
+    return browser, address
+
+
+def media_from(browser: Browser, path: str, client_ip: str) -> str:
+    url = MEDIA_URL + path
+    return verify_request(
+        url,
+        cookies=browser.jar.header(url),
+        public_keys=browser.public_keys,
+        client_ip=client_ip,
+        now=browser.clock.epoch,
+    ).reason
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_bound_cookies_open_the_folder_only_from_the_viewers_address(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    browser, _ = ip_browser(driver, rsa_key, clock)
+    browser.get("/login?user=ana")
+    assert media_from(browser, "/videos/course-1/a.ts", "203.0.113.7") == "allowed"
+    assert media_from(browser, "/videos/course-1/a.ts", "198.51.100.9") == "ip_mismatch"
+
+
+@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
+def test_a_new_viewer_address_reissues_bound_cookies(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    browser, address = ip_browser(driver, rsa_key, clock)
+    browser.get("/login?user=ana")
+    assert cloudfront_headers(browser.get("/page")) == []  # same address: settled
+    address.append("198.51.100.9")
+    reply = browser.get("/page")
+    assert len(cloudfront_headers(reply)) == 3
+    assert media_from(browser, "/videos/course-1/a.ts", "198.51.100.9") == "allowed"
+    assert media_from(browser, "/videos/course-1/a.ts", "203.0.113.7") == "ip_mismatch"
+
+
+@pytest.mark.parametrize(
+    ("seen", "bound"),
+    [
+        pytest.param("203.0.113.7", "203.0.113.7/32", id="ipv4"),
+        pytest.param("::ffff:203.0.113.7", "203.0.113.7/32", id="ipv4-mapped"),
+        pytest.param("2001:db8::1", None, id="ipv6-unbound"),
+        pytest.param("not an address", None, id="garbage-unbound"),
+        pytest.param(None, None, id="none-unbound"),
+    ],
+)
+def test_only_ipv4_viewers_are_bound(seen: str | None, bound: str | None) -> None:
+    from cfcookies.session import _bindable_ip
+
+    assert _bindable_ip(seen) == bound
+
+
+def test_client_ip_must_be_callable(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    from cfcookies.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="client_ip must be a callable"):
+        CloudFrontCookies(**base_options(rsa_key, clock, client_ip="X-Forwarded-For"))
