@@ -380,6 +380,21 @@ def _utc(value: object) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+def _store_client(
+    spec: KeySpec,
+    session: botocore.session.Session | None,
+    region_name: str | None,
+    endpoint_url: str | None,
+) -> Client:
+    """The Secrets Manager or SSM client for a ``secretsmanager:``/``ssm:`` key spec."""
+    return make_client(
+        spec.kind,
+        session=session,
+        region_name=spec.region_name or region_name,
+        endpoint_url=endpoint_url,
+    )
+
+
 def fetch_key_material(
     spec: str | KeySpec,
     *,
@@ -412,12 +427,7 @@ def fetch_key_material(
             raise KeyLoadError(f"the environment variable {parsed.name} is not set or empty")
         data = value.encode()
     elif parsed.kind == "secretsmanager":
-        client = client or make_client(
-            "secretsmanager",
-            session=session,
-            region_name=parsed.region_name or region_name,
-            endpoint_url=endpoint_url,
-        )
+        client = client or _store_client(parsed, session, region_name, endpoint_url)
         with _calling("secretsmanager:GetSecretValue", f"secret {parsed.name!r}"):
             response = client.get_secret_value(SecretId=parsed.name)
         if response.get("SecretString") is not None:
@@ -429,12 +439,7 @@ def fetch_key_material(
         version = response.get("VersionId")
         changed_at = _utc(response.get("CreatedDate"))
     else:
-        client = client or make_client(
-            "ssm",
-            session=session,
-            region_name=parsed.region_name or region_name,
-            endpoint_url=endpoint_url,
-        )
+        client = client or _store_client(parsed, session, region_name, endpoint_url)
         with _calling("ssm:GetParameter", f"parameter {parsed.name!r}"):
             response = client.get_parameter(Name=parsed.name, WithDecryption=True)
         parameter = response["Parameter"]
@@ -1030,21 +1035,11 @@ def rotate_switch(
         }
     )
     if spec.kind == "secretsmanager":
-        client = client or make_client(
-            "secretsmanager",
-            session=session,
-            region_name=spec.region_name or region_name,
-            endpoint_url=endpoint_url,
-        )
+        client = client or _store_client(spec, session, region_name, endpoint_url)
         with _calling("secretsmanager:PutSecretValue", f"secret {spec.name!r}"):
             client.put_secret_value(SecretId=spec.name, SecretString=value)
     else:
-        client = client or make_client(
-            "ssm",
-            session=session,
-            region_name=spec.region_name or region_name,
-            endpoint_url=endpoint_url,
-        )
+        client = client or _store_client(spec, session, region_name, endpoint_url)
         with _calling("ssm:PutParameter", f"parameter {spec.name!r}"):
             client.put_parameter(Name=spec.name, Value=value, Type="SecureString", Overwrite=True)
     written = fetch_key_material(spec, passphrase=passphrase, client=client)
