@@ -12,10 +12,11 @@ import functools
 import ipaddress
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from .exceptions import (
     IPAddressError,
@@ -53,12 +54,20 @@ _RESOURCE_SCHEMES = ("https://", "http://", "http*://", "*://")
 _FORBIDDEN_RESOURCE_CHARS = re.compile(r"[^\x21-\x7e]|[\"\\#]")
 _HEX2 = re.compile(r"%[0-9A-Fa-f]{2}")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
-# What may stand unescaped in a path segment (RFC 3986 pchar minus '%', which is handled apart).
-_SEGMENT_SAFE = "-._~!$&'()+,;=:@"
+# What may stand unescaped in a path segment: RFC 3986 pchar minus '%' (handled apart) and minus
+# ';' and ',', which normalize_prefix refuses raw: ';' ends a cookie's Path attribute and ','
+# splits folded Set-Cookie headers.
+_SEGMENT_SAFE = "-._~!$&'()+=:@"
 # Printable ASCII but '"' and '\\': what json.dumps writes unescaped.
 _JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
-_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9\-._~!$&'()+,;=:@]*")
-_NORMALIZED_PREFIX = re.compile(r"/(?:(?!\.\.?/)[A-Za-z0-9\-._~!$&'()+,;=:@]+/)*")
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9\-._~!$&'()+=:@]*")
+# A prefix already in its final form: every character a plain one, no '.' or '..' segment. It
+# holds no whitespace, control, '%', ';' or ',', so the full checks could only accept it as is.
+_NORMALIZED_PREFIX = re.compile(r"/(?:(?!\.\.?/)[A-Za-z0-9\-._~!$&'()+=:@]+/)*")
+# Refused anywhere in a prefix, before any decoding.
+_PREFIX_WILDCARDS = re.compile(r"[*?#]")
+_PREFIX_COOKIE_BREAKERS = re.compile(r"[;,]")
+_PREFIX_QUOTES = re.compile(r'["\\]')
 
 
 def system_clock() -> datetime:
@@ -327,12 +336,35 @@ def parse_policy(data: bytes) -> Policy:
 
 
 def normalize_prefix(prefix: str) -> str:
-    """Turn a path prefix into the folder it grants, percent-encoded once, ending in ``/``.
+    """The folder ``prefix`` names, percent-encoded once and ending in ``/``; or ResourceError.
 
-    ``videos/course-1`` and ``/videos/course-1/`` both give ``/videos/course-1/``; a space becomes
-    ``%20`` while an existing ``%20`` is kept. Empty segments, ``.``/``..`` (also encoded),
-    encoded slashes, wildcards and query strings are refused, since each would either grant more
-    than meant or never match. ``/`` (the whole distribution) is allowed.
+    Refuse, never rewrite: a prefix is accepted only if it names exactly one folder, and the
+    result names that same folder (its segments decode to the very bytes the input's segments
+    decode to). Nothing is stripped or dropped, since what is dropped could widen the grant:
+    ``"/users/" + name`` with a blank ``name`` must not become ``/users/``.
+
+    Accepted: ``/`` (the whole distribution), and segments separated by single slashes, with at
+    most one optional ``/`` at the start and one at the end: ``videos/course-1``,
+    ``/videos/course-1`` and ``/videos/course-1/`` all give ``/videos/course-1/``. Inside a name,
+    a space or other non-control whitespace and non-ASCII characters are percent-encoded (UTF-8)
+    once (``/my course/`` gives ``/my%20course/``); an existing ``%XX`` escape is kept, upper-cased;
+    a ``%`` that starts no escape is encoded as ``%25``. ``%3B`` and ``%2C`` are kept encoded.
+
+    Refused with :class:`ResourceError`:
+
+    - the empty string, and whitespace (any ``str.isspace`` character) at the start or end;
+    - an empty segment (``//``, including ``//videos`` and ``/videos//``), a segment that is
+      blank (only whitespace or invisible format characters such as U+200B, also
+      percent-encoded like ``%20``) or that starts or ends with whitespace (``/users/ bob/``);
+    - ``.`` and ``..`` segments, also percent-encoded (``%2e``, ``.%2E``);
+    - ``%2F`` and ``%5C`` (a separator hidden in a name), ``\\`` and ``"``;
+    - control characters (C0, DEL, C1), raw or percent-encoded (``%00``-``%1F``, ``%7F``,
+      ``%C2%85``), and lone surrogates;
+    - ``;`` and ``,`` raw (they would end or split the cookie's ``Path`` attribute);
+    - ``*``, ``?``, ``#`` (cfcookies adds the one wildcard itself) and whole URLs.
+
+    ``"/users/" + ""`` *is* ``"/users/"``, which no check can tell from a deliberate grant of the
+    parent: join names as ``f"/users/{name}/"``, which refuses an empty or blank ``name``.
     """
     if not isinstance(prefix, str):
         raise ResourceError(f"a prefix must be a str, got {type(prefix).__name__}")
@@ -340,32 +372,96 @@ def normalize_prefix(prefix: str) -> str:
         return prefix
     if prefix and _NORMALIZED_PREFIX.fullmatch(prefix + "/"):  # the same, without its final /
         return prefix + "/"
-    text = prefix.strip()
-    if not text:
+    _check_prefix_characters(prefix)
+    if prefix == "/":
+        return "/"
+    body = prefix[1:] if prefix.startswith("/") else prefix
+    body = body[:-1] if body.endswith("/") else body
+    return "/" + "/".join(_check_segment(prefix, segment) for segment in body.split("/")) + "/"
+
+
+def _check_prefix_characters(prefix: str) -> None:
+    """Refuse a prefix for what it holds as written, before any decoding."""
+    if not prefix:
         raise ResourceError("a prefix must not be empty; use '/' to grant the whole distribution")
-    if any(c in text for c in "*?#"):
+    if prefix[0].isspace() or prefix[-1].isspace():
         raise ResourceError(
-            f"prefix {text!r} contains '*', '?' or '#'; give a plain folder such as "
+            f"prefix {prefix!r} starts or ends with whitespace; cfcookies does not strip it "
+            f"(a blank name would then grant its parent folder): pass the folder without it, "
+            f"and check any name joined into it"
+        )
+    if "://" in prefix:
+        raise ResourceError(
+            f"prefix {prefix!r} is a URL; give only its path, like /videos/course-1"
+        )
+    for index, char in enumerate(prefix):
+        category = unicodedata.category(char)
+        if category == "Cc":
+            raise ResourceError(
+                f"prefix {prefix!r} contains the control character {char!r} at position "
+                f"{index}; remove it (no URL path holds one)"
+            )
+        if category == "Cs":
+            raise ResourceError(
+                f"prefix {prefix!r} contains the lone surrogate {char!r} at position {index}, "
+                f"which no URL can encode; decode the name with errors='strict' and fix it"
+            )
+    bad = _PREFIX_WILDCARDS.search(prefix)
+    if bad:
+        raise ResourceError(
+            f"prefix {prefix!r} contains {bad.group()!r}; give a plain folder such as "
             f"/videos/course-1 and cfcookies adds the wildcard"
         )
-    if "://" in text:
-        raise ResourceError(f"prefix {text!r} is a URL; give only its path, like /videos/course-1")
-    if re.search(r"[\x00-\x1f\x7f\\\"]", text):
-        raise ResourceError(f"prefix {text!r} contains a control character, quote or backslash")
-    if text == "/":
-        return "/"
-    segments = text.strip("/").split("/")
-    encoded: list[str] = []
-    for segment in segments:
-        if segment == "":
-            raise ResourceError(f"prefix {text!r} has an empty segment ('//')")
-        decoded = unquote(segment)
-        if decoded in (".", "..") or "/" in decoded or "\\" in decoded:
-            raise ResourceError(
-                f"prefix {text!r} has a segment {segment!r} that is '.', '..' or hides a slash"
-            )
-        encoded.append(_encode_segment(segment))
-    return "/" + "/".join(encoded) + "/"
+    bad = _PREFIX_COOKIE_BREAKERS.search(prefix)
+    if bad:
+        raise ResourceError(
+            f"prefix {prefix!r} contains {bad.group()!r}, which would break the cookie Path "
+            f"attribute; use a folder name without it (or %{ord(bad.group()):02X} if the "
+            f"folder's URLs really spell it encoded)"
+        )
+    bad = _PREFIX_QUOTES.search(prefix)
+    if bad:
+        raise ResourceError(
+            f"prefix {prefix!r} contains {bad.group()!r}; a folder name cannot hold a "
+            f"double quote or a backslash (browsers read '\\' as '/'): remove it"
+        )
+
+
+def _check_segment(prefix: str, segment: str) -> str:
+    """One segment of ``prefix``, percent-encoded once; ResourceError if it is not one name."""
+    if segment == "":
+        raise ResourceError(
+            f"prefix {prefix!r} has an empty segment ('//'); name every folder between "
+            f"slashes, such as /users/alice/ (an empty name must not grant its parent)"
+        )
+    raw = unquote_to_bytes(segment)  # surrogates were refused, so this encodes
+    if raw in (b".", b".."):
+        raise ResourceError(
+            f"prefix {prefix!r} has a segment {segment!r} that is '.' or '..' (also when "
+            f"percent-encoded); give the folder itself, such as /videos/course-1"
+        )
+    if b"/" in raw or b"\\" in raw:
+        raise ResourceError(
+            f"prefix {prefix!r} has a segment {segment!r} that hides a separator (%2F or "
+            f"%5C); give each folder as its own segment between slashes"
+        )
+    name = raw.decode("utf-8", errors="replace")  # what the escapes spell, for the checks below
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise ResourceError(
+            f"prefix {prefix!r} has a segment {segment!r} with a percent-encoded control "
+            f"character (%00-%1F, %7F, or a C1 control such as %C2%85); remove it"
+        )
+    if (
+        name[0].isspace()
+        or name[-1].isspace()
+        or all(char.isspace() or unicodedata.category(char) == "Cf" for char in name)
+    ):
+        raise ResourceError(
+            f"prefix {prefix!r} has a segment {segment!r} that is blank or starts or ends "
+            f"with whitespace (also when percent-encoded); cfcookies does not strip it: check "
+            f"the name joined into the prefix"
+        )
+    return _encode_segment(segment)
 
 
 def _encode_segment(segment: str) -> str:

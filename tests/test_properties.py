@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from cfcookies.cookies import CookieAttributes, dump_cookie
 from cfcookies.exceptions import MalformedPolicyError, ResourceError
 from cfcookies.keys import KeyRing, PrivateKey, PublicKey, SigningKey
 from cfcookies.policy import (
@@ -39,6 +40,7 @@ from cfcookies.signing import (
 )
 from cfcookies.verify import verify_request
 from tests.conftest import ECDSA_KEY_ID, RSA_KEY_ID
+from tests.test_fast_paths import outcome, without_prefix_fast_path
 
 MEDIA = "https://media.example.test"
 NOW = 1_790_000_000
@@ -172,26 +174,87 @@ def test_cf_base64_has_one_encoding_per_value(text: str) -> None:
 # --- prefixes -------------------------------------------------------------------------------
 
 
-@PROPERTY
-@given(st.text(max_size=40))
+# What a prefix could be built from: whitespace of every kind, controls, invisible characters,
+# separators, dots, escapes (whole or broken), cookie breakers, wildcards, and plain names.
+PREFIX_TOKENS = [
+    *" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000",
+    *"\x00\x01\x7f\u200b\u200d\u2060\ufeff\ud800\udfff",
+    *"////....%%%;,\\*?#\"'+=:@~!$&()",
+    *"aAzZ09-_éж日😀",
+    "%20", "%2e", "%2E", "%2F", "%2f", "%5C", "%5c", "%00", "%0A", "%0d", "%1F", "%7F",
+    "%C2%85", "%C2%A0", "%e3%80%80", "%E2%80%8B", "%3B", "%2C", "%25", "%41", "%FF", "%4",
+    "%zz", "..", "://", "course-1", "videos", "my course",
+]  # fmt: skip
+prefix_text = st.lists(st.sampled_from(PREFIX_TOKENS) | st.characters(), max_size=12).map("".join)
+# Enough examples to meet every token in many neighbourhoods, still well under ten seconds.
+PREFIX_PROPERTY = settings(PROPERTY, max_examples=2000)
+
+
+def _segments(folder: str) -> list[bytes]:
+    """The names a folder path holds, decoded (percent-escapes read as bytes)."""
+    return [unquote_to_bytes(s) for s in folder.split("/")] if folder else []
+
+
+@PREFIX_PROPERTY
+@given(prefix_text)
 def test_normalize_prefix_gives_a_clean_folder_or_refuses(text: str) -> None:
-    """Any text is refused with ResourceError or becomes an idempotent, printable-ASCII folder
-    with no empty, '.' or '..' segment (also encoded), no encoded slash and no wildcard."""
+    """Refuse, never rewrite: any text is refused with ResourceError, or gives a folder whose
+    decoded segments are exactly the input's (after one optional leading and one optional
+    trailing '/'), that is a valid cookie Path, idempotent, printable ASCII, with no empty,
+    blank, '.' or '..' segment (also encoded), no hidden separator, control, ';' or ','."""
     try:
         folder = normalize_prefix(text)
     except ResourceError:
         return
+    # The exact tree the input named: nothing stripped, dropped or merged.
+    body = text.removeprefix("/").removesuffix("/")
     assert folder.startswith("/")
     assert folder.endswith("/")
-    assert re.fullmatch(r"[\x21-\x7e]+", folder)
-    assert not any(c in folder for c in '*?#\\"')
+    assert _segments(folder[1:-1]) == _segments(body)
+    assert text == text.strip()
+    # Usable as it is: a cookie Path, a policy resource, and already normalised.
+    dump_cookie("n", "v", path=folder, attributes=CookieAttributes(domain="example.test"))
+    assert prefix_resource(MEDIA, text) == MEDIA + folder + "*"
     assert normalize_prefix(folder) == folder
-    if folder != "/":
-        for seg in folder[1:-1].split("/"):
-            assert seg
-            assert seg.lower().replace("%2e", ".") not in (".", "..")
-            assert "%2f" not in seg.lower()
-            assert "%5c" not in seg.lower()
+    assert re.fullmatch(r"[\x21-\x7e]+", folder)
+    assert not any(c in folder for c in '*?#\\";,')
+    for name in _segments(folder[1:-1]):
+        assert name not in (b"", b".", b"..")
+        assert not re.search(rb"[\x00-\x1f\x7f/\\]", name)
+        decoded = name.decode("utf-8", errors="replace")
+        assert decoded == decoded.strip()
+
+
+@settings(PREFIX_PROPERTY, max_examples=1000)
+@given(
+    prefix_text,
+    st.sampled_from([("/users/", "/"), ("/users/", ""), ("/users/", "/videos"), ("", "/x")]),
+)
+def test_a_name_joined_into_a_prefix_never_grants_more_than_its_own_folder(
+    name: str, template: tuple[str, str]
+) -> None:
+    """However an app joins a name into a prefix, a blank or odd name is refused: the grant is
+    a folder inside the parent, never the parent itself (``"/users/" + ""`` is the one spelling
+    that *is* the parent, and no check can tell it from a deliberate grant)."""
+    before, after = template
+    try:
+        folder = normalize_prefix(before + name + after)
+    except ResourceError:
+        return
+    parent = normalize_prefix(before) if before else "/"
+    assert folder.startswith(parent)
+    if name or after:
+        assert folder != parent
+        assert name.strip() == name
+
+
+@settings(PREFIX_PROPERTY, max_examples=1000)
+@given(prefix_text)
+def test_normalize_prefix_fast_path_agrees_on_every_alphabet(text: str) -> None:
+    """The ready-made-folder fast path gives what the full checks give, on hostile input too."""
+    fast = outcome(text)
+    with without_prefix_fast_path():
+        assert outcome(text) == fast
 
 
 @PROPERTY
