@@ -271,7 +271,25 @@ def _cmd_sign_url(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    """``verify``: everything it prints passes through :func:`cfcookies.verify._printable`.
+
+    URLs, cookies and HAR contents come from clients: their control characters and bidi
+    overrides are printed escaped (``\\x1b``, ``\\r``, ``\\u202e``), never sent to the terminal.
+    """
+    from .verify import _printable
+
+    try:
+        return _verify(args)
+    except CloudFrontCookieError as exc:
+        print(f"cfcookies verify: error: {_printable(str(exc))}", file=sys.stderr)
+        return 1
+
+
+def _verify(args: argparse.Namespace) -> int:
     from . import verify
+
+    def out(text: str) -> None:
+        print(verify._printable(text, keep_newlines=True), end="")
 
     specs: list[str] = args.public_key or []
     ids: list[str] = args.key_pair_id or []
@@ -295,7 +313,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             client_ip=args.client_ip,
             now=args.at,
         )
-        print(report, end="")
+        out(report)
         refused = "result: DENIED" in report or "has no " in report
         return 1 if refused else 0
     decision = verify.verify_request(
@@ -313,14 +331,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         now=args.at,
     )
     if decision.allowed:
-        print(f"allowed: {decision.message}")
+        first = f"allowed: {decision.message}"
     else:
         failed = decision.failed_check
-        print(
+        first = (
             f"denied: 403 {decision.code} ({failed.name if failed else decision.reason}): "
             f"{decision.message}"
         )
-    print(report, end="")
+    print(verify._printable(first))
+    out(report)
     return 0 if decision.allowed else 1
 
 

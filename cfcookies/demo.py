@@ -20,6 +20,15 @@ only, a copy of the cookies the middleware issued to each demo session (captured
 copied cookies" asks the edge with that copy and shows the answer (``403 session_revoked``; with
 revocation off, ``200``).
 
+Every form of the app (login, logout, replay) is protected against cross-site request forgery,
+with no dependency beyond the standard library: each browser gets a random value in a
+``SameSite=Strict``, ``HttpOnly`` cookie (``__Host-demo_csrf`` over HTTPS, ``demo_csrf`` over
+plain HTTP), and each form a hidden ``csrf_token`` field holding an HMAC of that value under a
+secret of the app; a POST whose field does not match its cookie (``hmac.compare_digest``) is
+refused with ``403``. Any request other than ``GET``/``HEAD``/``OPTIONS`` (the middleware's
+keep-alive ``POST`` included) whose ``Origin`` header is present and is not the app's own origin
+is refused with ``403`` before it reaches the app.
+
 Ctrl-C (or SIGTERM) stops both servers and deletes the temporary folder.
 
 Tests, and anyone who wants HTTPS or other host names, build the same pieces with
@@ -38,10 +47,14 @@ uvicorn (the ``demo`` extra) is imported only by :func:`run_demo`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
+import hmac
 import html
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -62,7 +75,7 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -908,6 +921,75 @@ class _Replayed:
         return self.policy_reason == "allowed"
 
 
+# --- CSRF: the forms only work from the app's own pages -------------------------------------------
+
+#: The hidden form field that carries the CSRF token.
+CSRF_FIELD = "csrf_token"
+#: A CSRF cookie value as the demo issues it (``secrets.token_urlsafe(32)``).
+_CSRF_NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class _Csrf:
+    """A browser's CSRF pair: ``nonce`` (its cookie) and ``token`` (an HMAC of it, in the forms).
+
+    ``new`` when the browser sent no valid cookie: the page then sets it. The token proves the
+    form came from a page of this app: another site can neither read it nor compute it, even
+    if it managed to plant a cookie of its own.
+    """
+
+    nonce: str = field(repr=False)
+    token: str = field(repr=False)
+    new: bool
+
+    def form_field(self) -> str:
+        """The hidden form field."""
+        return f'<input type="hidden" name="{CSRF_FIELD}" value="{html.escape(self.token)}">'
+
+
+def _forbidden(message: str) -> Response:
+    return PlainTextResponse(
+        f"403 Forbidden: {message}\n", status_code=403, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _serialized_origin(url: str) -> str:
+    """The origin as a browser writes it in ``Origin``: lower case, no default port."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + ("" if port in (None, default) else f":{port}")
+
+
+class _SameOriginOnly:
+    """ASGI wrapper: a request other than ``GET``/``HEAD``/``OPTIONS`` whose ``Origin`` header is
+    present and is not ``origin`` (``null`` included) gets ``403`` before the app sees it."""
+
+    def __init__(self, app: ASGIApp, origin: str) -> None:
+        self.app = app
+        self.origin = origin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method", "GET") not in _SAFE_METHODS:
+            sent = [
+                value.decode("latin-1").strip().lower()
+                for name, value in scope.get("headers", [])
+                if name.lower() == b"origin"
+            ]
+            if any(origin != self.origin for origin in sent):
+                response = _forbidden(
+                    "cross-origin request refused: its Origin is not this app's. Use the "
+                    "demo's own page."
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class _Demo:
     """The demo app's views; :func:`build_demo` wires them into Starlette and the middleware."""
 
@@ -931,6 +1013,10 @@ class _Demo:
         self.by_slug = {c.slug: c for c in info.courses}
         self.copies = _CookieCopies()
         self.edge: ASGIApp | None = None  # set by build_demo once the edge is built
+        self._csrf_secret = secrets.token_bytes(32)
+        # A __Host- cookie cannot be planted by a sibling host; it needs Secure, hence HTTPS.
+        self._csrf_secure = info.secure and info.app_url.startswith("https://")
+        self.csrf_cookie = "__Host-demo_csrf" if self._csrf_secure else "demo_csrf"
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -940,10 +1026,48 @@ class _Demo:
             return None
         return [self.by_slug[slug].prefix for slug in user.courses]
 
-    def _page(self, title: str, body: str, *, user: DemoUser | None, status: int = 200) -> Response:
+    def _csrf_token(self, nonce: str) -> str:
+        mac = hmac.new(self._csrf_secret, b"cfcookies-demo-csrf:" + nonce.encode(), hashlib.sha256)
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
+
+    def _csrf(self, request: Request) -> _Csrf:
+        """This browser's CSRF pair, new (to be set by the page) when it sent no valid cookie."""
+        nonce = request.cookies.get(self.csrf_cookie, "")
+        if _CSRF_NONCE.fullmatch(nonce):
+            return _Csrf(nonce, self._csrf_token(nonce), new=False)
+        nonce = secrets.token_urlsafe(32)
+        return _Csrf(nonce, self._csrf_token(nonce), new=True)
+
+    def _csrf_refusal(self, request: Request, form: Mapping[str, list[str]]) -> Response | None:
+        """``403`` unless the form's token is the HMAC of this browser's CSRF cookie."""
+        nonce = request.cookies.get(self.csrf_cookie, "")
+        sent = (form.get(CSRF_FIELD) or [""])[0].encode("utf-8")
+        if _CSRF_NONCE.fullmatch(nonce) and hmac.compare_digest(
+            sent, self._csrf_token(nonce).encode("ascii")
+        ):
+            return None
+        return _forbidden(
+            "this form was not sent from the demo's own page (missing or wrong CSRF token). "
+            "Reload the page and try again."
+        )
+
+    @staticmethod
+    async def _form(request: Request) -> dict[str, list[str]]:
+        return parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+
+    def _page(
+        self,
+        title: str,
+        body: str,
+        *,
+        user: DemoUser | None,
+        csrf: _Csrf,
+        status: int = 200,
+    ) -> Response:
         logout = (
             '<form method="post" action="/logout"><span class="muted" style="color:#c9d3e3">'
             f'signed in as <b id="user">{html.escape(user.name)}</b></span> '
+            f"{csrf.form_field()}"
             '<button class="plain" type="submit" id="logout">Log out</button></form>'
             if user
             else ""
@@ -962,7 +1086,17 @@ class _Demo:
             f'<script type="application/json" id="demo-config">{_json_for_script(config)}</script>'
             f"<script>{_SCRIPT}</script></body></html>"
         )
-        return HTMLResponse(document, status_code=status, headers={"Cache-Control": "no-store"})
+        response = HTMLResponse(document, status_code=status, headers={"Cache-Control": "no-store"})
+        if csrf.new:
+            response.set_cookie(
+                self.csrf_cookie,
+                csrf.nonce,
+                path="/",
+                secure=self._csrf_secure,
+                httponly=True,
+                samesite="strict",
+            )
+        return response
 
     def _footer(self) -> str:
         if self.relaxed:
@@ -1000,9 +1134,10 @@ class _Demo:
         if request.headers.get("host", "").lower() != self.app_netloc:
             return RedirectResponse(self.info.app_url + request.url.path, status_code=307)
         user = self.users.get(str(request.session.get("user", "")))
+        csrf = self._csrf(request)
         if user is None:
-            return self._login_page(error=None, copy_of=self._copy_id(request))
-        return self._dashboard(request, user)
+            return self._login_page(csrf, error=None, copy_of=self._copy_id(request))
+        return self._dashboard(request, user, csrf)
 
     @staticmethod
     def _copy_id(request: Request) -> str | None:
@@ -1011,7 +1146,7 @@ class _Demo:
         return value if isinstance(value, str) and value else None
 
     def _login_page(
-        self, *, error: str | None, status: int = 200, copy_of: str | None = None
+        self, csrf: _Csrf, *, error: str | None, status: int = 200, copy_of: str | None = None
     ) -> Response:
         rows = "".join(
             f"<tr><td><code>{html.escape(u.name)}</code></td>"
@@ -1024,6 +1159,7 @@ class _Demo:
             "<section><h2>Sign in</h2>"
             f"{message}"
             '<form method="post" action="/login" id="login">'
+            f"{csrf.form_field()}"
             '<label>User <input name="username" autocomplete="username" required></label>'
             '<label>Password <input name="password" type="password" '
             'autocomplete="current-password" required></label>'
@@ -1035,8 +1171,8 @@ class _Demo:
             f'<div class="cards">{probe}</div></section>'
         )
         if copy_of is not None:
-            body = self._copied_section(self.copies.get(copy_of)) + body
-        return self._page("sign in", body, user=None, status=status)
+            body = self._copied_section(self.copies.get(copy_of), csrf) + body
+        return self._page("sign in", body, user=None, csrf=csrf, status=status)
 
     def _copied_for(
         self, jar: Mapping[tuple[str, str], str], path: str
@@ -1051,7 +1187,7 @@ class _Demo:
         )
         return url, header, tuple(sorted(sent)), decision
 
-    def _copied_section(self, jar: Mapping[tuple[str, str], str]) -> str:
+    def _copied_section(self, jar: Mapping[tuple[str, str], str], csrf: _Csrf) -> str:
         if not jar:
             return (
                 '<section id="copied"><h2>Your copied cookies</h2><p class="muted">The demo '
@@ -1077,7 +1213,7 @@ class _Demo:
             "someone who copied them before you logged out would have.</p>"
             "<table><tr><th>cookie</th><th>path</th><th>policy expires</th></tr>"
             f"{''.join(rows)}</table>"
-            '<p><form method="post" action="/replay">'
+            f'<p><form method="post" action="/replay">{csrf.form_field()}'
             '<button type="submit" id="replay">Replay the copied cookies</button></form></p>'
             "</section>"
         )
@@ -1142,6 +1278,9 @@ class _Demo:
 
     async def replay(self, request: Request) -> Response:
         """Replay the copy of this browser's cookies against the edge (demo only)."""
+        refused = self._csrf_refusal(request, await self._form(request))
+        if refused is not None:
+            return refused
         user = self.users.get(str(request.session.get("user", "")))
         source = request.session.get("demo_id") if user is not None else self._copy_id(request)
         jar = self.copies.get(source) if isinstance(source, str) and source else {}
@@ -1184,7 +1323,7 @@ class _Demo:
             f"is <b>{state}</b>.</p>"
             '<p><a href="/" id="back">Back</a></p></section>'
         )
-        return self._page("replay", body, user=user)
+        return self._page("replay", body, user=user, csrf=self._csrf(request))
 
     def _cookie_rows(self, state: State | None) -> str:
         if state is None:
@@ -1217,7 +1356,7 @@ class _Demo:
                 )
         return "".join(rows)
 
-    def _dashboard(self, request: Request, user: DemoUser) -> Response:
+    def _dashboard(self, request: Request, user: DemoUser, csrf: _Csrf) -> Response:
         state, _ = self.cookies.read_state(request.headers.get("cookie"))
         granted = [self.by_slug[s] for s in user.courses]
         refused = [c for c in self.info.courses if c.slug not in user.courses]
@@ -1262,10 +1401,10 @@ class _Demo:
                 "paths (and their cookie paths keep them from being sent at all).</p>"
                 f'<div class="cards">{probes}</div></section>'
             )
-        body += self._revocation_section()
-        return self._page(f"{user.name}'s courses", body, user=user)
+        body += self._revocation_section(csrf)
+        return self._page(f"{user.name}'s courses", body, user=user, csrf=csrf)
 
-    def _revocation_section(self) -> str:
+    def _revocation_section(self, csrf: _Csrf) -> str:
         if self.info.revocation:
             state = (
                 '<p id="revocation-state" data-revocation="on"><b class="ok">Edge revocation is '
@@ -1290,16 +1429,19 @@ class _Demo:
             "(demo only, in memory, never shown), as someone who copied your browser's cookies "
             "would. Log out keeping that copy, then replay it against the edge.</p>"
             '<p><form method="post" action="/logout" style="display:inline">'
-            '<input type="hidden" name="keep" value="1">'
+            f'<input type="hidden" name="keep" value="1">{csrf.form_field()}'
             '<button type="submit" id="logout-keep">Log out, keeping a copy of my cookies'
             "</button></form> "
-            '<form method="post" action="/replay" style="display:inline">'
+            f'<form method="post" action="/replay" style="display:inline">{csrf.form_field()}'
             '<button class="plain" type="submit" id="replay-now">Replay the copy now '
             "(while signed in)</button></form></p></section>"
         )
 
     async def login(self, request: Request) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+        form = await self._form(request)
+        refused = self._csrf_refusal(request, form)
+        if refused is not None:
+            return refused
         name = (form.get("username") or [""])[0].strip().lower()
         password = (form.get("password") or [""])[0]
         user = self.users.get(name)
@@ -1308,7 +1450,9 @@ class _Demo:
         ):
             self._forget(request)
             request.session.clear()
-            return self._login_page(error="Unknown user or wrong password.", status=401)
+            return self._login_page(
+                self._csrf(request), error="Unknown user or wrong password.", status=401
+            )
         self._forget(request)
         request.session.clear()
         request.session["user"] = user.name
@@ -1322,7 +1466,10 @@ class _Demo:
                 self.copies.forget(value)
 
     async def logout(self, request: Request) -> Response:
-        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
+        form = await self._form(request)
+        refused = self._csrf_refusal(request, form)
+        if refused is not None:
+            return refused
         keep = (form.get("keep") or [""])[0] == "1"
         demo_id = request.session.get("demo_id")
         if keep and isinstance(demo_id, str):
@@ -1447,16 +1594,21 @@ def build_demo(
             Route("/replay", demo.replay, methods=["POST"]),
         ]
     )
-    # The session middleware is outermost, so that the grants callable can read the session
-    # on every request the cfcookies middleware answers, its keep-alive endpoint included;
-    # between the two, the demo copies the cookies issued to each demo session.
-    app: ASGIApp = SessionMiddleware(
-        _CaptureCookies(CloudFrontCookieMiddleware(starlette, cookies=cookies), demo.copies),
-        secret_key=secrets.token_urlsafe(32),
-        session_cookie="demo_session",
-        max_age=None,
-        same_site="lax",
-        https_only=secure,
+    # The session middleware wraps the cfcookies middleware, so that the grants callable can
+    # read the session on every request the cfcookies middleware answers, its keep-alive
+    # endpoint included; between the two, the demo copies the cookies issued to each demo
+    # session. Outermost, a POST from another origin is refused before anything runs (the
+    # keep-alive included); the demo's forms also check their CSRF token.
+    app: ASGIApp = _SameOriginOnly(
+        SessionMiddleware(
+            _CaptureCookies(CloudFrontCookieMiddleware(starlette, cookies=cookies), demo.copies),
+            secret_key=secrets.token_urlsafe(32),
+            session_cookie="demo_session",
+            max_age=None,
+            same_site="lax",
+            https_only=secure,
+        ),
+        _serialized_origin(app_url),
     )
     edge = EdgeApp(
         media_root,

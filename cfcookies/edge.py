@@ -10,6 +10,12 @@ else (so a missing file is a ``403`` until the signature passes, and a ``404`` a
   (``206``/``416``), media content types (``.m3u8``, ``.ts``, ``.mp4``, ``.m4s``, ``.vtt`` ...),
   ``ETag`` and ``Last-Modified``.
 
+Like S3 behind CloudFront, an invalid ``Range`` (another unit, several ranges, junk) is ignored
+and the whole file sent; one that starts past the end is ``416`` with ``Content-Range:
+bytes */<size>`` (see :func:`parse_range`). S3 has no symlinks, and the edge follows none: a
+symlinked file, or a path through a symlinked folder, is answered as a missing object, wherever
+the link points (another folder, the same folder, or out of ``root``).
+
 Every response carries ``x-cfcookies-decision: <reason>`` (``allowed``, ``expired``,
 ``resource_mismatch`` ...) to help debugging. Credentialed CORS is answered for the configured
 app origins only: the exact ``Origin`` is echoed with ``Access-Control-Allow-Credentials: true``
@@ -40,6 +46,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import socket
+import stat
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -47,7 +54,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Literal, Protocol, runtime_checkable
 from urllib.parse import quote, urlsplit
 
 import anyio
@@ -125,38 +132,60 @@ def content_type_for(path: str | os.PathLike[str]) -> str:
 
 RangeResult = tuple[Literal["full", "partial", "unsatisfiable"], int, int]
 
+#: Optional whitespace around the parts of a ``Range`` header (RFC 9110 OWS).
+_OWS = " \t"
+#: A byte position with more significant digits than this is past the end of any file: it is
+#: never converted (``int()`` of thousands of digits is slow, and refused past 4300 digits).
+_MAX_DIGITS = 18
+_PAST_ANY_END = 2**63
+
+
+def _byte_pos(text: str) -> int | None:
+    """ASCII digits as a byte position (``_PAST_ANY_END`` if longer than any file), else None."""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    significant = text.lstrip("0")
+    if len(significant) > _MAX_DIGITS:
+        return _PAST_ANY_END
+    return int(significant or "0")
+
 
 def parse_range(header: str | None, size: int) -> RangeResult:
-    """Read a ``Range`` header for a file of ``size`` bytes.
+    """Read a ``Range`` header for a file of ``size`` bytes, as S3 does.
 
     Returns ``("partial", start, end)`` (inclusive) for one satisfiable ``bytes=a-b``, ``a-`` or
-    ``-n``; ``("unsatisfiable", 0, 0)`` when it starts past the end (answer ``416``); and
-    ``("full", 0, size - 1)`` when there is no header or it is invalid or asks for several
-    ranges (the whole file is then sent, as RFC 9110 allows).
+    ``-n``; ``("unsatisfiable", 0, 0)`` when it starts past the end or is the empty suffix
+    ``-0`` (answer ``416``); and ``("full", 0, size - 1)`` when there is no header or it is
+    invalid (another unit, non-ASCII digits, a sign, ``b < a``) or asks for several ranges (the
+    whole file is then sent, as RFC 9110 allows). Numbers may have any number of digits (an end
+    past the file is clamped to it); spaces and tabs around the parts are allowed.
     """
     full: RangeResult = ("full", 0, size - 1)
     if not header:
         return full
-    unit, sep, spec = header.strip().partition("=")
-    if not sep or unit.strip().lower() != "bytes" or "," in spec:
+    unit, sep, spec = header.strip(_OWS).partition("=")
+    if not sep or unit.strip(_OWS).lower() != "bytes" or "," in spec:
         return full
-    first, dash, last = spec.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
-        return full
-    if not first.isascii() or not last.isascii():
+    first, dash, last = spec.strip(_OWS).partition("-")
+    first, last = first.strip(_OWS), last.strip(_OWS)
+    if not dash:
         return full
     if first == "":
-        if last == "":
+        suffix = _byte_pos(last)
+        if suffix is None:
             return full
-        suffix = int(last)
         if suffix == 0 or size == 0:
             return ("unsatisfiable", 0, 0)
         return ("partial", max(0, size - suffix), size - 1)
-    start = int(first)
-    end = int(last) if last else size - 1
-    if last and end < start:
+    start = _byte_pos(first)
+    if start is None:
         return full
+    end = size - 1
+    if last:
+        found = _byte_pos(last)
+        if found is None or found < start:
+            return full
+        end = found
     if start >= size:
         return ("unsatisfiable", 0, 0)
     return ("partial", start, min(end, size - 1))
@@ -429,10 +458,12 @@ class EdgeApp:
         return False
 
     def _resolve(self, scope: Scope, path: str) -> tuple[bool, Path | None]:
-        """Whether ``path`` is a safe name under ``root``, and the file it names if it exists.
+        """Whether ``path`` is a safe name under ``root``, and the regular file it names if any.
 
-        Encoded slashes, backslashes and NULs, ``.``/``..`` and empty segments are unsafe, and so
-        is anything that resolves (through symlinks too) outside ``root``.
+        Encoded slashes, backslashes and NULs, ``.``/``..`` and empty segments are unsafe. No
+        symlink is followed (S3 has none): when the file, or any folder on the way to it, is a
+        symlink, the path names no file, as if it did not exist, wherever the link points. So
+        do FIFOs, devices and names the file system refuses (too long ...).
         """
         raw = scope.get("raw_path")
         if isinstance(raw, bytes) and any(
@@ -446,13 +477,7 @@ class EdgeApp:
         segments = path[1:].split("/")
         if any(s in ("", ".", "..") or "\\" in s or "\x00" in s for s in segments):
             return False, None
-        try:
-            resolved = self.root.joinpath(*segments).resolve()
-        except (OSError, RuntimeError, ValueError):
-            return False, None
-        if resolved != self.root and self.root not in resolved.parents:
-            return False, None
-        return True, (resolved if resolved.is_file() else None)
+        return True, _regular_file(self.root, segments)
 
     async def _serve(
         self,
@@ -463,17 +488,30 @@ class EdgeApp:
         head: bool,
     ) -> None:
         try:
-            stat = file_path.stat()
-        except OSError:
+            fd = _open_regular(self.root, file_path.relative_to(self.root).parts)
+        except (OSError, ValueError):
             await _respond(send, 404, extra, _NOT_FOUND_XML, xml=True, head=head)
             return
-        size = stat.st_size
-        etag = f'"{stat.st_mtime_ns:x}-{size:x}"'
+        with os.fdopen(fd, "rb") as raw:
+            await self._send_file(raw, file_path, request_headers, extra, send, head)
+
+    async def _send_file(
+        self,
+        raw: BinaryIO,
+        file_path: Path,
+        request_headers: Headers,
+        extra: list[tuple[str, str]],
+        send: Send,
+        head: bool,
+    ) -> None:
+        info = os.fstat(raw.fileno())
+        size = info.st_size
+        etag = f'"{info.st_mtime_ns:x}-{size:x}"'
         common = [
             *extra,
             ("accept-ranges", "bytes"),
             ("etag", etag),
-            ("last-modified", formatdate(stat.st_mtime, usegmt=True)),
+            ("last-modified", formatdate(info.st_mtime, usegmt=True)),
             ("x-cache", "Miss from cloudfront"),
         ]
         if_none_match = request_headers.get("if-none-match")
@@ -506,22 +544,85 @@ class EdgeApp:
         if head or length == 0:
             await send({"type": "http.response.body", "body": b""})
             return
-        file = await anyio.open_file(file_path, "rb")
+        file = anyio.wrap_file(raw)
+        await file.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = await file.read(min(_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+        if remaining > 0:  # the file shrank under us: end the body anyway
+            await send({"type": "http.response.body", "body": b""})
+
+
+_O_NOFOLLOW: int = getattr(os, "O_NOFOLLOW", 0)
+_O_DIRECTORY: int = getattr(os, "O_DIRECTORY", 0)
+_O_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC: int = getattr(os, "O_CLOEXEC", 0)
+_O_BINARY: int = getattr(os, "O_BINARY", 0)
+#: Whether folders can be walked by file descriptor (openat), so that no symlink is followed
+#: even if one appears between the check and the open.
+_WALK_BY_FD = os.open in os.supports_dir_fd and bool(_O_NOFOLLOW and _O_DIRECTORY)
+
+
+def _regular_file(root: Path, segments: Sequence[str]) -> Path | None:
+    """``root/segments…`` if it is a regular file reached through real folders, else None.
+
+    Every component is read with ``lstat``: a symlink anywhere (file or folder), a missing
+    component, a FIFO or device, or a name the file system refuses gives None.
+    """
+    current = root
+    last = len(segments) - 1
+    for index, segment in enumerate(segments):
+        current = current / segment
         try:
-            await file.seek(start)
-            remaining = length
-            while remaining > 0:
-                chunk = await file.read(min(_CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-                await send(
-                    {"type": "http.response.body", "body": chunk, "more_body": remaining > 0}
+            mode = os.lstat(current).st_mode
+        except (OSError, ValueError):
+            return None
+        if not (stat.S_ISREG(mode) if index == last else stat.S_ISDIR(mode)):
+            return None  # S_ISLNK is neither
+    return current
+
+
+def _open_regular(root: Path, parts: Sequence[str]) -> int:
+    """Open ``root/parts…`` for reading without following any symlink; its file descriptor.
+
+    Where the OS can, the folders are walked with ``openat`` and ``O_NOFOLLOW``, so a symlink
+    swapped in after :func:`_regular_file` looked is refused too. Raises :class:`OSError` when
+    a component is a symlink, is missing, or the file is not a regular file.
+    """
+    if not parts:
+        raise IsADirectoryError(str(root))
+    if _WALK_BY_FD:
+        folder = os.open(root, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+        try:
+            for part in parts[:-1]:
+                inner = os.open(
+                    part, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC, dir_fd=folder
                 )
-            if remaining > 0:  # the file shrank under us: end the body anyway
-                await send({"type": "http.response.body", "body": b""})
+                os.close(folder)
+                folder = inner
+            fd = os.open(
+                parts[-1], os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC, dir_fd=folder
+            )
         finally:
-            await file.aclose()
+            os.close(folder)
+    else:
+        if _regular_file(root, parts) is None:
+            raise FileNotFoundError(str(root.joinpath(*parts)))
+        flags = os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_BINARY | _O_CLOEXEC
+        fd = os.open(root.joinpath(*parts), flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO opens at once with O_NONBLOCK
+            raise FileNotFoundError(str(root.joinpath(*parts)))
+        if _O_NONBLOCK:
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _first_values(headers: Headers) -> dict[str, str]:

@@ -904,6 +904,35 @@ def _load_har(har: str | os.PathLike[str] | Mapping[str, Any]) -> list[_HarEntry
     return out
 
 
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape_char(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe for a terminal: every character ``repr`` would escape is escaped.
+
+    That is C0 and C1 controls (``ESC`` as ``\\x1b``, ``\\r``, ``\\x08`` ...), ``DEL``, bidi
+    overrides and other format characters (``\\u202e``, ``\\u2066`` ...), line and paragraph
+    separators, lone surrogates (which could not even be encoded) and unassigned code points.
+    With ``keep_newlines`` the ``\\n`` between lines stay; otherwise they are escaped too.
+    """
+    if text.isprintable():
+        return text
+    if keep_newlines:
+        return "\n".join(_printable(line) for line in text.split("\n"))
+    return "".join(c if c.isprintable() else _escape_char(c) for c in text)
+
+
 def _is_media(url: str) -> bool:
     path = _split_url(url)[0].lower()
     return path.endswith(_MEDIA_SUFFIXES)
@@ -928,6 +957,10 @@ def explain(
     request in it (playlists, segments, images ...). ``set_cookie_headers`` (the ``Set-Cookie``
     values the app issued, with ``issued_by`` the app's host) adds whether the browser would send
     each CloudFront cookie to the URL; from a HAR they are collected from its responses.
+
+    The report is safe to print: control characters, bidi overrides and other characters
+    ``repr`` would escape, in anything the client sent, are written as escapes (``\\x1b``,
+    ``\\r``, ``\\u202e``), and each line of the report is one line.
     """
     current = _epoch_now(now, clock)
     if har is None:
@@ -958,7 +991,7 @@ def explain(
             base = _split_url(url)[0]
             chosen = [e for e in entries if _split_url(e.url)[0] == base]
         if not chosen:
-            return f"The HAR export has no request for {_short(url)}.\n"
+            return f"The HAR export has no request for {_printable(_short(url))}.\n"
         chosen = chosen[:1]
     else:
         chosen = [e for e in entries if _is_media(e.url)]
@@ -1027,4 +1060,6 @@ def _explain_one(
                 where = f"Path={d.path or '(none)'}, Domain={d.domain or '(host-only)'}"
                 verdict = "sent" if d.sent else f"NOT sent: {d.reason}"
                 lines.append(f"    - {d.name} ({where}): {verdict}")
-    return "\n".join(lines) + "\n"
+    # Each line is one line: whatever the client sent (URL, cookies, policy, Set-Cookie) is
+    # escaped, newlines included, so it can neither drive the terminal nor forge a line.
+    return "\n".join(_printable(line) for line in lines) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from cfcookies.keys import (
     public_key_pem,
 )
 from cfcookies.policy import canned_policy_json
-from cfcookies.signing import HashAlgorithm, Signer, cf_b64decode, verify_bytes
+from cfcookies.signing import HashAlgorithm, Signer, cf_b64decode, cf_b64encode, verify_bytes
 from tests.conftest import ECDSA_KEY_ID, OLD_KEY_ID, PASSPHRASE, RSA_KEY_ID, KeyFiles
 
 RESOURCE = "https://media.example.com/videos/course-1/*"
@@ -711,6 +712,163 @@ def test_verify_har_and_cookie_conflict(run: Any, key_files: KeyFiles, tmp_path:
     result = run(*_verify_args(key_files, "--har", str(har), "--cookie", "a=b"))
     assert result.code == 1
     assert "--cookie" in result.err
+
+
+# --- verify never writes a client's control characters to the terminal -------------------------
+
+#: A URL as an attacker would hand it over: colours, a carriage return hiding the start of the
+#: line, a backspace, a title-setting OSC, C1 CSI, and a right-to-left override.
+HOSTILE_URL = (
+    "https://media.example.com/videos/course-1/"
+    "\x1b[31mred\rallowed\b\x1b]0;owned\x07\x9b2J\u202eevil\u2066.ts"
+)
+#: Terminal controls and bidi overrides: none may reach the output raw (newlines aside).
+TERMINAL_CONTROLS = [
+    *(chr(c) for c in range(0x20) if c != 0x0A),
+    "\x7f",
+    *(chr(c) for c in range(0x80, 0xA0)),
+    *(chr(c) for c in range(0x202A, 0x202F)),
+    *(chr(c) for c in range(0x2066, 0x206A)),
+]
+
+
+def _raw_controls(text: str) -> list[str]:
+    return sorted({c for c in text if c in TERMINAL_CONTROLS})
+
+
+def _forged_policy_cookies(rsa_cookies: dict[str, str]) -> str:
+    """Cookies whose (unsigned) policy names a condition full of terminal escapes."""
+    policy = {
+        "Statement": [
+            {
+                "Resource": RESOURCE,
+                "Condition": {
+                    "DateLessThan": {"AWS:EpochTime": EXPIRES},
+                    "\x1b[2J\x1b[32mAllowed\u202e": {"x": 1},
+                },
+            }
+        ]
+    }
+    forged = cf_b64encode(json.dumps(policy, ensure_ascii=False).encode())
+    return _cookie_header(dict(rsa_cookies, **{"CloudFront-Policy": forged}))
+
+
+def test_verify_escapes_control_characters_in_the_url(
+    run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str]
+) -> None:
+    """ESC sequences, CR, BS, BEL, C1 and bidi overrides in --url are printed escaped."""
+    args = _verify_args(key_files, "--url", HOSTILE_URL, "--cookie", _cookie_header(rsa_cookies))
+    result = run(*args)
+    assert result.code == 1  # a raw control character never matches a Resource
+    assert result.out.startswith("denied: 403")
+    assert _raw_controls(result.out + result.err) == []
+    escaped = "\\x1b[31mred\\rallowed\\x08\\x1b]0;owned\\x07\\x9b2J\\u202eevil\\u2066.ts"
+    assert escaped in result.out.splitlines()[1]  # the GET line of the report
+
+
+def test_verify_escapes_bidi_overrides_in_an_allowed_url(
+    run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str]
+) -> None:
+    """Bidi overrides are valid in a matching URL, and still printed escaped when allowed."""
+    url = URL.replace("seg-0001", "seg\u202e1000-ges\u2066\u2069")
+    result = run(*_verify_args(key_files, "--url", url, "--cookie", _cookie_header(rsa_cookies)))
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("allowed:")
+    assert _raw_controls(result.out + result.err) == []
+    assert "seg\\u202e1000-ges\\u2066\\u2069.ts" in result.out
+
+
+def test_verify_escapes_control_characters_from_a_forged_cookie(
+    run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str]
+) -> None:
+    """A --cookie whose policy smuggles escapes into an error message is printed escaped."""
+    args = _verify_args(key_files, "--url", URL, "--cookie", _forged_policy_cookies(rsa_cookies))
+    result = run(*args)
+    assert result.code == 1
+    assert "(policy)" in result.out.splitlines()[0]
+    assert _raw_controls(result.out + result.err) == []
+    assert "\\x1b[2J\\x1b[32mAllowed\\u202e" in result.out
+
+
+def test_verify_har_escapes_control_characters(
+    run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str], tmp_path: Path
+) -> None:
+    """A HAR's hostile URLs, cookies and Set-Cookie attributes are printed escaped."""
+    doc = _har(HOSTILE_URL, _cookie_header(rsa_cookies))
+    forged = _har(URL.replace(".ts", "-2.ts"), _forged_policy_cookies(rsa_cookies))
+    doc["log"]["entries"] += forged["log"]["entries"]
+    doc["log"]["entries"].append(
+        {
+            "request": {"url": "https://app.example.com/login", "headers": []},
+            "response": {
+                "status": 200,
+                "headers": [
+                    {
+                        "name": "Set-Cookie",
+                        "value": "CloudFront-Policy=x; Path=/\x1b[8mhid\rden; "
+                        "Domain=\u202emoc.elpmaxe",
+                    },
+                    {"name": "Set-Cookie", "value": "CloudFront-\x1b[5mX\u2067=y; Path=/"},
+                ],
+            },
+        }
+    )
+    har = tmp_path / "hostile.har"
+    har.write_text(json.dumps(doc))
+    result = run(*_verify_args(key_files, "--har", str(har)))
+    assert result.code == 1  # the forged policy is denied
+    assert _raw_controls(result.out + result.err) == []
+    assert "\\x1b[31mred\\rallowed" in result.out
+    assert "\\x1b[2J\\x1b[32mAllowed\\u202e" in result.out
+    assert "Path=/\\x1b[8mhid\\rden" in result.out
+    assert "\\u202emoc.elpmaxe" in result.out
+    assert "CloudFront-\\x1b[5mX\\u2067" in result.out
+    # --url picks that one entry; a --url the HAR lacks is echoed escaped too.
+    one = run(*_verify_args(key_files, "--har", str(har), "--url", HOSTILE_URL))
+    assert _raw_controls(one.out + one.err) == []
+    assert "\\x1b[31mred" in one.out
+    missing = run(*_verify_args(key_files, "--har", str(har), "--url", URL + "\x1b[0m"))
+    assert _raw_controls(missing.out + missing.err) == []
+    assert "has no request for" in missing.out
+
+
+def test_verify_har_with_lone_surrogates_is_printed(
+    key_files: KeyFiles, rsa_cookies: dict[str, str], tmp_path: Path
+) -> None:
+    """JSON may hold lone surrogates ("\\ud800"): printed escaped, not a UnicodeEncodeError."""
+    har = tmp_path / "surrogate.har"
+    har.write_text(json.dumps(_har(URL.replace(".ts", "\ud800.ts"), "a=b")))
+    done = subprocess.run(
+        [sys.executable, "-m", "cfcookies", *_verify_args(key_files, "--har", str(har))],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert b"\\ud800.ts" in done.stdout
+
+
+def test_verify_subprocess_stdout_has_no_escape_bytes(
+    key_files: KeyFiles, rsa_cookies: dict[str, str]
+) -> None:
+    """Through ``python -m cfcookies``, the bytes written to stdout hold no ESC, CR or bidi."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cfcookies",
+            *_verify_args(key_files, "--url", HOSTILE_URL, "--cookie", _cookie_header(rsa_cookies)),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    for raw in (b"\x1b", b"\r", b"\x08", b"\x07", "\u202e".encode(), "\x9b".encode()):
+        assert raw not in done.stdout
+    assert b"\\x1b[31m" in done.stdout
 
 
 # --- plugins, help, python -m --------------------------------------------------------------------

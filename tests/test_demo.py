@@ -178,13 +178,30 @@ def _client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT, follow_redirects=False)
 
 
+#: The hidden field every form of the demo carries.
+CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
+
+
+def _csrf_token(client: httpx.Client, app_url: str) -> str:
+    """The CSRF token of this client's browser, read from a page of the app as a browser would."""
+    page = client.get(app_url + "/")
+    assert page.status_code == 200
+    match = CSRF_FIELD.search(page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+def _post(
+    client: httpx.Client, app_url: str, path: str, data: dict[str, str] | None = None
+) -> httpx.Response:
+    """Submit one of the app's forms as its own page does: with the token and its Origin."""
+    form = {**(data or {}), "csrf_token": _csrf_token(client, app_url)}
+    return client.post(app_url + path, data=form, headers={"Origin": app_url})
+
+
 def _login(client: httpx.Client, served: Served, name: str) -> httpx.Response:
     password = served.info.user(name).password
-    return client.post(
-        served.app + "/login",
-        data={"username": name, "password": password},
-        headers={"Origin": served.app},
-    )
+    return _post(client, served.app, "/login", {"username": name, "password": password})
 
 
 def test_login_page_is_served_and_the_edge_refuses_without_cookies(served: Served) -> None:
@@ -205,9 +222,7 @@ def test_login_page_is_served_and_the_edge_refuses_without_cookies(served: Serve
 
 def test_a_wrong_password_gets_401_and_no_cookies(served: Served) -> None:
     with _client() as client:
-        response = client.post(
-            served.app + "/login", data={"username": "alice", "password": "not-it"}
-        )
+        response = _post(client, served.app, "/login", {"username": "alice", "password": "not-it"})
     assert response.status_code == 401
     assert "wrong password" in response.text
     assert not _cloudfront_set_cookies(response)
@@ -278,7 +293,7 @@ def test_logout_deletes_every_cloudfront_cookie_and_the_edge_refuses_again(
     with _client() as client:
         _login(client, served, "alice")
         assert client.get(served.info.media("course-1")).status_code == 200
-        logout = client.post(served.app + "/logout")
+        logout = _post(client, served.app, "/logout")
         assert logout.status_code == 303
         deleted = _cloudfront_set_cookies(logout)
         assert {c.split("=", 1)[0] for c in deleted} == ISSUED_NAMES
@@ -295,6 +310,156 @@ def test_the_app_redirects_other_host_names_to_its_origin(served: Served) -> Non
     assert response.headers["location"] == served.app + "/"
 
 
+# --- CSRF: the demo's forms only work from the demo's own pages ---------------------------------
+
+EVIL = "https://evil.example"
+
+
+def _signed_in(client: httpx.Client, served: Served) -> bool:
+    return 'id="logout"' in client.get(served.app + "/").text
+
+
+def _alice_form(served: Served, **extra: str) -> dict[str, str]:
+    return {"username": "alice", "password": served.info.user("alice").password, **extra}
+
+
+def test_a_cross_site_login_without_the_token_is_refused(served: Served) -> None:
+    """Another site's auto-submitted login form (no token, no cookie) gets 403 and no login."""
+    with _client() as client:
+        response = client.post(served.app + "/login", data=_alice_form(served))
+        assert response.status_code == 403
+        assert "CSRF" in response.text
+        assert not _cloudfront_set_cookies(response)
+        assert not [c for c in client.cookies.jar if c.name == "demo_session"]
+        assert not _signed_in(client, served)
+        assert client.get(served.info.media("course-1")).status_code == 403
+
+
+def test_a_login_without_the_form_field_is_refused_although_the_cookie_is_sent(
+    served: Served,
+) -> None:
+    """A browser that holds the CSRF cookie still needs the token in the form itself."""
+    with _client() as client:
+        _csrf_token(client, served.app)  # visited the demo: holds its CSRF cookie
+        assert [c.name for c in client.cookies.jar] == ["demo_csrf"]
+        response = client.post(served.app + "/login", data=_alice_form(served))
+        assert response.status_code == 403
+        assert not _cloudfront_set_cookies(response)
+        assert not _signed_in(client, served)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param("another-browser", id="token-of-another-browser"),
+        pytest.param("cookie-value", id="cookie-value-as-token"),
+        pytest.param("truncated", id="truncated-token"),
+        pytest.param("non-ascii", id="non-ascii-token"),
+    ],
+)
+def test_a_login_with_a_forged_token_is_refused(served: Served, forged: str) -> None:
+    """Only the token the app derived from this browser's cookie opens the form."""
+    with _client() as attacker, _client() as victim:
+        attackers_own = _csrf_token(attacker, served.app)
+        good = _csrf_token(victim, served.app)
+        nonce = next(c.value for c in victim.cookies.jar if c.name == "demo_csrf")
+        assert nonce
+        assert nonce != good  # the form holds a MAC of the cookie, not the cookie
+        token = {
+            "another-browser": attackers_own,
+            "cookie-value": nonce,  # what a plain double-submit cookie would accept
+            "truncated": good[:-1],
+            "non-ascii": good[:-1] + "é",
+        }[forged]
+        response = victim.post(
+            served.app + "/login",
+            data=_alice_form(served, csrf_token=token),
+            headers={"Origin": served.app},
+        )
+        assert response.status_code == 403
+        assert not _signed_in(victim, served)
+
+
+def test_a_login_posted_from_another_origin_is_refused(served: Served) -> None:
+    """A login form on another site, posted with the right password, does not log in."""
+    with _client() as client:
+        response = client.post(
+            served.app + "/login", data=_alice_form(served), headers={"Origin": EVIL}
+        )
+        assert response.status_code == 403
+        assert not _cloudfront_set_cookies(response)
+        assert not _signed_in(client, served)
+
+
+@pytest.mark.parametrize("origin", [EVIL, "null", "http://127.0.0.1:1"])
+def test_a_login_from_another_origin_is_refused_even_with_the_token(
+    served: Served, origin: str
+) -> None:
+    """A POST whose Origin is not the app's own is refused, token or not."""
+    with _client() as client:
+        token = _csrf_token(client, served.app)
+        response = client.post(
+            served.app + "/login",
+            data=_alice_form(served, csrf_token=token),
+            headers={"Origin": origin},
+        )
+        assert response.status_code == 403
+        assert not _cloudfront_set_cookies(response)
+        assert not _signed_in(client, served)
+
+
+def test_login_and_logout_with_the_token_work_and_the_cookie_is_strict(served: Served) -> None:
+    """From the app's own page (token and Origin) login and logout work, as in a browser."""
+    with _client() as client:
+        page = client.get(served.app + "/")
+        issued = [c for c in _set_cookies(page) if c.startswith("demo_csrf=")]
+        assert len(issued) == 1
+        assert "HttpOnly" in issued[0]
+        assert "SameSite=strict" in issued[0] or "SameSite=Strict" in issued[0]
+        assert "Path=/" in issued[0]
+        assert _login(client, served, "alice").status_code == 303
+        assert _signed_in(client, served)
+        assert len(CSRF_FIELD.findall(client.get(served.app + "/").text)) == 3  # every form
+        assert _post(client, served.app, "/logout").status_code == 303
+        assert not _signed_in(client, served)
+
+
+def test_a_cross_site_logout_is_refused_and_keeps_the_session(served: Served) -> None:
+    """Another site cannot log the user out (nor keep a copy of the cookies)."""
+    with _client() as client:
+        _login(client, served, "alice")
+        for data, headers in (
+            ({}, {}),
+            ({"keep": "1"}, {}),
+            ({"csrf_token": _csrf_token(client, served.app)}, {"Origin": EVIL}),
+        ):
+            response = client.post(served.app + "/logout", data=data, headers=headers)
+            assert response.status_code == 403
+            assert not _cloudfront_set_cookies(response)
+        assert _signed_in(client, served)
+        assert client.get(served.info.media("course-1")).status_code == 200
+
+
+def test_a_cross_site_replay_is_refused(served: Served) -> None:
+    """The replay form needs the token too."""
+    with _client() as client:
+        _login(client, served, "alice")
+        response = client.post(served.app + "/replay")
+        assert response.status_code == 403
+        assert 'id="replay-result"' not in response.text
+
+
+def test_the_keepalive_refuses_another_origin(served: Served) -> None:
+    """The middleware's keep-alive POST is refused from another origin, served from ours."""
+    with _client() as client:
+        _login(client, served, "alice")
+        keepalive = served.app + "/cfcookies/keepalive"
+        refused = client.post(keepalive, headers={"Origin": EVIL})
+        assert refused.status_code == 403
+        assert "x-cfcookies-expires" not in refused.headers
+        assert client.post(keepalive, headers={"Origin": served.app}).status_code == 204
+
+
 def test_https_demo_sets_secure_cookies_for_the_parent_domain(tmp_path: Path) -> None:
     app, edge, info = build_demo(
         tmp_path,
@@ -303,9 +468,17 @@ def test_https_demo_sets_secure_cookies_for_the_parent_domain(tmp_path: Path) ->
         cookie_domain="example.test",
     )
     with TestClient(app, base_url="https://app.example.test") as client:
+        match = CSRF_FIELD.search(client.get("/").text)
+        assert match
+        assert [c.name for c in client.cookies.jar] == ["__Host-demo_csrf"]  # Secure, Path=/
         login = client.post(
             "/login",
-            data={"username": "alice", "password": info.user("alice").password},
+            data={
+                "username": "alice",
+                "password": info.user("alice").password,
+                "csrf_token": match.group(1),
+            },
+            headers={"Origin": "https://app.example.test"},
             follow_redirects=False,
         )
         issued = _cloudfront_set_cookies(login)
@@ -365,11 +538,11 @@ def test_copied_cookies_open_the_media_before_logout_and_get_session_revoked_aft
         assert "CloudFront-Session=" in copied
         before = _ask_edge(served, copied)
         assert (before.status_code, before.headers["x-cfcookies-decision"]) == (200, "allowed")
-        replay_now = client.post(served.app + "/replay")
+        replay_now = _post(client, served.app, "/replay")
         assert _replayed_row(replay_now.text)["status"] == "200"
         assert "still signed in" in replay_now.text
 
-        logout = client.post(served.app + "/logout", data={"keep": "1"})
+        logout = _post(client, served.app, "/logout", {"keep": "1"})
         assert logout.status_code == 303
         assert not [c for c in client.cookies.jar if c.name.startswith("CloudFront-")]
         after = _ask_edge(served, copied)
@@ -386,7 +559,7 @@ def test_copied_cookies_open_the_media_before_logout_and_get_session_revoked_aft
         assert 'id="replay"' in page.text
         assert "<code>Path=/videos/course-1/</code>" in page.text
         assert "<code>CloudFront-Session</code>" in page.text
-        replay = client.post(served.app + "/replay")
+        replay = _post(client, served.app, "/replay")
         assert replay.status_code == 200
         row = _replayed_row(replay.text)
         assert row == {
@@ -405,9 +578,9 @@ def test_copied_cookies_open_the_media_before_logout_and_get_session_revoked_aft
 def test_a_plain_logout_keeps_no_copy_to_replay(served: Served) -> None:
     with _client() as client:
         _login(client, served, "alice")
-        client.post(served.app + "/logout")
+        _post(client, served.app, "/logout")
         assert 'id="copied"' not in client.get(served.app + "/").text
-        replay = client.post(served.app + "/replay")
+        replay = _post(client, served.app, "/replay")
     assert replay.status_code == 200
     assert 'data-count="0"' in replay.text
     assert "no copy to replay" in replay.text
@@ -420,7 +593,7 @@ def test_the_keepalive_endpoint_reads_the_demo_session(served: Served) -> None:
         renewed = client.post(served.app + "/cfcookies/keepalive")
         assert renewed.status_code == 204
         assert int(renewed.headers["x-cfcookies-expires"]) > time.time()
-        client.post(served.app + "/logout")
+        _post(client, served.app, "/logout")
         assert client.post(served.app + "/cfcookies/keepalive").status_code == 401
 
 
@@ -446,12 +619,12 @@ def test_without_revocation_copied_cookies_still_open_the_media_after_logout(
         )
         assert 'data-revocation="off"' in client.get(site.app + "/").text
         copied = _copied_cookies(client)
-        client.post(site.app + "/logout", data={"keep": "1"})
+        _post(client, site.app, "/logout", {"keep": "1"})
         assert not [c for c in client.cookies.jar if c.name.startswith("CloudFront-")]
         after = _ask_edge(site, copied)
         assert (after.status_code, after.headers["x-cfcookies-decision"]) == (200, "allowed")
         assert after.text.startswith("#EXTM3U")
-        replay = client.post(site.app + "/replay")
+        replay = _post(client, site.app, "/replay")
     row = _replayed_row(replay.text)
     assert (row["status"], row["decision"], row["policy"]) == ("200", "allowed", "allowed")
     assert 'data-revocation="off"' in replay.text
@@ -564,9 +737,7 @@ def test_cfcookies_demo_serves_then_stops_cleanly_on_a_signal(
         with _client() as client:
             assert client.get(app[1] + "/").status_code == 200
             assert client.get(edge[1] + "/videos/course-1/index.m3u8").status_code == 403
-            login = client.post(
-                app[1] + "/login", data={"username": "alice", "password": password[1]}
-            )
+            login = _post(client, app[1], "/login", {"username": "alice", "password": password[1]})
             assert login.status_code == 303
             assert client.get(edge[1] + "/videos/course-1/index.m3u8").status_code == 200
         ports = [int(app[1].rsplit(":", 1)[1]), int(edge[1].rsplit(":", 1)[1])]

@@ -1,0 +1,443 @@
+"""cfcookies.edge under attack: absurd Range headers and symlinks inside the root.
+
+Range: the edge answers as S3 behind CloudFront does. A syntactically invalid ``Range`` (another
+unit, several ranges, a reversed range, junk) is ignored and the whole object is sent (``200``);
+a range that starts past the end, or the empty suffix ``bytes=-0``, is ``416`` with
+``Content-Range: bytes */<size>``. Numbers of any length are read without converting thousands
+of digits to an integer, and nothing a client sends in ``Range`` makes the edge fail (``500``).
+
+Symlinks: S3 has no symlinks, so the edge follows none. A symlinked file, or a path through a
+symlinked folder, is answered as a missing object (``404 NoSuchKey`` once the signature passed),
+wherever the link points: into another course's folder, inside its own folder, or out of root.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cfcookies.edge import EdgeApp, EdgeServer, parse_range
+from cfcookies.keys import PrivateKey, PublicKey
+from cfcookies.signing import Signer
+
+from .conftest import RSA_KEY_ID, FakeClock
+from .verification_cases import CLIENT_IP, MEDIA_URL, RESOURCE, SEGMENT
+
+SEGMENT_BYTES = bytes(range(256)) * 4  # 1024 bytes
+SECRET_BYTES = b"course-2 only: the answer is 42"
+PUBLIC = "/public/logo.png"
+LOGO = b"\x89PNG-logo"
+
+needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "bucket"
+    (root / "videos" / "course-1").mkdir(parents=True)
+    (root / "videos" / "course-2").mkdir(parents=True)
+    (root / "videos" / "course-1" / "seg-0001.ts").write_bytes(SEGMENT_BYTES)
+    (root / "videos" / "course-2" / "secret.ts").write_bytes(SECRET_BYTES)
+    (root / "public").mkdir()
+    (root / "public" / "logo.png").write_bytes(LOGO)
+    (tmp_path / "outside.txt").write_bytes(b"outside the bucket")
+    return root
+
+
+@pytest.fixture
+def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
+    return {RSA_KEY_ID: rsa_key.public_key()}
+
+
+@pytest.fixture
+def edge(root: Path, keys: dict[str, PublicKey], clock: FakeClock) -> EdgeApp:
+    return EdgeApp(
+        root, public_keys=keys, public_url=MEDIA_URL, clock=clock, unprotected_paths=["/public/"]
+    )
+
+
+@pytest.fixture
+def cookie(signer: Signer) -> bytes:
+    """Signed cookies for ``/videos/course-1/*`` only."""
+    cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
+    return "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
+
+
+def call(
+    app: EdgeApp,
+    path: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    *,
+    method: str = "GET",
+) -> tuple[int, dict[str, str], bytes]:
+    """One request through the ASGI interface, with header bytes exactly as given.
+
+    An exception inside the app propagates: that is the ``500`` a server would answer.
+    """
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "https",
+        "path": path,
+        "raw_path": path.encode("ascii"),
+        "query_string": b"",
+        "headers": [(b"host", b"media.example.test"), *(headers or [])],
+        "client": (CLIENT_IP, 50000),
+        "server": ("media.example.test", 443),
+    }
+    messages: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        messages.append(message)
+
+    async def run() -> None:
+        await app(scope, receive, send)
+
+    anyio.run(run)
+    start = messages[0]
+    response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in messages[1:])
+    return start["status"], response_headers, body
+
+
+# --- Range ------------------------------------------------------------------------------------
+
+MANY = 5000  # digits: past Python's int() limit of 4300, which used to end in a 500
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "content_range"),
+    [
+        # thousands of digits, in every position
+        pytest.param("bytes=" + "9" * MANY + "-", 416, "bytes */1024", id="huge-first-open"),
+        pytest.param("bytes=" + "9" * MANY + "-" + "9" * MANY, 416, "bytes */1024", id="huge-both"),
+        pytest.param("bytes=0-" + "9" * MANY, 206, "bytes 0-1023/1024", id="huge-last"),
+        pytest.param("bytes=1000-" + "9" * MANY, 206, "bytes 1000-1023/1024", id="huge-last-2"),
+        pytest.param("bytes=-" + "9" * MANY, 206, "bytes 0-1023/1024", id="huge-suffix"),
+        pytest.param("bytes=" + "9" * MANY + "-5", 200, None, id="huge-first-reversed"),
+        pytest.param("bytes=" + "0" * MANY + "-", 206, "bytes 0-1023/1024", id="zeros-first"),
+        pytest.param("bytes=" + "0" * MANY + "5-9", 206, "bytes 5-9/1024", id="zero-padded"),
+        pytest.param("bytes=0-" + "0" * MANY + "9", 206, "bytes 0-9/1024", id="zero-padded-last"),
+        pytest.param("bytes=-" + "0" * MANY + "24", 206, "bytes 1000-1023/1024", id="zero-suffix"),
+        pytest.param("bytes=-" + "0" * MANY, 416, "bytes */1024", id="zeros-suffix"),
+        pytest.param("bytes=1024-" + "9" * MANY, 416, "bytes */1024", id="past-end-huge-last"),
+        # negative numbers
+        pytest.param("bytes=-5-10", 200, None, id="negative-first"),
+        pytest.param("bytes=0--5", 200, None, id="negative-last"),
+        pytest.param("bytes=--5", 200, None, id="negative-suffix"),
+        pytest.param("bytes=-" + "9" * MANY + "-", 200, None, id="negative-huge"),
+        # several ranges: S3 serves the whole object
+        pytest.param("bytes=0-1,5-6", 200, None, id="multi"),
+        pytest.param("bytes=" + ",".join(["0-1"] * 2000), 200, None, id="multi-many"),
+        pytest.param("bytes=" + "9" * MANY + "-,0-1", 200, None, id="multi-huge"),
+        pytest.param("bytes=0-1,", 200, None, id="multi-trailing-comma"),
+        # the empty suffix, and empty specs
+        pytest.param("bytes=-0", 416, "bytes */1024", id="empty-suffix"),
+        pytest.param("bytes=", 200, None, id="empty-spec"),
+        pytest.param("bytes=-", 200, None, id="dash-only"),
+        pytest.param("bytes", 200, None, id="unit-only"),
+        pytest.param("=", 200, None, id="equals-only"),
+        pytest.param("bytes==0-1", 200, None, id="two-equals"),
+        # other units
+        pytest.param("items=0-1", 200, None, id="items"),
+        pytest.param("none", 200, None, id="none"),
+        pytest.param("bits=0-7", 200, None, id="bits"),
+        pytest.param("BYTES=0-9", 206, "bytes 0-9/1024", id="unit-case"),
+        pytest.param("bytes 0-9", 200, None, id="no-equals"),
+        # whitespace
+        pytest.param(" bytes = 0 - 9 ", 206, "bytes 0-9/1024", id="spaces"),
+        pytest.param("bytes=\t0-9\t", 206, "bytes 0-9/1024", id="tabs"),
+        pytest.param("bytes=0 1-9", 200, None, id="space-in-number"),
+        pytest.param("bytes=" + " " * MANY + "0-9", 206, "bytes 0-9/1024", id="many-spaces"),
+        pytest.param("bytes=0-9\x0b", 200, None, id="vertical-tab"),
+        # non-ASCII digits and look-alikes
+        pytest.param("bytes=\u0660-\u0669", 200, None, id="arabic-indic-digits"),
+        pytest.param("bytes=\u00b2-", 200, None, id="superscript-two"),
+        pytest.param("bytes=\uff11-\uff12", 200, None, id="fullwidth-digits"),
+        pytest.param("bytes=0-9\u00a0", 200, None, id="nbsp"),
+        pytest.param("bytes=0x10-0x20", 200, None, id="hex"),
+        pytest.param("bytes=1e3-", 200, None, id="exponent"),
+        pytest.param("bytes=+5-9", 200, None, id="plus"),
+        pytest.param("bytes=0_0-9", 200, None, id="underscore"),
+    ],
+)
+def test_absurd_range_headers_never_fail(
+    edge: EdgeApp, cookie: bytes, value: str, status: int, content_range: str | None
+) -> None:
+    """Every malformed or absurd Range gets 200, 206 or 416 as S3 would, never a 500."""
+    status_got, headers, body = call(
+        edge, SEGMENT, [(b"cookie", cookie), (b"range", value.encode("utf-8"))]
+    )
+    assert status_got == status
+    assert headers.get("content-range") == content_range
+    if status == 200:
+        assert body == SEGMENT_BYTES
+    elif status == 206:
+        assert content_range is not None
+        first, last = (int(n) for n in content_range.split(" ")[1].split("/")[0].split("-"))
+        assert body == SEGMENT_BYTES[first : last + 1]
+        assert headers["content-length"] == str(last - first + 1)
+    else:
+        assert body == b""
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"bytes=\xff\xfe-\x80", id="latin-1-junk"),
+        pytest.param(b"bytes=" + b"9" * 100_000 + b"-", id="100k-digits"),
+        pytest.param(b"bytes=0-\x00", id="nul"),
+    ],
+)
+def test_range_bytes_that_are_not_text(edge: EdgeApp, cookie: bytes, raw: bytes) -> None:
+    """Raw header bytes outside ASCII are answered, not crashed on."""
+    status, _, _ = call(edge, SEGMENT, [(b"cookie", cookie), (b"range", raw)])
+    assert status in (200, 416)
+
+
+def test_absurd_range_on_an_unprotected_path(edge: EdgeApp) -> None:
+    """An unprotected path (no signature needed) answers 416 too, not 500."""
+    status, headers, _ = call(edge, PUBLIC, [(b"range", b"bytes=" + b"9" * MANY + b"-")])
+    assert (status, headers["content-range"]) == (416, f"bytes */{len(LOGO)}")
+    assert headers["x-cfcookies-decision"] == "unprotected"
+    status, _, body = call(edge, PUBLIC, [(b"range", b"bytes=-" + b"9" * MANY)])
+    assert (status, body) == (206, LOGO)
+
+
+def test_absurd_range_on_head(edge: EdgeApp, cookie: bytes) -> None:
+    """HEAD with an absurd Range gets the same status, with no body."""
+    status, headers, body = call(
+        edge,
+        SEGMENT,
+        [(b"cookie", cookie), (b"range", b"bytes=" + b"9" * MANY + b"-")],
+        method="HEAD",
+    )
+    assert (status, headers["content-range"], body) == (416, "bytes */1024", b"")
+
+
+@pytest.mark.server
+def test_absurd_range_over_a_real_server(edge: EdgeApp, cookie: bytes) -> None:
+    """Over loopback (uvicorn), thousands of digits get 416 and 206, not 500."""
+    with EdgeServer(edge, port=0) as server, httpx.Client(base_url=server.url) as client:
+        past = client.get(
+            SEGMENT, headers={"cookie": cookie.decode(), "range": f"bytes={'9' * MANY}-"}
+        )
+        suffix = client.get(
+            SEGMENT, headers={"cookie": cookie.decode(), "range": f"bytes=-{'9' * MANY}"}
+        )
+        public = client.get(PUBLIC, headers={"range": f"bytes={'9' * MANY}-{'9' * MANY}"})
+    assert (past.status_code, past.headers["content-range"]) == (416, "bytes */1024")
+    assert (suffix.status_code, suffix.content) == (206, SEGMENT_BYTES)
+    assert (public.status_code, public.headers["content-range"]) == (416, f"bytes */{len(LOGO)}")
+
+
+def test_parse_range_reads_a_million_digits_quickly() -> None:
+    """No number is converted whole: a million digits are judged in well under a second."""
+    started = time.perf_counter()
+    assert parse_range("bytes=" + "9" * 1_000_000 + "-", 1024) == ("unsatisfiable", 0, 0)
+    assert parse_range("bytes=0-" + "9" * 1_000_000, 1024) == ("partial", 0, 1023)
+    assert parse_range("bytes=-" + "9" * 1_000_000, 1024) == ("partial", 0, 1023)
+    assert parse_range("bytes=" + "0" * 1_000_000 + "7-8", 1024) == ("partial", 7, 8)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("header", "size", "expected"),
+    [
+        pytest.param("bytes=0-", 0, ("unsatisfiable", 0, 0), id="empty-file"),
+        pytest.param("bytes=-" + "9" * MANY, 0, ("unsatisfiable", 0, 0), id="empty-file-suffix"),
+        pytest.param("bytes=0-0", 1, ("partial", 0, 0), id="one-byte"),
+        pytest.param("bytes=" + "9" * 19 + "-", 2**62, ("unsatisfiable", 0, 0), id="19-digits"),
+        pytest.param(
+            "bytes=0-" + "9" * 30, 2**62, ("partial", 0, 2**62 - 1), id="30-digits-clamped"
+        ),
+        pytest.param("bytes=9-", 10, ("partial", 9, 9), id="last-byte"),
+        pytest.param(None, 10, ("full", 0, 9), id="no-header"),
+    ],
+)
+def test_parse_range_edges(header: str | None, size: int, expected: tuple[str, int, int]) -> None:
+    """Boundaries of parse_range, with long numbers and an empty file."""
+    assert parse_range(header, size) == expected
+
+
+# Runs of digits of any length up to 6000: short ones, and long ones past int()'s limit.
+_DIGITS = st.one_of(
+    st.text(alphabet="0123456789", max_size=30),
+    st.builds(
+        lambda digit, count, tail: digit * count + tail,
+        st.sampled_from("0159"),
+        st.integers(0, 6000),
+        st.text(alphabet="0123456789", max_size=3),
+    ),
+)
+_RANGE_PIECES = st.one_of(
+    _DIGITS,
+    st.sampled_from(["-", ",", "=", " ", "\t", "bytes", "BYTES", "items", "+", "\u0660", "\xa0"]),
+    st.text(
+        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+        max_size=20,
+    ),
+)
+RANGE_HEADERS = st.one_of(
+    st.lists(_RANGE_PIECES, max_size=8).map("".join),
+    st.builds(
+        lambda first, last: f"bytes={first}-{last}",
+        _DIGITS,
+        _DIGITS,
+    ),
+    st.builds(
+        lambda parts: "bytes=" + ",".join(parts),
+        st.lists(st.from_regex(r"[0-9]{0,30}-[0-9]{0,30}", fullmatch=True), max_size=5),
+    ),
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(value=RANGE_HEADERS)
+def test_any_range_header_gets_a_sane_answer(edge: EdgeApp, cookie: bytes, value: str) -> None:
+    """Whatever the Range header, the answer is 200, 206, 416 or 400, and 206 is consistent."""
+    status, headers, body = call(
+        edge, SEGMENT, [(b"cookie", cookie), (b"range", value.encode("utf-8"))]
+    )
+    assert status in (200, 206, 416, 400)
+    if status == 206:
+        spec, _, total = headers["content-range"].removeprefix("bytes ").partition("/")
+        first, _, last = spec.partition("-")
+        assert total == "1024"
+        assert 0 <= int(first) <= int(last) < 1024
+        assert body == SEGMENT_BYTES[int(first) : int(last) + 1]
+    elif status == 416:
+        assert headers["content-range"] == "bytes */1024"
+    elif status == 200:
+        assert body == SEGMENT_BYTES
+
+
+# --- symlinks ---------------------------------------------------------------------------------
+
+
+def _get(edge: EdgeApp, cookie: bytes, path: str) -> tuple[int, dict[str, str], bytes]:
+    return call(edge, path, [(b"cookie", cookie)])
+
+
+@needs_symlinks
+def test_normal_file_is_still_served(edge: EdgeApp, cookie: bytes) -> None:
+    """A regular file under regular folders is served as before."""
+    status, headers, body = _get(edge, cookie, SEGMENT)
+    assert (status, headers["x-cfcookies-decision"], body) == (200, "allowed", SEGMENT_BYTES)
+
+
+@needs_symlinks
+def test_file_symlink_into_another_folder_is_not_followed(
+    edge: EdgeApp, root: Path, cookie: bytes
+) -> None:
+    """course-1/link.ts -> ../course-2/secret.ts: a course-1 grant does not read course-2."""
+    (root / "videos" / "course-1" / "link.ts").symlink_to(Path("..") / "course-2" / "secret.ts")
+    assert (root / "videos" / "course-1" / "link.ts").read_bytes() == SECRET_BYTES  # a real link
+    status, headers, body = _get(edge, cookie, "/videos/course-1/link.ts")
+    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
+    assert "<Code>NoSuchKey</Code>" in body.decode()
+    assert SECRET_BYTES not in body
+
+
+@needs_symlinks
+def test_absolute_file_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+    """An absolute symlink to another folder's file is refused the same way."""
+    target = (root / "videos" / "course-2" / "secret.ts").resolve()
+    (root / "videos" / "course-1" / "abs.ts").symlink_to(target)
+    status, _, body = _get(edge, cookie, "/videos/course-1/abs.ts")
+    assert status == 404
+    assert SECRET_BYTES not in body
+
+
+@needs_symlinks
+def test_directory_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+    """course-1/other -> ../course-2: a path through a symlinked folder is a missing object."""
+    (root / "videos" / "course-1" / "other").symlink_to(Path("..") / "course-2")
+    assert (root / "videos" / "course-1" / "other" / "secret.ts").read_bytes() == SECRET_BYTES
+    status, headers, body = _get(edge, cookie, "/videos/course-1/other/secret.ts")
+    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
+    assert SECRET_BYTES not in body
+
+
+@needs_symlinks
+def test_symlinked_top_folder_is_not_followed(
+    root: Path, keys: dict[str, PublicKey], clock: FakeClock, signer: Signer
+) -> None:
+    """A symlinked folder high up the path (root/alias -> videos) is refused too."""
+    (root / "alias").symlink_to("videos")
+    cookies = signer.cookies_for(f"{MEDIA_URL}/alias/course-1/*", date_less_than=3_000_000_000)
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
+    app = EdgeApp(root, public_keys=keys, public_url=MEDIA_URL, clock=clock)
+    status, headers, body = call(app, "/alias/course-1/seg-0001.ts", [(b"cookie", header)])
+    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
+    assert SEGMENT_BYTES not in body
+
+
+@needs_symlinks
+def test_symlink_inside_the_same_folder_is_not_followed(
+    edge: EdgeApp, root: Path, cookie: bytes
+) -> None:
+    """Even a link to a file of the same folder is refused: S3 has no symlinks."""
+    (root / "videos" / "course-1" / "alias.ts").symlink_to("seg-0001.ts")
+    status, _, body = _get(edge, cookie, "/videos/course-1/alias.ts")
+    assert status == 404
+    assert SEGMENT_BYTES not in body
+
+
+@needs_symlinks
+def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+    """A link out of root is refused as before."""
+    (root / "videos" / "course-1" / "out.ts").symlink_to(root.parent / "outside.txt")
+    status, _, body = _get(edge, cookie, "/videos/course-1/out.ts")
+    assert status == 404
+    assert b"outside the bucket" not in body
+
+
+@needs_symlinks
+def test_symlink_under_an_unprotected_prefix_is_not_followed(edge: EdgeApp, root: Path) -> None:
+    """public/leak.ts -> ../videos/course-2/secret.ts does not open a course to everyone."""
+    (root / "public" / "leak.ts").symlink_to(Path("..") / "videos" / "course-2" / "secret.ts")
+    status, headers, body = call(edge, "/public/leak.ts")
+    assert (status, headers["x-cfcookies-decision"]) == (404, "unprotected")
+    assert SECRET_BYTES not in body
+    assert call(edge, PUBLIC)[2] == LOGO
+
+
+@needs_symlinks
+def test_dangling_and_looping_symlinks_are_missing(
+    edge: EdgeApp, root: Path, cookie: bytes
+) -> None:
+    """A dangling link and a link loop are missing objects, not errors."""
+    folder = root / "videos" / "course-1"
+    (folder / "dangling.ts").symlink_to("nowhere.ts")
+    (folder / "loop-a").symlink_to("loop-b")
+    (folder / "loop-b").symlink_to("loop-a")
+    for path in ("dangling.ts", "loop-a", "loop-a/x.ts"):
+        assert _get(edge, cookie, f"/videos/course-1/{path}")[0] == 404
+
+
+def test_special_files_and_long_names_are_missing(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+    """A FIFO is not a file (opening it would block); a too-long name is missing, not a 500."""
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(root / "videos" / "course-1" / "pipe.ts")
+        assert _get(edge, cookie, "/videos/course-1/pipe.ts")[0] == 404
+    assert _get(edge, cookie, "/videos/course-1/" + "a" * 5000 + ".ts")[0] == 404
+    assert _get(edge, cookie, "/videos/course-1/seg-0001.ts/more")[0] == 404
