@@ -123,7 +123,10 @@ def _add_store_options(parser: argparse.ArgumentParser, *, lifetime: bool) -> No
             dest="until",
             type=parse_duration,
             default="24h",
-            help="how long the entry lasts: at least the session cookie lifetime (default 24h)",
+            help=(
+                "how long the entry lasts: at least max_session_age + lifetime + granularity, "
+                "as long as a session can still be renewed (12h35m with the defaults; default 24h)"
+            ),
         )
 
 

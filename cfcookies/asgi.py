@@ -15,7 +15,9 @@
     )
 
 Pure ASGI: non-HTTP scopes (websockets, lifespan) pass through untouched; the app's own headers
-are never replaced or reordered, only ``Set-Cookie`` values are appended. On a signature cache
+are never reordered and only ``Set-Cookie`` values are appended, except that a response carrying
+these cookies is made unstorable by shared caches (``Cache-Control``, see
+:func:`cfcookies.cookies.private_cache_control`). On a signature cache
 miss the RSA/ECDSA signing runs in a worker thread so a login storm does not stall the loop.
 """
 
@@ -32,6 +34,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .session import (
     ACTIONS_KEY,
@@ -133,7 +136,9 @@ class CloudFrontCookieMiddleware:
             return
 
         cookies = self.cookies
-        imperative = cookies.grants is None and cookies.client_ip is None
+        imperative = (
+            cookies.grants is None and cookies.client_ip is None and cookies.session_binding is None
+        )
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start" and not (
@@ -146,8 +151,11 @@ class CloudFrontCookieMiddleware:
                     response_headers = MutableHeaders(scope=message)
                     for value in outcome.set_cookie:
                         response_headers.append("set-cookie", value)
-                    if "cache-control" not in response_headers:
-                        response_headers.append("cache-control", "private")
+                    response_headers["cache-control"] = private_cache_control(
+                        response_headers.getlist("cache-control")
+                    )
+                    for name in TARGETED_CACHE_HEADERS:
+                        del response_headers[name]
             await send(message)
 
         await self.app(scope, receive, send_with_cookies)
@@ -164,6 +172,11 @@ class CloudFrontCookieMiddleware:
         desired: Any | Literal[False] = await self._desired(scope)
         if self.cookies.client_ip is not None:
             info = info._replace(client_ip=self.cookies.client_ip(Request(scope)))
+        if self.cookies.session_binding is not None:
+            binding = self.cookies.session_binding(Request(scope))
+            if inspect.isawaitable(binding):
+                binding = await binding
+            info = info._replace(binding=binding)
         actions = scope.get(ACTIONS_KEY)
         if actions is None and self.cookies.settled(info, desired):
             return None

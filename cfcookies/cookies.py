@@ -1,5 +1,7 @@
 """Cookies: reading a ``Cookie`` header, and rendering ``Set-Cookie`` values and deletions.
 
+Also the ``Cache-Control`` a response gets when it carries cookies: :func:`private_cache_control`.
+
 Parsing never raises on client bytes: what cannot be read is skipped. Rendering validates names,
 values and attributes, and spells attributes as werkzeug's ``dump_cookie`` does.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +18,7 @@ from .exceptions import ConfigurationError, CookieSizeError
 
 __all__ = [
     "MAX_COOKIE_BYTES",
+    "TARGETED_CACHE_HEADERS",
     "CookieAttributes",
     "SameSite",
     "cookie_value",
@@ -22,6 +26,7 @@ __all__ = [
     "dump_cookie",
     "parse_cookie_header",
     "parse_cookie_pairs",
+    "private_cache_control",
     "validate_cookie_domain",
 ]
 
@@ -136,6 +141,28 @@ def cookie_value(header: str | bytes | None, name: str) -> str | None:
     return None
 
 
+def cookie_values(header: str | bytes | None, name: str) -> list[str]:
+    """Every value of the cookie ``name`` in a ``Cookie`` header, in the order sent.
+
+    Browsers send one cookie per name, path and domain, so several may share a name (one of them
+    perhaps tossed in by a sibling subdomain)."""
+    if not header:
+        return []
+    if isinstance(header, bytes):
+        header = header.decode("latin-1")
+    if len(header) > MAX_COOKIE_HEADER or name not in header:
+        return []
+    values: list[str] = []
+    for chunk in header.split(";"):
+        key, sep, value = chunk.partition("=")
+        if sep and key.strip() == name:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            values.append(value)
+    return values
+
+
 def validate_cookie_domain(domain: str) -> str:
     """Normalise a cookie ``Domain`` (lower case, no leading dot) and refuse public suffixes."""
     if not isinstance(domain, str) or not domain.strip():
@@ -235,3 +262,65 @@ def dump_cookie(
 def delete_cookie(name: str, *, path: str, attributes: CookieAttributes) -> str:
     """A ``Set-Cookie`` value that removes the cookie set with the same name, path and domain."""
     return f"{name}=; {attributes.suffix(path)}; Max-Age=0; Expires={_EPOCH_DATE}"
+
+
+#: Response headers (lower case) that tell a CDN how to cache, overriding ``Cache-Control``:
+#: RFC 9213 targeted fields and ``Surrogate-Control``. A response carrying cookies drops them.
+TARGETED_CACHE_HEADERS = (
+    "cdn-cache-control",
+    "cloudflare-cdn-cache-control",
+    "akamai-cache-control",
+    "surrogate-control",
+)
+
+
+def _cache_directives(value: str) -> list[str]:
+    """The directives of a ``Cache-Control`` value, trimmed, empty elements skipped.
+
+    Commas split directives except inside a quoted-string (``no-cache="a, b"``), where a
+    backslash escapes the next character; an unclosed quote runs to the end of the value.
+    """
+    directives: list[str] = []
+    start = 0
+    quoted = escaped = False
+    for index, char in enumerate(value):
+        if escaped:
+            escaped = False
+        elif quoted:
+            if char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == ",":
+            directives.append(value[start:index])
+            start = index + 1
+    directives.append(value[start:])
+    return [d.strip(" \t") for d in directives if d.strip(" \t")]
+
+
+def private_cache_control(values: Iterable[str]) -> str:
+    """The ``Cache-Control`` for a response that carries session cookies, from the app's lines.
+
+    ``values`` are the response's ``Cache-Control`` header values (none, one or several), read
+    as one comma-separated list, as RFC 9110 combines field lines. A bare ``no-store`` keeps
+    them as they are (joined into that one line). Otherwise the response is made ``private``:
+    a shared cache must never store it, as it would hand one session's cookies to others,
+    while the browser may still cache the page for itself. ``public`` and ``s-maxage`` are
+    dropped; every ``private`` (qualified ones included, as ``private="Set-Cookie"`` lets a
+    shared cache store the rest) becomes one bare ``private``, put first so that no unclosed
+    quote can swallow it; the other directives (``max-age``, ``no-cache``, ``proxy-revalidate``,
+    extensions) are kept as written, in order. Directive names are matched case-insensitively
+    and quoted arguments are never split. With no ``Cache-Control``, the answer is ``private``.
+    """
+    joined = ", ".join(line.strip(" \t") for line in values if line.strip(" \t"))
+    directives = _cache_directives(joined)
+    if any(d.lower() == "no-store" for d in directives):
+        return joined
+    kept = ["private"]
+    for directive in directives:
+        name = directive.partition("=")[0].strip(" \t").lower()
+        if name not in ("public", "s-maxage", "private"):
+            kept.append(directive)
+    return ", ".join(kept)

@@ -17,6 +17,7 @@
     ├── SigningError                         the signing call itself failed
     ├── SignedURLError (ValueError)          a URL that cannot be signed as given
     ├── AWSError                             an AWS API call failed (see cfcookies.aws)
+    ├── DenyListFullError                    the revocation deny-list has no room left
     └── VerificationError                    a request CloudFront would refuse (403)
         ├── MissingKeyPairIdError            no Key-Pair-Id query parameter or cookie
         ├── UnknownKeyError                  the key pair ID is not trusted
@@ -41,6 +42,7 @@ __all__ = [
     "CloudFrontCookieError",
     "ConfigurationError",
     "CookieSizeError",
+    "DenyListFullError",
     "EncryptedKeyError",
     "ExpiredError",
     "IPAddressError",
@@ -123,6 +125,15 @@ class SignedURLError(CloudFrontCookieError, ValueError):
 
 class AWSError(CloudFrontCookieError):
     """An AWS API call made through botocore failed."""
+
+
+class DenyListFullError(CloudFrontCookieError):
+    """The deny-list cannot take another entry (a KeyValueStore holds at most 5 MB).
+
+    The revocation was not recorded: purge lapsed entries (``cfcookies aws revoke purge``),
+    shorten ``max_session_age`` so that entries lapse sooner, or revoke users instead of many
+    sessions.
+    """
 
 
 class VerificationError(CloudFrontCookieError):

@@ -7,16 +7,20 @@ cookies::
     <session id>.<user id>.<issued at>.<expires>.<mac>
 
 ``session id`` and ``user id`` are opaque, 1-64 characters of ``A-Z a-z 0-9 _ -`` (the user id
-may be empty); the two times are integer epoch seconds; ``mac`` is the unpadded base64url
-HMAC-SHA256, under a shared secret, of ``cfcookies-session-v1|`` followed by everything before
-the last dot.
+may be empty); the two times are integer epoch seconds (``issued at`` is when the session was
+first granted: renewals keep it, so a user cut-off reaches renewed cookies too); ``mac`` is the
+unpadded base64url HMAC-SHA256, under a shared secret, of ``cfcookies-session-v2|``, everything
+before the last dot, ``|`` and the value of the ``CloudFront-Policy`` cookie it was issued with.
+The session cookie is thereby bound to the policy of its path: it vouches for that policy only,
+so it is worth nothing beside CloudFront cookies borrowed from another session.
 
 A viewer-request CloudFront Function (:func:`function_code`, runtime ``cloudfront-js-2.0``) reads
 the secret (current, then previous during a rotation) from the CloudFront KeyValueStore
 associated with it, checks the MAC and the expiry, and looks the session and the user up in the
-deny-list kept in the same store. Anything missing, forged, expired or revoked gets CloudFront's
-own ``403 AccessDenied`` XML; otherwise the request goes on unchanged, and CloudFront's
-signed-cookie check still applies.
+deny-list kept in the same store. Anything missing, forged, expired, revoked or bound to another
+policy gets CloudFront's own ``403 AccessDenied`` XML, and so does any error reading the store
+(fail closed); otherwise the request goes on unchanged, and CloudFront's signed-cookie check still
+applies.
 
 Deny-list entries live under ``<prefix>revoked:<session id>`` and
 ``<prefix>revoked-user:<user id>``. A KeyValueStore has no TTL, so each value carries its own
@@ -37,6 +41,7 @@ import hashlib
 import hmac
 import importlib.util
 import json
+import logging
 import os
 import re
 import secrets as _secrets
@@ -51,6 +56,7 @@ from typing import Any, Protocol, runtime_checkable
 from .exceptions import (
     AWSError,
     ConfigurationError,
+    DenyListFullError,
     PolicyTimeError,
     VerificationError,
 )
@@ -61,13 +67,18 @@ try:  # pragma: no cover - fcntl is missing on Windows only
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
+logger = logging.getLogger("cfcookies")
+
 __all__ = [
     "DEFAULT_PREVIOUS_SECRET_KEY",
     "DEFAULT_SECRET_KEY",
     "FUNCTION_RUNTIME",
     "MAX_FUNCTION_SIZE",
+    "POLICY_COOKIE",
     "SESSION_COOKIE",
     "DenyList",
+    "DenyListFullError",
+    "DenyListUnavailableError",
     "ForgedSessionError",
     "KeyValueStoreDenyList",
     "LocalDenyList",
@@ -110,8 +121,18 @@ KVS_MAX_KEYS_PER_UPDATE = 50
 KVS_MAX_BYTES_PER_UPDATE = 3 * 1024 * 1024
 KVS_MAX_KEY_BYTES = 512
 KVS_MAX_VALUE_BYTES = 1024
+#: A KeyValueStore holds at most 5 MB of keys and values.
+KVS_MAX_STORE_BYTES = 5 * 1024 * 1024
 
-_MAC_CONTEXT = b"cfcookies-session-v1|"
+_FULL_REMEDY = (
+    "purge lapsed entries (cfcookies aws revoke purge), shorten max_session_age so that entries "
+    "lapse sooner, or revoke users (one entry each) instead of many sessions"
+)
+
+_MAC_CONTEXT = b"cfcookies-session-v2|"
+#: The cookie whose value a session cookie is bound to.
+POLICY_COOKIE = "CloudFront-Policy"
+_POLICY_VALUE = re.compile(r"[A-Za-z0-9_~-]{1,4096}")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,10}")
 _MAC = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -161,6 +182,12 @@ class SessionRevokedError(SessionCookieError):
         super().__init__(message)
         self.session_id = session_id
         self.user_id = user_id
+
+
+class DenyListUnavailableError(SessionCookieError):
+    """The deny-list could not be read: the request is refused (fail closed)."""
+
+    reason = "deny_list_unavailable"
 
 
 # --- secrets and tokens -------------------------------------------------------------------------
@@ -238,9 +265,19 @@ def _check_id(value: object, field: str) -> str:
     return value
 
 
-def _mac(key: bytes, payload: str) -> str:
-    digest = hmac.new(key, _MAC_CONTEXT + payload.encode("ascii"), hashlib.sha256).digest()
+def _mac(key: bytes, payload: str, policy: str) -> str:
+    message = _MAC_CONTEXT + payload.encode("ascii") + b"|" + policy.encode("ascii")
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _check_policy(value: object) -> str:
+    if not isinstance(value, str) or not _POLICY_VALUE.fullmatch(value):
+        raise ConfigurationError(
+            "policy must be the CloudFront-Policy cookie value the session cookie goes with "
+            "(CloudFront base64, at most 4096 characters)"
+        )
+    return value
 
 
 def mint_session_cookie(
@@ -248,38 +285,50 @@ def mint_session_cookie(
     session_id: str,
     expires: TimeInput,
     secrets: SessionSecrets,
+    policy: str,
     user_id: str | None = None,
+    issued_at: TimeInput | None = None,
     clock: Clock = system_clock,
 ) -> str:
     """The session cookie value for ``session_id`` (and ``user_id``), valid until ``expires``.
 
-    ``expires`` is an aware ``datetime``, a ``timedelta`` from now or epoch seconds. Give the
-    cookie the same ``Path``, ``Domain`` and lifetime as the CloudFront cookies it goes with.
+    ``policy`` is the value of the ``CloudFront-Policy`` cookie set on the same path: the token
+    is bound to it, so the edge accepts it only beside that policy. ``issued_at`` is when the
+    session began (default: now); renewals pass the original time so that a user cut-off
+    (:meth:`DenyList.revoke_user`) still reaches them. ``expires`` is an aware ``datetime``, a
+    ``timedelta`` from now or epoch seconds. Give the cookie the same ``Path``, ``Domain`` and
+    lifetime as the CloudFront cookies it goes with.
     """
     if not isinstance(secrets, SessionSecrets):
         raise ConfigurationError("secrets must be a SessionSecrets(current, previous=...)")
     sid = _check_id(session_id, "session_id")
     uid = "" if user_id is None else _check_id(user_id, "user_id")
-    issued = to_epoch(clock(), field="now")
+    bound = _check_policy(policy)
+    now = to_epoch(clock(), field="now")
+    issued = now if issued_at is None else to_epoch(issued_at, field="issued_at", clock=clock)
+    if issued > now:
+        raise PolicyTimeError(f"issued_at ({issued}) must not be after now ({now})")
     end = to_epoch(expires, field="expires", clock=clock)
-    if end <= issued:
-        raise PolicyTimeError(f"expires ({end}) must be after now ({issued})")
+    if end <= now:
+        raise PolicyTimeError(f"expires ({end}) must be after now ({now})")
     payload = f"{sid}.{uid}.{issued}.{end}"
-    return f"{payload}.{_mac(secrets.signing_key, payload)}"
+    return f"{payload}.{_mac(secrets.signing_key, payload, bound)}"
 
 
 def verify_session_cookie(
     value: object,
     *,
     secrets: SessionSecrets,
+    policy: object,
     now: datetime | int | None = None,
     clock: Clock = system_clock,
 ) -> SessionToken:
     """Check a session cookie value as the CloudFront Function does, minus the deny-list.
 
-    Raises :class:`MalformedSessionError`, :class:`ForgedSessionError` or
-    :class:`SessionExpiredError` (all :class:`SessionCookieError`); never anything else, whatever
-    the client sent.
+    ``policy`` is the ``CloudFront-Policy`` cookie sent with it (None when absent): a token
+    minted for another policy does not verify. Raises :class:`MissingSessionError`,
+    :class:`MalformedSessionError`, :class:`ForgedSessionError` or :class:`SessionExpiredError`
+    (all :class:`SessionCookieError`); never anything else, whatever the client sent.
     """
     current = _now_epoch(now, clock)
     if value is None or value == "":
@@ -301,13 +350,21 @@ def verify_session_cookie(
     issued, expires = int(iat_text), int(exp_text)
     if issued > expires or expires >= _MAX_EPOCH:
         raise MalformedSessionError("the session cookie has impossible times")
+    if not isinstance(policy, str) or not _POLICY_VALUE.fullmatch(policy):
+        raise MissingSessionError(
+            f"no {POLICY_COOKIE} cookie (or not CloudFront base64) for the session cookie to "
+            f"vouch for"
+        )
     payload = value[: -len(mac) - 1]
     ok = False
     for key in secrets.verification_keys:
         # Both keys are always tried so the time taken does not tell which one matched.
-        ok = hmac.compare_digest(_mac(key, payload), mac) or ok
+        ok = hmac.compare_digest(_mac(key, payload, policy), mac) or ok
     if not ok:
-        raise ForgedSessionError("the session cookie's signature does not match any secret")
+        raise ForgedSessionError(
+            "the session cookie's signature does not match any secret for this policy (forged, "
+            "or taken from another session)"
+        )
     if current >= expires:
         raise SessionExpiredError(
             f"the session cookie expired at {expires} (now {current})", expires=expires, now=current
@@ -324,12 +381,27 @@ def check_session_cookie(
     now: datetime | int | None = None,
     clock: Clock = system_clock,
 ) -> SessionToken:
-    """The whole edge check in Python (for the local edge): cookie, MAC, expiry, deny-list."""
+    """The whole edge check in Python (for the local edge): cookie, binding to the
+    ``CloudFront-Policy`` cookie, MAC, expiry, deny-list.
+
+    A deny-list that cannot be read refuses the request (:class:`DenyListUnavailableError`),
+    as the generated function does.
+    """
     current = _now_epoch(now, clock)
-    token = verify_session_cookie(cookies.get(cookie_name), secrets=secrets, now=current)
-    if deny_list is not None and deny_list.is_revoked(
-        token.session_id, token.user_id, issued_at=token.issued_at, now=current
-    ):
+    token = verify_session_cookie(
+        cookies.get(cookie_name), secrets=secrets, policy=cookies.get(POLICY_COOKIE), now=current
+    )
+    if deny_list is None:
+        return token
+    try:
+        revoked = deny_list.is_revoked(
+            token.session_id, token.user_id, issued_at=token.issued_at, now=current
+        )
+    except Exception as exc:  # fail closed: an unreadable deny-list denies
+        raise DenyListUnavailableError(
+            f"the deny-list could not be read ({type(exc).__name__}); refusing the request"
+        ) from None
+    if revoked:
         raise SessionRevokedError(
             "the session or its user has been revoked",
             session_id=token.session_id,
@@ -354,13 +426,16 @@ import cf from 'cloudfront';
 
 const kvs = cf.kvs();
 const COOKIE = __COOKIE__;
-const SECRET_KEYS = [__SECRET__, __PREVIOUS__];
+const POLICY = 'CloudFront-Policy';
+const SECRET_KEY = __SECRET__;
+const PREVIOUS_KEY = __PREVIOUS__;
 const SESSION_KEY = __PREFIX__ + 'revoked:';
 const USER_KEY = __PREFIX__ + 'revoked-user:';
-const CONTEXT = 'cfcookies-session-v1|';
+const CONTEXT = 'cfcookies-session-v2|';
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const NUM = /^(0|[1-9][0-9]{0,10})$/;
 const MAC = /^[A-Za-z0-9_-]{43}$/;
+const POLICY_VALUE = /^[A-Za-z0-9_~-]{1,4096}$/;
 
 function deny() {
     return {
@@ -390,13 +465,12 @@ function same(a, b) {
     return diff === 0;
 }
 
-// get() rejects when the key is missing: that is an answer, not an error.
+// An absent key is an answer (null); any failure of the store throws, and the handler denies.
 async function read(key) {
-    try {
-        return await kvs.get(key, { format: 'string' });
-    } catch (e) {
+    if (!(await kvs.exists(key))) {
         return null;
     }
+    return await kvs.get(key, { format: 'string' });
 }
 
 // An entry is "<until>" or "<until>.<issued before>"; a value we cannot read denies.
@@ -411,50 +485,61 @@ function applies(value, now, issued) {
     return p.length === 1 || issued <= parseInt(p[1], 10);
 }
 
-async function handler(event) {
-    var request = event.request;
+function valid(secret, payload, mac) {
+    if (typeof secret !== 'string' || secret.length < 32) {
+        return false;
+    }
+    return same(crypto.createHmac('sha256', secret).update(payload).digest('base64url'), mac);
+}
+
+async function check(request) {
     var cookie = request.cookies ? request.cookies[COOKIE] : undefined;
+    var policy = request.cookies ? request.cookies[POLICY] : undefined;
     if (!cookie || typeof cookie.value !== 'string' || cookie.value.length > 256) {
-        return deny();
+        return false;
+    }
+    if (!policy || typeof policy.value !== 'string' || !POLICY_VALUE.test(policy.value)) {
+        return false;
     }
     var p = cookie.value.split('.');
     if (p.length !== 5 || !ID.test(p[0]) || (p[1] !== '' && !ID.test(p[1])) ||
             !NUM.test(p[2]) || !NUM.test(p[3]) || !MAC.test(p[4])) {
-        return deny();
+        return false;
     }
     var issued = parseInt(p[2], 10);
     var expires = parseInt(p[3], 10);
     var now = Math.floor(Date.now() / 1000);
     if (issued > expires || now >= expires) {
-        return deny();
+        return false;
     }
-    var payload = CONTEXT + p[0] + '.' + p[1] + '.' + p[2] + '.' + p[3];
-    var ok = false;
-    for (var i = 0; i < SECRET_KEYS.length; i++) {
-        var secret = await read(SECRET_KEYS[i]);
-        if (secret === null || secret.length < 32) {
-            continue;
-        }
-        var mac = crypto.createHmac('sha256', secret).update(payload).digest('base64url');
-        if (same(mac, p[4])) {
-            ok = true;
-            break;
-        }
-    }
-    if (!ok) {
-        return deny();
+    var payload = CONTEXT + p[0] + '.' + p[1] + '.' + p[2] + '.' + p[3] + '|' + policy.value;
+    // The current secret must be there; the previous one only during a rotation.
+    if (!valid(await kvs.get(SECRET_KEY, { format: 'string' }), payload, p[4]) &&
+            !valid(await read(PREVIOUS_KEY), payload, p[4])) {
+        return false;
     }
     var entry = await read(SESSION_KEY + p[0]);
     if (entry !== null && applies(entry, now, issued)) {
-        return deny();
+        return false;
     }
     if (p[1] !== '') {
         entry = await read(USER_KEY + p[1]);
         if (entry !== null && applies(entry, now, issued)) {
-            return deny();
+            return false;
         }
     }
-    return request;
+    return true;
+}
+
+async function handler(event) {
+    try {
+        if (await check(event.request)) {
+            return event.request;
+        }
+    } catch (e) {
+        // the store could not be read: fail closed
+    }
+    return deny();
 }
 """
 
@@ -490,6 +575,8 @@ def function_code(
     """
     if not isinstance(cookie_name, str) or not _COOKIE_NAME.fullmatch(cookie_name):
         raise ConfigurationError(f"cookie_name must be a cookie token, got {cookie_name!r}")
+    if cookie_name == POLICY_COOKIE:
+        raise ConfigurationError(f"cookie_name must not be {POLICY_COOKIE}, which it is bound to")
     _check_kvs_key(kvs_secret_key, "kvs_secret_key")
     _check_kvs_key(kvs_previous_secret_key, "kvs_previous_secret_key")
     if kvs_secret_key == kvs_previous_secret_key:
@@ -604,7 +691,9 @@ class LocalDenyList(_EntryWriter):
 
     With ``path``, every write is a locked read-modify-write of the file (replaced atomically)
     and reads reload it when it changed, so the app and the local edge see the same entries.
-    The file holds the same keys and values as the KeyValueStore would.
+    The file holds the same keys and values as the KeyValueStore would, and like a KeyValueStore
+    it holds at most ``max_bytes`` (5 MB) of keys and values: a write beyond that raises
+    :class:`~cfcookies.exceptions.DenyListFullError` and records nothing.
     """
 
     def __init__(
@@ -613,8 +702,12 @@ class LocalDenyList(_EntryWriter):
         path: str | os.PathLike[str] | None = None,
         key_prefix: str = "",
         clock: Clock = system_clock,
+        max_bytes: int = KVS_MAX_STORE_BYTES,
     ) -> None:
         super().__init__(key_prefix=key_prefix, clock=clock)
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise ConfigurationError(f"max_bytes must be a positive int, got {max_bytes!r}")
+        self.max_bytes = max_bytes
         self._path = Path(path) if path is not None else None
         self._lock = threading.Lock()
         self._entries: dict[str, str] = {}
@@ -663,7 +756,14 @@ class LocalDenyList(_EntryWriter):
     def _write(self, updates: Mapping[str, str]) -> None:
         with self._lock, self._file_lock():
             self._refresh(force=True)
-            self._entries.update(updates)
+            merged = {**self._entries, **updates}
+            size = sum(len(k.encode()) + len(v.encode()) for k, v in merged.items())
+            if size > self.max_bytes:
+                raise DenyListFullError(
+                    f"the deny-list is full ({size} of {self.max_bytes} bytes); the revocation "
+                    f"was not recorded: {_FULL_REMEDY}"
+                )
+            self._entries = merged
             self._save()
 
     @contextlib.contextmanager
@@ -890,10 +990,25 @@ class KeyValueStoreDenyList(_EntryWriter):
             try:
                 response = self._client.update_keys(IfMatch=etag, **request)
             except Exception as exc:
-                if _error_code(exc) == "ConflictException" and attempt == 0:
+                code = _error_code(exc)
+                if code == "ConflictException" and attempt == 0:
                     etag = None
                     continue
+                if code == "ServiceQuotaExceededException":
+                    raise DenyListFullError(
+                        f"the KeyValueStore {self.kvs_arn} is full (5 MB); the update was not "
+                        f"recorded: {_FULL_REMEDY}"
+                    ) from None
                 raise _aws_error("UpdateKeys", exc) from None
+            total = response.get("TotalSizeInBytes")
+            if isinstance(total, int) and total > KVS_MAX_STORE_BYTES * 0.8:
+                logger.warning(
+                    "cfcookies: the KeyValueStore holds %d of %d bytes; %s",
+                    total,
+                    KVS_MAX_STORE_BYTES,
+                    _FULL_REMEDY,
+                    extra={"event": "cfcookies.deny_list.nearly_full", "bytes": total},
+                )
             return str(response["ETag"])
         raise AssertionError("unreachable")  # pragma: no cover
 

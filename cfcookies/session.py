@@ -13,6 +13,7 @@ same.
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import ipaddress
 import json
@@ -35,12 +36,13 @@ from .cookies import (
     CookieAttributes,
     SameSite,
     cookie_value,
+    cookie_values,
     delete_cookie,
     domain_matches,
     dump_cookie,
     validate_cookie_domain,
 )
-from .exceptions import ConfigurationError, CookieSizeError, ResourceError
+from .exceptions import ConfigurationError, CookieSizeError, DenyListFullError, ResourceError
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
 from .revocation import (
@@ -241,6 +243,7 @@ class State:
     session_id: str = ""  # the edge session cookie's id ("" when revocation is off)
     user_id: str = ""
     ip_address: str = ""  # the AWS:SourceIp the policies are bound to ("" when unbound)
+    binding: str = ""  # digest of the app's session it was issued to ("" without session_binding)
 
     def to_payload(self) -> dict[str, object]:
         payload: dict[str, object] = {
@@ -256,6 +259,8 @@ class State:
             payload["u"] = self.user_id
         if self.ip_address:
             payload["i"] = self.ip_address
+        if self.binding:
+            payload["b"] = self.binding
         return payload
 
     @classmethod
@@ -272,9 +277,10 @@ class State:
             session_id = payload.get("s", "")
             user_id = payload.get("u", "")
             ip_address = payload.get("i", "")
+            binding = payload.get("b", "")
         except KeyError:
             return None
-        if not all(isinstance(v, str) for v in (session_id, user_id, ip_address)):
+        if not all(isinstance(v, str) for v in (session_id, user_id, ip_address, binding)):
             return None
         if (
             not isinstance(prefixes, list)
@@ -302,6 +308,7 @@ class State:
             session_id,
             user_id,
             ip_address,
+            binding,
         )
 
 
@@ -317,6 +324,7 @@ class RequestInfo(NamedTuple):
     host: str | None  # lower case, without the port
     cookie_header: str | None
     client_ip: str | None = None  # what the client_ip option answered (IP binding only)
+    binding: str | None = None  # what the session_binding option answered
 
 
 @dataclass(frozen=True)
@@ -335,11 +343,13 @@ class Plan:
     user_id: str = ""
     ip_address: str = ""
     delete_session_cookie: bool = False
-    deny_session: tuple[str, int] | None = None  # (session id, until) to write at logout
+    #: (session id, user id, until) of each session to write into the deny-list at logout
+    deny_sessions: tuple[tuple[str, str, int], ...] = ()
+    binding: str = ""
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.issue or self.delete or self.clear_state)
+        return bool(self.issue or self.delete or self.clear_state or self.deny_sessions)
 
 
 @dataclass(frozen=True)
@@ -384,7 +394,7 @@ class CloudFrontCookies:
         samesite: SameSite | None = "Lax",
         persistent: bool = False,
         hash_algorithm: HashAlgorithm = "SHA1",
-        state_cookie_name: str = "cfcookies",
+        state_cookie_name: str | None = None,
         keepalive_path: str | None = "/cfcookies/keepalive",
         signature_cache_size: int = 4096,
         clock: Clock = system_clock,
@@ -393,6 +403,7 @@ class CloudFrontCookies:
         deny_list: DenyList | None = None,
         session_cookie_name: str = SESSION_COOKIE,
         client_ip: Any = None,
+        session_binding: Any = None,
     ) -> None:
         self.media_url, self.media_host = self._check_media_url(media_url, insecure_allow_http)
         self.keys = self._build_keys(keys, key_pair_id, private_key, passphrase)
@@ -447,6 +458,17 @@ class CloudFrontCookies:
                 "deny_list needs session_secrets: the edge can only deny sessions that carry the "
                 "signed session cookie"
             )
+        if deny_list is not None and self.max_session_age is None:
+            raise ConfigurationError(
+                "deny_list needs max_session_age: a deny-list entry must outlive every renewal "
+                "of the session it denies, so sessions need an end (the default is 12 hours)"
+            )
+        if session_binding is not None and not callable(session_binding):
+            raise ConfigurationError(
+                "session_binding must be a callable from the request to the app's own session "
+                "identifier (or None when there is no session)"
+            )
+        self.session_binding = session_binding
         self.session_secrets = session_secrets
         if client_ip is not None and not callable(client_ip):
             raise ConfigurationError(
@@ -481,9 +503,18 @@ class CloudFrontCookies:
         self.state_attributes = CookieAttributes(
             domain=None, secure=secure, httponly=True, samesite=samesite or "Lax"
         )
+        if state_cookie_name is None:
+            # __Host-: browsers take it only from this host, Secure, Path=/ and without Domain,
+            # so a sibling subdomain cannot toss a state cookie in front of ours.
+            state_cookie_name = "__Host-cfcookies" if secure else "cfcookies"
         if not isinstance(state_cookie_name, str) or state_cookie_name.startswith("CloudFront-"):
             raise ConfigurationError(
                 "state_cookie_name must be a str not starting with CloudFront-"
+            )
+        if state_cookie_name.startswith(("__Host-", "__Secure-")) and not secure:
+            raise ConfigurationError(
+                f"state_cookie_name {state_cookie_name!r} needs secure=True: browsers refuse "
+                f"__Host- and __Secure- cookies without Secure"
             )
         dump_cookie(state_cookie_name, "x", path="/", attributes=self.state_attributes)
         self.state_cookie_name = state_cookie_name
@@ -498,9 +529,16 @@ class CloudFrontCookies:
         # serializer itself; the keyed HMAC is prepared once instead of on every login.
         signer = self._serializer.make_signer()
         self._state_mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
+        self._binding_mac = hmac.new(
+            signer.derive_key() + b"|session-binding", digestmod=hashlib.sha256
+        )
         self._state_sep = signer.sep
-        self._lines_cache: dict[tuple[str, int, str, str, str | None], tuple[str, ...]] = {}
-        self._settled: dict[tuple[str, str | None, Any, str | None], tuple[int, str]] = {}
+        self._lines_cache: dict[
+            tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str]
+        ] = {}
+        self._settled: dict[
+            tuple[str, str | None, Any, str | None, str | None], tuple[int, str]
+        ] = {}
         self._hosts: dict[str, str | None] = {}
         self._state_lines: dict[State, str] = {}
         self._state_cache: OrderedDict[str, State] = OrderedDict()
@@ -578,19 +616,39 @@ class CloudFrontCookies:
     def read_state(self, cookie_header: str | bytes | None) -> tuple[State | None, bool]:
         """The issued state from a ``Cookie`` header, and whether a state cookie was present.
 
-        A forged, stale or malformed state cookie reads as no state. Verification is cached by
-        value: a request that needs no new cookies costs a dictionary lookup.
+        A forged, stale or malformed state cookie reads as no state. When the header holds
+        several cookies of that name (one tossed in by a sibling subdomain, say), the first
+        authentic one is taken. Verification is cached by value: a request that needs no new
+        cookies costs a dictionary lookup.
         """
         raw = cookie_value(cookie_header, self.state_cookie_name)
         if raw is None:
             return None, False
+        state = self._load_state(raw)
+        if state is None:
+            for other in cookie_values(cookie_header, self.state_cookie_name)[1:]:
+                state = self._load_state(other)
+                if state is not None:
+                    break
+        return state, True
+
+    def read_states(self, cookie_header: str | bytes | None) -> list[State]:
+        """Every authentic state in a ``Cookie`` header (logout deletes what each one issued)."""
+        states: list[State] = []
+        for raw in cookie_values(cookie_header, self.state_cookie_name):
+            state = self._load_state(raw)
+            if state is not None and state not in states:
+                states.append(state)
+        return states
+
+    def _load_state(self, raw: str) -> State | None:
         if len(raw) > MAX_COOKIE_BYTES:  # longer than any state cookie dump_state can write
-            return None, True
+            return None
         with self._state_lock:
             state = self._state_cache.get(raw)
             if state is not None:
                 self._state_cache.move_to_end(raw)
-                return state, True
+                return state
         try:
             state = State.from_payload(self._serializer.loads(raw))
         except (BadData, ValueError, TypeError, RecursionError):
@@ -602,7 +660,16 @@ class CloudFrontCookies:
                 self._state_cache[raw] = state
                 if len(self._state_cache) > _STATE_CACHE_SIZE:
                     self._state_cache.popitem(last=False)
-        return state, True
+        return state
+
+    def binding_digest(self, value: str | None) -> str:
+        """What the state cookie records of the app's session identifier ``value``: a keyed
+        digest, so the identifier itself never travels in a second cookie."""
+        if value is None:
+            return ""
+        mac = self._binding_mac.copy()
+        mac.update(str(value).encode("utf-8", "surrogatepass"))
+        return base64_encode(mac.digest()[:16]).decode("ascii")
 
     def dump_state(self, state: State) -> str:
         """The state cookie's ``Set-Cookie`` line. Logins into the same folders in the same
@@ -683,15 +750,23 @@ class CloudFrontCookies:
         state, had_cookie = self.read_state(request.cookie_header)
         now = self.now()
         current = state.prefixes if state else ()
+        binding = self.binding_digest(request.binding) if self.session_binding else ""
+        # A state issued to another of the app's sessions (the app's session ended or changed)
+        # is worth nothing: its grants are not renewed, and its session starts over.
+        foreign = (
+            state is not None and self.session_binding is not None and state.binding != binding
+        )
         imperative_only = desired is False
         if imperative_only:
             wanted: tuple[str, ...] = current
-            if state is not None and self._session_too_old(state, now):
+            if state is not None and (foreign or self._session_too_old(state, now)):
                 wanted = ()
         else:
             wanted = merge_prefixes(desired_prefixes(desired) or ())
         if actions is not None and actions.steps:
             wanted = actions.apply(wanted)
+        if self.session_binding is not None and request.binding is None:
+            wanted = ()  # no session of the app's own: nothing to vouch for (fail closed)
         if len(wanted) > self.max_prefixes:
             raise CookieSizeError(
                 f"{len(wanted)} prefixes granted to one session; at most max_prefixes="
@@ -700,34 +775,33 @@ class CloudFrontCookies:
             )
         if not self.host_allowed(request.host):
             return NO_PLAN
-
         if not wanted:
             if state is None:
                 return Plan(clear_state=had_cookie)
-            deny = (
-                (state.session_id, state.expires)
-                if state.session_id and self.deny_list is not None and state.expires > now
-                else None
-            )
-            return Plan(
-                delete=current,
-                delete_hash_cookie=state.hash_algorithm == "SHA256",
-                delete_domain=state.domain,
-                clear_state=True,
-                delete_session_cookie=bool(state.session_id),
-                deny_session=deny,
-            )
+            return self._ending_plan(request, state, now)
 
         active = self.keys.active()
+        # The app vouches for the session when its grants callable answers, or when the view
+        # granted in this very request; a bare state cookie does not.
+        vouched = not imperative_only or (
+            actions is not None and any(kind == "grant" for kind, _ in actions.steps)
+        )
         bound = _bindable_ip(request.client_ip) if self.client_ip is not None else None
+        if self.client_ip is not None and state is not None and not foreign and not vouched:
+            # A state cookie replayed from another address renews for the address it was
+            # issued to, never for the new one.
+            bound = state.ip_address or None
+        fresh = state is None or not current or foreign or self._past_max_age(state, now)
         needs_issue = (
             state is None
+            or fresh
             or (state.ip_address or None) != bound
             or wanted != current
             or state.expires - now < self.renew_before
             or state.key_pair_id != active.key_pair_id
             or state.hash_algorithm != self.hash_algorithm
             or state.domain != self.cookie_domain
+            or state.binding != binding
         )
         if not needs_issue:
             if state is not None and (actions is None or not actions.steps):
@@ -737,19 +811,23 @@ class CloudFrontCookies:
         stale = tuple(p for p in current if p not in wanted) if state else ()
         if state is not None and state.domain != self.cookie_domain:
             stale = current  # the old cookies live under another Domain: remove them all
-        continuing = state is not None and bool(current)
-        granted_at = state.granted_at if state is not None and continuing else now
+        granted_at = now if fresh or state is None else state.granted_at
         policies = tuple(
             Policy(_prefix_resource_cached(self.media_url, prefix), expires, None, bound)
             for prefix in wanted
         )
         session_id = user_id = ""
+        deny: tuple[tuple[str, str, int], ...] = ()
         if self.session_secrets is not None:
-            session_id = state.session_id if state is not None and continuing else ""
-            session_id = session_id or new_session_id()
-            user_id = state.user_id if state is not None and continuing else ""
+            keep = state is not None and not fresh
+            session_id = (state.session_id if state is not None and keep else "") or (
+                new_session_id()
+            )
+            user_id = state.user_id if state is not None and keep else ""
             if actions is not None and actions.user_id is not None:
                 user_id = actions.user_id
+            if state is not None and foreign:
+                deny = self._denials([state], now)
         return Plan(
             issue=wanted,
             expires=expires,
@@ -762,21 +840,58 @@ class CloudFrontCookies:
             user_id=user_id,
             ip_address=bound or "",
             delete_session_cookie=state is not None and bool(state.session_id),
+            deny_sessions=deny,
+            binding=binding,
         )
 
+    def _ending_plan(self, request: RequestInfo, state: State, now: int) -> Plan:
+        """Logout: delete what every authentic state in the request issued (a cookie tossed in
+        by a sibling subdomain must not hide the real one) and deny their sessions."""
+        states = self.read_states(request.cookie_header) or [state]
+        if state not in states:
+            states.insert(0, state)
+        delete = tuple(dict.fromkeys(p for s in states for p in s.prefixes))
+        return Plan(
+            delete=delete,
+            delete_hash_cookie=any(s.hash_algorithm == "SHA256" for s in states),
+            delete_domain=state.domain,
+            clear_state=True,
+            delete_session_cookie=any(s.session_id for s in states),
+            deny_sessions=self._denials(states, now),
+        )
+
+    @property
+    def revocation_horizon(self) -> int:
+        """Seconds from a session's start after which nothing of it can be renewed or used:
+        ``max_session_age`` + ``lifetime`` + ``granularity`` (a deny entry lives that long)."""
+        return (self.max_session_age or 0) + self.lifetime + self.granularity
+
+    def _denials(self, states: Sequence[State], now: int) -> tuple[tuple[str, str, int], ...]:
+        if self.deny_list is None:
+            return ()
+        out = []
+        for state in states:
+            until = state.granted_at + self.revocation_horizon
+            if state.session_id and until > now:
+                out.append((state.session_id, state.user_id, until))
+        return tuple(out)
+
     def _session_too_old(self, state: State, now: int) -> bool:
-        if self.max_session_age is not None and now - state.granted_at > self.max_session_age:
+        if self._past_max_age(state, now):
             return True
         # An expired state cannot be renewed without the app saying so again: this bounds
         # what a replayed state cookie is worth to what the cookies it names were worth.
         return state.expires <= now
+
+    def _past_max_age(self, state: State, now: int) -> bool:
+        return self.max_session_age is not None and now - state.granted_at > self.max_session_age
 
     def needs_signing(self, plan: Plan) -> bool:
         """Whether rendering ``plan`` computes a signature or writes to the deny-list.
 
         The ASGI adapter then renders it in a worker thread, off the event loop.
         """
-        if plan.deny_session is not None:
+        if plan.deny_sessions:
             return True
         return any(self.signer.cached_signature(p.to_json()) is None for p in plan.policies)
 
@@ -801,31 +916,30 @@ class CloudFrontCookies:
             if plan.delete_session_cookie:
                 names.append(self.session_cookie_name)
             headers.extend(delete_cookie(n, path=prefix, attributes=old_attributes) for n in names)
-        if plan.deny_session is not None:
-            self._deny(*plan.deny_session)
+        for session_id, user_id, until in plan.deny_sessions:
+            self._deny(session_id, user_id, until)
         state: State | None = None
         if plan.issue:
             max_age = self._cookie_max_age(plan.expires) if self.persistent else None
             key_pair_id = ""
-            session_value = (
-                mint_session_cookie(
-                    session_id=plan.session_id,
-                    user_id=plan.user_id or None,
-                    expires=plan.expires,
-                    secrets=self.session_secrets,
-                    clock=self.clock,
-                )
-                if self.session_secrets is not None
-                else None
-            )
             for prefix, policy in zip(plan.issue, plan.policies, strict=True):
-                key_pair_id, lines = self._policy_cookies(prefix, policy, max_age)
+                key_pair_id, lines, policy_value = self._policy_cookies(prefix, policy, max_age)
                 headers.extend(lines)
                 if plan.delete_hash_cookie and self.hash_algorithm != "SHA256":
                     headers.append(
                         delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
                     )
-                if session_value is not None:
+                if self.session_secrets is not None:
+                    # one session cookie per path, bound to the policy it goes with
+                    session_value = mint_session_cookie(
+                        session_id=plan.session_id,
+                        user_id=plan.user_id or None,
+                        expires=plan.expires,
+                        issued_at=plan.granted_at,
+                        policy=policy_value,
+                        secrets=self.session_secrets,
+                        clock=self.clock,
+                    )
                     headers.append(
                         dump_cookie(
                             self.session_cookie_name,
@@ -851,6 +965,7 @@ class CloudFrontCookies:
                 plan.session_id,
                 plan.user_id,
                 plan.ip_address,
+                plan.binding,
             )
             headers.append(self.dump_state(state))
         elif plan.clear_state:
@@ -861,8 +976,9 @@ class CloudFrontCookies:
 
     def _policy_cookies(
         self, prefix: str, policy: Policy, max_age: int | None
-    ) -> tuple[str, tuple[str, ...]]:
-        """The key pair ID and the ``Set-Cookie`` lines granting ``policy`` on ``prefix``.
+    ) -> tuple[str, tuple[str, ...], str]:
+        """The key pair ID, the ``Set-Cookie`` lines granting ``policy`` on ``prefix`` and the
+        ``CloudFront-Policy`` value (which the revocation session cookie is bound to).
 
         Sessions granted the same prefix in the same expiry window get the very same lines, so
         they are kept (for session cookies, which carry no per-response ``Max-Age``) beside the
@@ -882,7 +998,7 @@ class CloudFrontCookies:
                 if cached is not None:
                     self.signer.hits += 1  # a signature reused, as a signature cache hit
             if cached is not None:
-                return active.key_pair_id, cached
+                return active.key_pair_id, cached[0], cached[1]
         signed = self.signer.sign_policy(policy)
         lines = tuple(
             dump_cookie(
@@ -895,37 +1011,48 @@ class CloudFrontCookies:
                 if len(self._lines_cache) >= self.signer.cache_size:
                     self._lines_cache.clear()
                 if self.signer.cache_size:
-                    self._lines_cache[cache_key] = lines
-        return signed.key_pair_id, lines
+                    self._lines_cache[cache_key] = (lines, signed.policy_b64)
+        return signed.key_pair_id, lines, signed.policy_b64
 
-    def _deny(self, session_id: str, until: int) -> None:
+    def _deny(self, session_id: str, user_id: str, until: int) -> None:
         """Write a logged-out session into the edge deny-list; a failure must not fail logout."""
         if self.deny_list is None:
             return
         try:
             self.deny_list.revoke_session(session_id, until=until)
         except Exception as exc:  # the browser's cookies are deleted all the same
+            remedy = f": {exc}" if isinstance(exc, DenyListFullError) else ""
             logger.error(
-                "cfcookies: could not write the logged-out session to the deny-list (%s); its "
-                "cookies stay valid at the edge until %d",
+                "cfcookies: could not write the logged-out session %s (user %s) to the "
+                "deny-list (%s%s); copies of its cookies stay valid at the edge until they expire",
+                session_id,
+                user_id or "-",
                 type(exc).__name__,
-                until,
+                remedy,
+                extra={
+                    "event": "cfcookies.deny_list.write_failed",
+                    "session_id": session_id,
+                    "user_id": user_id,
+                    "until": until,
+                    "error": type(exc).__name__,
+                },
             )
 
     def revoke_session(self, session_id: str) -> None:
-        """Deny one session at the edge now (for as long as any cookie of it can live)."""
-        self._require_deny_list().revoke_session(session_id, until=self._longest_expiry())
+        """Deny one session at the edge now, for as long as it could still be renewed or used
+        (:attr:`revocation_horizon` from now)."""
+        until = self.now() + self.revocation_horizon
+        self._require_deny_list().revoke_session(session_id, until=until)
 
     def revoke_user(self, user_id: str) -> None:
-        """Deny every session of ``user_id`` issued until now ("sign out everywhere")."""
-        self._require_deny_list().revoke_user(user_id, until=self._longest_expiry())
+        """Deny every session of ``user_id`` that began until now ("sign out everywhere"),
+        renewals included: renewed session cookies keep the time their session began."""
+        until = self.now() + self.revocation_horizon
+        self._require_deny_list().revoke_user(user_id, until=until)
 
     def session_of(self, cookie_header: str | bytes | None) -> State | None:
         """The state (session ID, user ID, prefixes, expiry) of the browser sending this header."""
         return self.read_state(cookie_header)[0]
-
-    def _longest_expiry(self) -> int:
-        return self.expiry_for(self.now())
 
     def _require_deny_list(self) -> DenyList:
         if self.deny_list is None:
@@ -947,6 +1074,8 @@ class CloudFrontCookies:
         desired: Any = desired_prefixes(self.grants(grants_arg)) if self.grants else False
         if self.client_ip is not None:
             request = request._replace(client_ip=self.client_ip(grants_arg))
+        if self.session_binding is not None:
+            request = request._replace(binding=self.session_binding(grants_arg))
         actions = storage.get(ACTIONS_KEY)
         if not isinstance(actions, Actions):
             if self.settled(request, desired):
@@ -960,17 +1089,17 @@ class CloudFrontCookies:
     def _remember_settled(self, request: RequestInfo, state: State, now: int, desired: Any) -> None:
         """Record that this browser's state needs nothing until its renewal time."""
         raw = cookie_value(request.cookie_header, self.state_cookie_name)
-        if raw is None or request.host is None:
-            return
+        if raw is None or request.host is None or self._load_state(raw) != state:
+            return  # (the first state cookie sent is not the authentic one: nothing to cache)
         until = state.expires - self.renew_before
-        if desired is False and self.max_session_age is not None:
+        if self.max_session_age is not None:
             until = min(until, state.granted_at + self.max_session_age + 1)
         if until <= now:
             return
         desired_key = None if desired is False else desired
         if len(self._settled) >= _STATE_CACHE_SIZE:
             self._settled.clear()
-        self._settled[(raw, request.host, desired_key, request.client_ip)] = (
+        self._settled[(raw, request.host, desired_key, request.client_ip, request.binding)] = (
             until,
             state.key_pair_id,
         )
@@ -987,7 +1116,13 @@ class CloudFrontCookies:
             return False
         try:
             entry = self._settled.get(
-                (raw, request.host, None if desired is False else desired, request.client_ip)
+                (
+                    raw,
+                    request.host,
+                    None if desired is False else desired,
+                    request.client_ip,
+                    request.binding,
+                )
             )
         except TypeError:  # an unhashable answer from the grants callable
             return False

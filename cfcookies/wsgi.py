@@ -23,6 +23,7 @@ import inspect
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .session import (
     ACTIONS_KEY,
@@ -102,8 +103,13 @@ class CloudFrontCookieMiddleware:
             if outcome is not None and outcome.set_cookie:
                 headers = list(headers)
                 headers.extend(("Set-Cookie", value) for value in outcome.set_cookie)
-                if not any(name.lower() == "cache-control" for name, _ in headers):
-                    headers.append(("Cache-Control", "private"))
+                cache_control = [v for k, v in headers if k.lower() == "cache-control"]
+                headers = [
+                    (k, v)
+                    for k, v in headers
+                    if k.lower() != "cache-control" and k.lower() not in TARGETED_CACHE_HEADERS
+                ]
+                headers.append(("Cache-Control", private_cache_control(cache_control)))
             if exc_info is None:
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)

@@ -50,6 +50,9 @@ OLD_SECRET = "o" * 43
 OTHER_SECRET = "x" * 43
 START = datetime(2030, 1, 1, tzinfo=timezone.utc)
 NOW = int(START.timestamp())
+#: A CloudFront-Policy cookie value the session cookies of these tests are bound to, and another.
+POLICY = "eyJTdGF0ZW1lbnQiOlt7IlJlc291cmNlIjoiaHR0cHM6Ly9tL2EvKiJ9XX0_"
+OTHER_POLICY = "eyJTdGF0ZW1lbnQiOlt7IlJlc291cmNlIjoiaHR0cHM6Ly9tL2IvKiJ9XX0_"
 KVS_ARN = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 FUNCTION_ARN = "arn:aws:cloudfront::123456789012:function/cfcookies-revocation"
 NODE = shutil.which("node") or ("/usr/bin/node" if Path("/usr/bin/node").exists() else None)
@@ -78,6 +81,8 @@ def mint(
     lifetime: int = 600,
     at: int = NOW,
     secret: str = SECRET,
+    policy: str = POLICY,
+    issued_at: int | None = None,
 ) -> str:
     clock = FakeClock(datetime.fromtimestamp(at, timezone.utc))
     return mint_session_cookie(
@@ -85,6 +90,8 @@ def mint(
         user_id=uid,
         expires=timedelta(seconds=lifetime),
         secrets=SessionSecrets(secret),
+        policy=policy,
+        issued_at=issued_at,
         clock=clock,
     )
 
@@ -106,7 +113,7 @@ def test_minted_cookie_verifies_and_says_who_and_when(
     uid: str | None, expected_uid: str | None
 ) -> None:
     """A freshly minted cookie verifies and carries its session, user and times."""
-    token = verify_session_cookie(mint(uid=uid), secrets=SECRETS, now=NOW + 1)
+    token = verify_session_cookie(mint(uid=uid), secrets=SECRETS, policy=POLICY, now=NOW + 1)
     assert (token.session_id, token.user_id) == ("sess-1", expected_uid)
     assert (token.issued_at, token.expires) == (NOW, NOW + 600)
     assert token.expires_datetime == START + timedelta(seconds=600)
@@ -114,21 +121,21 @@ def test_minted_cookie_verifies_and_says_who_and_when(
 
 def test_cookie_signed_with_previous_secret_still_verifies() -> None:
     """During a rotation, cookies signed with the previous secret are accepted."""
-    token = verify_session_cookie(mint(secret=OLD_SECRET), secrets=SECRETS, now=NOW)
+    token = verify_session_cookie(mint(secret=OLD_SECRET), secrets=SECRETS, policy=POLICY, now=NOW)
     assert token.session_id == "sess-1"
 
 
 def test_cookie_signed_with_unknown_secret_is_forged() -> None:
     """A cookie signed with a secret the verifier does not hold is rejected as forged."""
     with pytest.raises(ForgedSessionError):
-        verify_session_cookie(mint(secret=OTHER_SECRET), secrets=SECRETS, now=NOW)
+        verify_session_cookie(mint(secret=OTHER_SECRET), secrets=SECRETS, policy=POLICY, now=NOW)
 
 
 def test_cookie_is_expired_from_its_expiry_second_on() -> None:
     """At the expiry second the cookie is refused and the error carries both times."""
-    verify_session_cookie(mint(), secrets=SECRETS, now=NOW + 599)
+    verify_session_cookie(mint(), secrets=SECRETS, policy=POLICY, now=NOW + 599)
     with pytest.raises(SessionExpiredError) as info:
-        verify_session_cookie(mint(), secrets=SECRETS, now=NOW + 600)
+        verify_session_cookie(mint(), secrets=SECRETS, policy=POLICY, now=NOW + 600)
     assert (info.value.expires, info.value.now) == (NOW + 600, NOW + 600)
 
 
@@ -146,7 +153,7 @@ def test_cookie_is_expired_from_its_expiry_second_on() -> None:
 def test_changed_cookie_is_forged(tamper: Any) -> None:
     """Changing any field of a cookie breaks its MAC."""
     with pytest.raises(ForgedSessionError):
-        verify_session_cookie(tamper(mint()), secrets=SECRETS, now=NOW)
+        verify_session_cookie(tamper(mint()), secrets=SECRETS, policy=POLICY, now=NOW)
 
 
 GOOD = mint()
@@ -181,7 +188,7 @@ GOOD_MAC = GOOD.rsplit(".", 1)[1]
 def test_malformed_cookie_is_refused_as_malformed(value: object, error: type[Exception]) -> None:
     """Values that are not a session token are refused before any MAC is computed."""
     with pytest.raises(error):
-        verify_session_cookie(value, secrets=SECRETS, now=NOW)
+        verify_session_cookie(value, secrets=SECRETS, policy=POLICY, now=NOW)
 
 
 @settings(max_examples=300, deadline=None)
@@ -189,7 +196,7 @@ def test_malformed_cookie_is_refused_as_malformed(value: object, error: type[Exc
 def test_any_client_value_raises_only_session_errors(value: object) -> None:
     """Whatever the client sends, verification fails with a SessionCookieError, never a crash."""
     with pytest.raises(SessionCookieError):
-        verify_session_cookie(value, secrets=SECRETS, now=NOW)
+        verify_session_cookie(value, secrets=SECRETS, policy=POLICY, now=NOW)
 
 
 @settings(max_examples=200, deadline=None)
@@ -200,7 +207,7 @@ def test_any_single_character_change_is_refused(position: int, char: str) -> Non
         return
     tampered = GOOD[:position] + char + GOOD[position + 1 :]
     with pytest.raises(SessionCookieError):
-        verify_session_cookie(tampered, secrets=SECRETS, now=NOW)
+        verify_session_cookie(tampered, secrets=SECRETS, policy=POLICY, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -223,6 +230,7 @@ def test_minting_rejects_bad_arguments(kwargs: dict[str, Any], error: type[Excep
         "user_id": "user_1",
         "expires": NOW + 60,
         "secrets": SECRETS,
+        "policy": POLICY,
         "clock": FakeClock(),
     }
     arguments.update(kwargs)
@@ -259,15 +267,15 @@ def test_generated_secret_and_session_id_are_accepted() -> None:
     secrets = SessionSecrets(revocation.generate_secret())
     sid = revocation.new_session_id()
     value = mint_session_cookie(
-        session_id=sid, expires=NOW + 60, secrets=secrets, clock=FakeClock()
+        session_id=sid, expires=NOW + 60, secrets=secrets, policy=POLICY, clock=FakeClock()
     )
-    assert verify_session_cookie(value, secrets=secrets, now=NOW).session_id == sid
+    assert verify_session_cookie(value, secrets=secrets, policy=POLICY, now=NOW).session_id == sid
 
 
 def test_session_errors_are_verification_errors_with_access_denied_code() -> None:
     """Session cookie failures are VerificationErrors that map to CloudFront's AccessDenied."""
     with pytest.raises(VerificationError) as info:
-        verify_session_cookie("", secrets=SECRETS, now=NOW)
+        verify_session_cookie("", secrets=SECRETS, policy=POLICY, now=NOW)
     assert info.value.code == "AccessDenied"
     assert info.value.reason == "session_missing"
 
@@ -347,7 +355,9 @@ def _event(cookies: dict[str, str]) -> dict[str, Any]:
 
 
 def run_function(
-    code: str, cases: list[tuple[dict[str, Any], dict[str, str], int]]
+    code: str,
+    cases: list[tuple[dict[str, Any], dict[str, str], int]]
+    | list[tuple[dict[str, Any], dict[str, str], int, tuple[str, ...]]],
 ) -> list[dict[str, Any]]:
     if NODE is None:  # pragma: no cover - node is on every machine this project targets
         if os.environ.get("CFCOOKIES_REQUIRE_NODE"):
@@ -355,7 +365,10 @@ def run_function(
         pytest.skip("Node.js is not installed: the CloudFront Function cannot be run")
     payload = {
         "code": code,
-        "cases": [{"event": e, "kvs": kvs, "now": now} for e, kvs, now in cases],
+        "cases": [
+            {"event": c[0], "kvs": c[1], "now": c[2], "fail": list(c[3]) if len(c) > 3 else []}
+            for c in cases
+        ],
     }
     completed = subprocess.run(
         [NODE, str(HARNESS)],
@@ -381,6 +394,8 @@ class EdgeCase:
     now: int = NOW + 10
     allowed: bool = False
     extra_cookies: dict[str, str] = field(default_factory=dict)
+    policy: str | None = POLICY  # the CloudFront-Policy cookie sent beside it
+    failing: tuple[str, ...] = ()  # store keys whose reads fail (not absent: an error)
 
 
 EDGE_CASES = [
@@ -391,11 +406,41 @@ EDGE_CASES = [
             mint(),
             _secret_store(),
             allowed=True,
-            extra_cookies={"CloudFront-Policy": "abc", "CloudFront-Signature": "x~y"},
+            extra_cookies={"CloudFront-Signature": "x~y", "CloudFront-Key-Pair-Id": "K1"},
         ),
         id="valid-among-cloudfront-cookies",
     ),
     pytest.param(EdgeCase(None, _secret_store()), id="missing-cookie"),
+    pytest.param(EdgeCase(mint(), _secret_store(), policy=None), id="no-policy-cookie"),
+    pytest.param(
+        EdgeCase(mint(), _secret_store(), policy=OTHER_POLICY),
+        id="borrowed-beside-another-sessions-policy",
+    ),
+    pytest.param(
+        EdgeCase(mint(policy=OTHER_POLICY), _secret_store()),
+        id="own-session-cookie-beside-a-victims-policy",
+    ),
+    pytest.param(EdgeCase(mint(), _secret_store(), policy="a b"), id="policy-not-base64"),
+    pytest.param(
+        EdgeCase(mint(), _secret_store(), failing=("revoked:sess-1",)),
+        id="store-error-on-session-entry-denies",
+    ),
+    pytest.param(
+        EdgeCase(mint(), _secret_store(), failing=("revoked-user:user_1",)),
+        id="store-error-on-user-entry-denies",
+    ),
+    pytest.param(
+        EdgeCase(mint(), _secret_store(), failing=(revocation.DEFAULT_SECRET_KEY,)),
+        id="store-error-on-secret-denies",
+    ),
+    pytest.param(
+        EdgeCase(
+            mint(at=NOW + 7200, issued_at=NOW),
+            _secret_store(**{"revoked-user:user_1": f"{NOW + 9000}.{NOW + 5}"}),
+            now=NOW + 7210,
+        ),
+        id="renewed-cookie-keeps-its-session-start-and-meets-the-user-cut-off",
+    ),
     pytest.param(EdgeCase(None, _secret_store(), extra_cookies={"other": "1"}), id="other-cookie"),
     pytest.param(EdgeCase(mint(secret=OTHER_SECRET), _secret_store()), id="forged-mac"),
     pytest.param(EdgeCase(GOOD[:-1] + "A", _secret_store()), id="tampered-mac"),
@@ -468,10 +513,12 @@ def test_function_decides_like_python_check(case: EdgeCase) -> None:
     """The function lets the request through unchanged or answers 403 AccessDenied XML, and the
     Python check with the same store decides the same."""
     cookies = dict(case.extra_cookies)
+    if case.policy is not None:
+        cookies["CloudFront-Policy"] = case.policy
     if case.cookie is not None:
         cookies[revocation.SESSION_COOKIE] = case.cookie
     event = _event(cookies)
-    [outcome] = run_function(function_code(), [(event, case.kvs, case.now)])
+    [outcome] = run_function(function_code(), [(event, case.kvs, case.now, case.failing)])
     assert "error" not in outcome, outcome
     if case.allowed:
         assert outcome["result"] == event["request"]
@@ -485,17 +532,32 @@ def test_function_decides_like_python_check(case: EdgeCase) -> None:
             },
             "body": {"encoding": "text", "data": ACCESS_DENIED},
         }
-    python_allowed = _python_decision(cookies, case.kvs, case.now)
+    python_allowed = _python_decision(cookies, case.kvs, case.now, case.failing)
     assert python_allowed == case.allowed
 
 
-def _python_decision(cookies: dict[str, str], kvs: dict[str, str], now: int) -> bool:
+class _FailingDenyList(LocalDenyList):
+    """A deny-list whose reads of some keys fail, as a store in trouble does."""
+
+    def __init__(self, entries: dict[str, str], failing: tuple[str, ...]) -> None:
+        super().__init__()
+        self._entries.update(entries)
+        self.failing = failing
+
+    def is_revoked(self, session_id: str, user_id: str | None, *, issued_at: int, now: int) -> bool:
+        if any(key in self.failing for key in self._keys_for(session_id, user_id)):
+            raise OSError("the store could not be read")
+        return super().is_revoked(session_id, user_id, issued_at=issued_at, now=now)
+
+
+def _python_decision(
+    cookies: dict[str, str], kvs: dict[str, str], now: int, failing: tuple[str, ...] = ()
+) -> bool:
     current = kvs.get(revocation.DEFAULT_SECRET_KEY)
     previous = kvs.get(revocation.DEFAULT_PREVIOUS_SECRET_KEY)
-    if current is None or len(current) < 32:
+    if current is None or len(current) < 32 or revocation.DEFAULT_SECRET_KEY in failing:
         return False
-    deny_list = LocalDenyList()
-    deny_list._entries.update(kvs)
+    deny_list = _FailingDenyList(kvs, failing)
     try:
         check_session_cookie(
             cookies,
@@ -529,9 +591,9 @@ def test_function_honours_custom_names_and_prefix() -> None:
     outcomes = run_function(
         code,
         [
-            (_event({"Edge-Session": mint()}), kvs, NOW),
-            (_event({"Edge-Session": mint("sess-2")}), kvs, NOW),
-            (_event({revocation.SESSION_COOKIE: mint()}), kvs, NOW),
+            (_event({"Edge-Session": mint(), "CloudFront-Policy": POLICY}), kvs, NOW),
+            (_event({"Edge-Session": mint("sess-2"), "CloudFront-Policy": POLICY}), kvs, NOW),
+            (_event({revocation.SESSION_COOKIE: mint(), "CloudFront-Policy": POLICY}), kvs, NOW),
         ],
     )
     assert [o["result"].get("statusCode") for o in outcomes] == [None, 403, 403]
@@ -668,7 +730,10 @@ def test_check_session_cookie_reports_revocation() -> None:
     deny.revoke_session("sess-1", until=NOW + 60)
     with pytest.raises(SessionRevokedError) as info:
         check_session_cookie(
-            {revocation.SESSION_COOKIE: mint()}, secrets=SECRETS, deny_list=deny, now=NOW
+            {revocation.SESSION_COOKIE: mint(), "CloudFront-Policy": POLICY},
+            secrets=SECRETS,
+            deny_list=deny,
+            now=NOW,
         )
     assert (info.value.session_id, info.value.user_id) == ("sess-1", "user_1")
 
@@ -1469,3 +1534,41 @@ def test_cli_secret_rotation_stores_both_secrets(
         ],
     )
     assert _cli(["function", "secret", "--kvs-arn", KVS_ARN, "--rotate"]) == 0
+
+
+def test_kvs_full_store_is_a_typed_error_with_the_remedy(kvs_client: tuple[Any, Stubber]) -> None:
+    """A store past its 5 MB (ServiceQuotaExceededException) raises DenyListFullError, which
+    says the revocation was not recorded and what to do."""
+    from cfcookies.exceptions import DenyListFullError
+
+    client, stubber = kvs_client
+    _describe(stubber, "E1")
+    stubber.add_client_error(
+        "update_keys", service_error_code="ServiceQuotaExceededException", http_status_code=402
+    )
+    deny = KeyValueStoreDenyList(kvs_arn=KVS_ARN, client=client, clock=FakeClock())
+    with pytest.raises(DenyListFullError, match=r"not recorded.*revoke purge"):
+        deny.revoke_session("sess-1", until=NOW + 60)
+
+
+def test_kvs_nearly_full_store_is_warned_about(
+    kvs_client: tuple[Any, Stubber], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write that leaves the store past 80 % of 5 MB logs a warning with the size."""
+    client, stubber = kvs_client
+    _describe(stubber, "E1")
+    stubber.add_response(
+        "update_keys",
+        {"ItemCount": 100_000, "TotalSizeInBytes": 4_500_000, "ETag": "E2"},
+        {
+            "KvsARN": KVS_ARN,
+            "IfMatch": "E1",
+            "Puts": [{"Key": "revoked:s", "Value": str(NOW + 60)}],
+        },
+    )
+    KeyValueStoreDenyList(kvs_arn=KVS_ARN, client=client, clock=FakeClock()).revoke_session(
+        "s", until=NOW + 60
+    )
+    [record] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert record.event == "cfcookies.deny_list.nearly_full"  # type: ignore[attr-defined]
+    assert "4500000" in record.getMessage()

@@ -222,7 +222,10 @@ def test_a_deny_list_failure_at_logout_still_logs_out(
     assert response.status_code == 200
     jar.store(APP_ORIGIN + "/logout", response.headers.get_list("set-cookie"))
     assert jar.cloudfront() == []
-    assert "could not write the logged-out session to the deny-list (OSError)" in caplog.text
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "to the deny-list (OSError)" in record.getMessage()
+    assert record.event == "cfcookies.deny_list.write_failed"  # type: ignore[attr-defined]
+    assert record.session_id in record.getMessage()  # type: ignore[attr-defined]
 
 
 def test_deny_list_without_session_secrets_is_a_configuration_error(

@@ -49,6 +49,8 @@ from cfcookies.wsgi import CloudFrontCookieMiddleware as WSGIMiddleware
 from tests.conftest import PASSPHRASE, RSA_KEY_ID, FakeClock, KeyFiles
 from tests.middleware_apps import MEDIA_URL, call_wsgi, raw_wsgi_app, starlette_app
 
+#: The CloudFront-Policy value the session cookies of these tests are bound to.
+BOUND_POLICY = "eyJTdGF0ZW1lbnQiOltdfQ__"
 STATE_SECRET = "state-secret-never-shown-" + "Q7w" * 11
 OTHER_STATE_SECRET = "other-state-secret-never-shown-" + "Z9k" * 11
 SESSION_SECRET = "revocation-secret-never-shown-" + "P4x" * 11
@@ -290,6 +292,7 @@ def test_bad_secrets_are_refused_without_being_shown(
             session_id=SESSION_SECRET + "!",
             expires=ten_minutes,
             secrets=SessionSecrets(SESSION_SECRET),
+            policy=BOUND_POLICY,
         ),
     ):
         secrets.assert_clean(_failure_text(call))
@@ -317,6 +320,7 @@ def test_reprs_and_strs_show_no_secret(
         user_id="u1",
         expires=timedelta(minutes=10),
         secrets=session_secrets,
+        policy=BOUND_POLICY,
         clock=clock,
     )
     secrets.add(session_cookie, session_cookie.rsplit(".", 1)[1])
@@ -343,7 +347,9 @@ def test_reprs_and_strs_show_no_secret(
         denied.error,
         *denied.checks,
         session_secrets,
-        verify_session_cookie(session_cookie, secrets=session_secrets, now=clock.epoch),
+        verify_session_cookie(
+            session_cookie, secrets=session_secrets, policy=BOUND_POLICY, now=clock.epoch
+        ),
         LocalDenyList(path=tmp_path / "deny.json"),
         ASGIMiddleware(starlette_app(None, declarative=False), cookies=cookies),
         WSGIMiddleware(raw_wsgi_app(None, declarative=False), cookies=cookies),
@@ -373,8 +379,8 @@ def test_a_whole_session_logs_no_secret(
     renewed = call_wsgi(app, "GET", "/page", header)
     secrets.add_cookies(renewed.set_cookie())
     for cookie, host in [
-        ("cfcookies=forged." + "A" * 40, "app.example.test"),
-        (header.replace("cfcookies=", "cfcookies=x"), "app.example.test"),
+        ("__Host-cfcookies=forged." + "A" * 40, "app.example.test"),
+        (header.replace("__Host-cfcookies=", "__Host-cfcookies=x"), "app.example.test"),
         (header, "evil.test"),
         (header, "[::1]"),
         (header + "; " + header, "APP.EXAMPLE.TEST."),
@@ -426,6 +432,7 @@ def test_forged_revocation_cookies_fail_without_showing_the_value(
         user_id="u1",
         expires=timedelta(minutes=10),
         secrets=session_secrets,
+        policy=BOUND_POLICY,
         clock=clock,
     )
     mac = genuine.rsplit(".", 1)[1]
@@ -434,11 +441,15 @@ def test_forged_revocation_cookies_fail_without_showing_the_value(
     for value in (forged, genuine + "x", genuine.replace(".u1.", ".u2."), mac):
         with pytest.raises(SessionCookieError) as info:
             check_session_cookie(
-                {"CloudFront-Session": value}, secrets=session_secrets, now=clock.epoch
+                {"CloudFront-Session": value, "CloudFront-Policy": BOUND_POLICY},
+                secrets=session_secrets,
+                now=clock.epoch,
             )
         secrets.assert_clean(str(info.value), "".join(traceback.format_exception(info.value)))
     with pytest.raises(SessionCookieError) as late:
-        verify_session_cookie(genuine, secrets=session_secrets, now=clock.epoch + 3600)
+        verify_session_cookie(
+            genuine, secrets=session_secrets, policy=BOUND_POLICY, now=clock.epoch + 3600
+        )
     secrets.assert_clean(str(late.value))
 
 

@@ -255,7 +255,7 @@ def test_the_apps_own_set_cookie_headers_survive_beside_the_middlewares(browser:
     names = [v.split("=", 1)[0] for v in login.headers.get_list("set-cookie")]
     assert "user" in names
     assert names.count("CloudFront-Policy") == 1
-    assert "cfcookies" in names
+    assert "__Host-cfcookies" in names
     browser.clock.advance(25 * 60)
     page = browser.get("/page")
     names = [v.split("=", 1)[0] for v in page.headers.get_list("set-cookie")]

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
+from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from ..exceptions import ConfigurationError
 from ..session import (
     CloudFrontCookies,
@@ -104,6 +105,8 @@ class CloudFrontCookieMiddleware:
         outcome = self._decide(request, info)
         if outcome is not None and outcome.set_cookie:
             _add_set_cookie(response, outcome.set_cookie)
-            if not response.has_header("Cache-Control"):
-                response["Cache-Control"] = "private"
+            app_value = response.get("Cache-Control")
+            response["Cache-Control"] = private_cache_control([app_value] if app_value else [])
+            for name in TARGETED_CACHE_HEADERS:
+                del response[name]
         return response

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from ..session import (
     CloudFrontCookies,
     Outcome,
@@ -69,8 +70,11 @@ class FlaskCloudFrontCookies:
         if outcome is not None and outcome.set_cookie:
             for value in outcome.set_cookie:
                 response.headers.add("Set-Cookie", value)
-            if "Cache-Control" not in response.headers:
-                response.headers["Cache-Control"] = "private"
+            response.headers.set(
+                "Cache-Control", private_cache_control(response.headers.getlist("Cache-Control"))
+            )
+            for name in TARGETED_CACHE_HEADERS:
+                del response.headers[name]
         return response
 
     def _keepalive(self) -> Response:

@@ -26,6 +26,8 @@ from cfcookies.signing import Signer
 MEDIA = "https://media.example.test"
 FOLDER = "/videos/course-1/"
 KEY_PAIR_ID = "KFUZZTARGET1"
+#: The CloudFront-Policy value the fuzzed session cookies are bound to.
+BOUND_POLICY = "eyJTdGF0ZW1lbnQiOltdfQ__"
 NOW = 1_790_000_000
 END = NOW + 1800
 STATE_SECRET = "fuzz-state-secret-" + "x" * 32
@@ -76,9 +78,16 @@ def material() -> Material:
     secrets = SessionSecrets(SESSION_SECRET)
     session_cookies = (
         mint_session_cookie(
-            session_id="s1", user_id="u1", expires=END, secrets=secrets, clock=fixed_clock
+            session_id="s1",
+            user_id="u1",
+            expires=END,
+            secrets=secrets,
+            policy=BOUND_POLICY,
+            clock=fixed_clock,
         ),
-        mint_session_cookie(session_id="s2", expires=END, secrets=secrets, clock=fixed_clock),
+        mint_session_cookie(
+            session_id="s2", expires=END, secrets=secrets, policy=BOUND_POLICY, clock=fixed_clock
+        ),
     )
     return Material(
         public_keys=ring.public_keys,

@@ -6,7 +6,7 @@ Invariants: raises only ``SessionCookieError`` subclasses; accepts only values t
 from __future__ import annotations
 
 from cfcookies.revocation import SessionCookieError, check_session_cookie
-from tests.fuzz._support import NOW, Provider, material
+from tests.fuzz._support import BOUND_POLICY, NOW, Provider, material
 
 
 def _value(p: Provider) -> str:
@@ -32,7 +32,9 @@ def TestOneInput(data: bytes) -> None:
     value = _value(p)
     try:
         token = check_session_cookie(
-            {"CloudFront-Session": value}, secrets=m.session_secrets, now=NOW
+            {"CloudFront-Session": value, "CloudFront-Policy": BOUND_POLICY},
+            secrets=m.session_secrets,
+            now=NOW,
         )
     except SessionCookieError:
         return

@@ -1,7 +1,7 @@
 // Runs a CloudFront Function (runtime cloudfront-js-2.0, viewer-request) under Node.
 //
 // stdin: {"code": "<function source>", "cases": [{"event": {...}, "kvs": {"key": "value"},
-//         "now": <epoch seconds>}]}
+//         "now": <epoch seconds>, "fail": ["keys whose reads fail with an error"]}]}
 // stdout: [{"result": <what handler returned>, "reads": ["kvs keys read, in order"]}, ...]
 //
 // The function's `import cf from 'cloudfront'` is pointed at a stand-in whose kvs() handle
@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 
 const input = JSON.parse(readFileSync(0, 'utf8'));
-const state = { store: new Map(), reads: [] };
+const state = { store: new Map(), reads: [], fail: new Set() };
 globalThis.__cfcookiesHarness = state;
 
 const standIn = `
@@ -23,6 +23,9 @@ function kvs() {
         async get(key, options) {
             const format = (options && options.format) || 'string';
             state.reads.push(key);
+            if (state.fail.has(key)) {
+                throw new Error('KeyValueStore: internal error');
+            }
             if (!state.store.has(key)) {
                 throw new Error('KeyValueStore: key not found');
             }
@@ -34,6 +37,9 @@ function kvs() {
         },
         async exists(key) {
             state.reads.push(key);
+            if (state.fail.has(key)) {
+                throw new Error('KeyValueStore: internal error');
+            }
             return state.store.has(key);
         },
         async meta() {
@@ -71,6 +77,7 @@ const realNow = Date.now;
 const results = [];
 for (const testCase of input.cases) {
     state.store = new Map(Object.entries(testCase.kvs || {}));
+    state.fail = new Set(testCase.fail || []);
     state.reads = [];
     const now = testCase.now;
     Date.now = () => now * 1000;
