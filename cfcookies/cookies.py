@@ -146,21 +146,7 @@ def cookie_values(header: str | bytes | None, name: str) -> list[str]:
 
     Browsers send one cookie per name, path and domain, so several may share a name (one of them
     perhaps tossed in by a sibling subdomain)."""
-    if not header:
-        return []
-    if isinstance(header, bytes):
-        header = header.decode("latin-1")
-    if len(header) > MAX_COOKIE_HEADER or name not in header:
-        return []
-    values: list[str] = []
-    for chunk in header.split(";"):
-        key, sep, value = chunk.partition("=")
-        if sep and key.strip() == name:
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] == '"':
-                value = value[1:-1]
-            values.append(value)
-    return values
+    return [value for key, value in parse_cookie_pairs(header) if key == name]
 
 
 def validate_cookie_domain(domain: str) -> str:

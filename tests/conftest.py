@@ -17,6 +17,8 @@ RSA_KEY_ID = "K2JCJMDEHXQW5F"
 ECDSA_KEY_ID = "K3ECDSAP256TEST"
 OLD_KEY_ID = "K1OLDROTATEDKEY"
 PASSPHRASE = "correct horse battery staple"
+#: The four integrations the middleware tests run through.
+DRIVERS = ["asgi", "wsgi", "flask", "django"]
 
 
 class FakeClock:
@@ -118,3 +120,15 @@ def ecdsa_signing_key(ecdsa_key: PrivateKey) -> SigningKey:
 @pytest.fixture
 def signer(rsa_signing_key: SigningKey, clock: FakeClock) -> Signer:
     return Signer(KeyRing(rsa_signing_key), clock=clock)
+
+
+@pytest.fixture(params=DRIVERS)
+def driver(request: pytest.FixtureRequest) -> str:
+    """Each integration in turn: ASGI (Starlette), raw WSGI, Flask and Django."""
+    return str(request.param)
+
+
+@pytest.fixture(params=[False, True], ids=["imperative", "declarative"])
+def declarative(request: pytest.FixtureRequest) -> bool:
+    """grant()/revoke() calls (imperative), then a grants callable (declarative)."""
+    return bool(request.param)

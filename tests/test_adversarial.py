@@ -232,6 +232,7 @@ def make_site(
 
 @pytest.fixture(params=DRIVERS)
 def driver(request: pytest.FixtureRequest) -> str:
+    """ASGI and raw WSGI: Flask and Django share raw WSGI's decision."""
     return str(request.param)
 
 

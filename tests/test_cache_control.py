@@ -33,7 +33,7 @@ from tests.middleware_apps import (
     call_wsgi,
     django_app,
 )
-from tests.test_middleware import DRIVERS, Browser, base_options
+from tests.test_middleware import Browser, base_options
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -169,11 +169,6 @@ SITES: dict[str, Callable[[dict[str, Any] | None], Send]] = {
     "flask": _flask_site,
     "django": _django_site,
 }
-
-
-@pytest.fixture(params=DRIVERS)
-def driver(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from cfcookies.verify import verify_request
 from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, LOGIN_KEY, MEDIA_URL
-from tests.test_middleware import DRIVERS, Browser, base_options, make_browser
+from tests.test_middleware import Browser, base_options, make_browser
 
 SEGMENT = "/videos/course-1/seg-0001.ts"
 MINUTE = 60
@@ -88,16 +88,6 @@ def drop_app_session(jar: Jar) -> None:
     for cookie in list(jar.jar):
         if cookie.name == "user":
             jar.jar.clear(cookie.domain, cookie.path, cookie.name)
-
-
-@pytest.fixture(params=DRIVERS)
-def driver(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=[False, True], ids=["imperative", "declarative"])
-def declarative(request: pytest.FixtureRequest) -> bool:
-    return bool(request.param)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from cfcookies.keys import KeyRing, PrivateKey, SigningKey
 from cfcookies.session import CloudFrontCookies
 from cfcookies.verify import Decision, verify_request
-from tests.conftest import RSA_KEY_ID, FakeClock
+from tests.conftest import DRIVERS, RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -32,7 +32,6 @@ from tests.middleware_apps import (
 )
 
 STATE_SECRET = "state-secret-" + "s" * 32
-DRIVERS = ["asgi", "wsgi", "flask", "django"]
 
 
 def base_options(key: PrivateKey, clock: FakeClock, **overrides: Any) -> dict[str, Any]:
@@ -113,16 +112,6 @@ def make_browser(
         django_options = django_app(options, declarative=declarative)
         return Browser(lambda m, p, c: call_django(django_options, m, p, c), clock, public_keys)
     raise AssertionError(driver)
-
-
-@pytest.fixture(params=DRIVERS)
-def driver(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture(params=[False, True], ids=["imperative", "declarative"])
-def declarative(request: pytest.FixtureRequest) -> bool:
-    return bool(request.param)
 
 
 @pytest.fixture

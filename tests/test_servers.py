@@ -147,11 +147,6 @@ def open_browser(server: Any, clock: FakeClock, key: PrivateKey) -> Iterator[Bro
         yield Browser(client, clock, {RSA_KEY_ID: key.public_key()})
 
 
-@pytest.fixture(params=[False, True], ids=["imperative", "declarative"])
-def declarative(request: pytest.FixtureRequest) -> bool:
-    return bool(request.param)
-
-
 @pytest.fixture(params=STACKS)
 def browser(
     request: pytest.FixtureRequest, declarative: bool, rsa_key: PrivateKey, clock: FakeClock
