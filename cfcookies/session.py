@@ -750,7 +750,7 @@ class CloudFrontCookies:
         state, had_cookie = self.read_state(request.cookie_header)
         now = self.now()
         current = state.prefixes if state else ()
-        binding = self.binding_digest(request.binding) if self.session_binding else ""
+        binding = self.binding_digest(request.binding) if self.session_binding is not None else ""
         # A state issued to another of the app's sessions (the app's session ended or changed)
         # is worth nothing: its grants are not renewed, and its session starts over.
         foreign = (
@@ -819,11 +819,10 @@ class CloudFrontCookies:
         session_id = user_id = ""
         deny: tuple[tuple[str, str, int], ...] = ()
         if self.session_secrets is not None:
-            keep = state is not None and not fresh
-            session_id = (state.session_id if state is not None and keep else "") or (
-                new_session_id()
-            )
-            user_id = state.user_id if state is not None and keep else ""
+            if state is not None and not fresh:
+                session_id, user_id = state.session_id or new_session_id(), state.user_id
+            else:
+                session_id = new_session_id()
             if actions is not None and actions.user_id is not None:
                 user_id = actions.user_id
             if state is not None and foreign:
@@ -847,8 +846,8 @@ class CloudFrontCookies:
     def _ending_plan(self, request: RequestInfo, state: State, now: int) -> Plan:
         """Logout: delete what every authentic state in the request issued (a cookie tossed in
         by a sibling subdomain must not hide the real one) and deny their sessions."""
-        states = self.read_states(request.cookie_header) or [state]
-        if state not in states:
+        states = self.read_states(request.cookie_header)
+        if state not in states:  # (read_state took it from the same header: a guard only)
             states.insert(0, state)
         delete = tuple(dict.fromkeys(p for s in states for p in s.prefixes))
         return Plan(

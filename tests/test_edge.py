@@ -125,7 +125,7 @@ def _asgi(
 
     anyio.run(call)
     start = messages[0]
-    response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
     body = b"".join(m.get("body", b"") for m in messages[1:])
     return start["status"], response_headers, body
 

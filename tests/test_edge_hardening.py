@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
 
-import anyio
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,7 +27,8 @@ from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
 
 from .conftest import RSA_KEY_ID, FakeClock
-from .verification_cases import CLIENT_IP, MEDIA_URL, RESOURCE, SEGMENT
+from .test_edge import _asgi
+from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
 
 SEGMENT_BYTES = bytes(range(256)) * 4  # 1024 bytes
 SECRET_BYTES = b"course-2 only: the answer is 42"
@@ -83,35 +81,7 @@ def call(
 
     An exception inside the app propagates: that is the ``500`` a server would answer.
     """
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "https",
-        "path": path,
-        "raw_path": path.encode("ascii"),
-        "query_string": b"",
-        "headers": [(b"host", b"media.example.test"), *(headers or [])],
-        "client": (CLIENT_IP, 50000),
-        "server": ("media.example.test", 443),
-    }
-    messages: list[MutableMapping[str, Any]] = []
-
-    async def receive() -> MutableMapping[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        messages.append(message)
-
-    async def run() -> None:
-        await app(scope, receive, send)
-
-    anyio.run(run)
-    start = messages[0]
-    response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
-    body = b"".join(m.get("body", b"") for m in messages[1:])
-    return start["status"], response_headers, body
+    return _asgi(app, path.encode("ascii"), headers=headers, method=method)
 
 
 # --- Range ------------------------------------------------------------------------------------
