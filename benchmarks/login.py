@@ -36,7 +36,8 @@ def raw_sign(private_key: PrivateKey) -> Callable[[bytes], bytes]:
         rsa_key, pad, algorithm = private_key, padding.PKCS1v15(), hashes.SHA1()  # noqa: S303
         return lambda message: rsa_key.sign(message, pad, algorithm)
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        ec_key, ecdsa = private_key, ec.ECDSA(hashes.SHA1())  # noqa: S303
+        # the hash the middleware uses with an ECDSA key (see signing.default_hash_algorithm)
+        ec_key, ecdsa = private_key, ec.ECDSA(hashes.SHA256())
         return lambda message: ec_key.sign(message, ecdsa)
     raise TypeError(type(private_key).__name__)  # pragma: no cover
 

@@ -11,6 +11,7 @@ from .exceptions import (
     KeyLoadError,
     PolicyError,
     VerificationError,
+    WeakHashWarning,
 )
 from .keys import (
     KeyRing,
@@ -38,6 +39,7 @@ __all__ = [
     "Signer",
     "SigningKey",
     "VerificationError",
+    "WeakHashWarning",
     "__version__",
     "cf_b64decode",
     "cf_b64encode",

@@ -31,11 +31,12 @@ import importlib.util
 import json
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .exceptions import CloudFrontCookieError, ConfigurationError
+from .exceptions import CloudFrontCookieError, ConfigurationError, WeakHashWarning
 from .keys import (
     PrivateKey,
     PublicKey,
@@ -173,19 +174,27 @@ def _add_signing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hash-algorithm",
         type=_hash_algorithm,
-        default="SHA1",
+        default=None,
         metavar="SHA1|SHA256",
-        help="signature hash (default SHA1; SHA256 adds the Hash-Algorithm marker)",
+        help="signature hash (default: SHA1 for RSA keys, SHA256 for ECDSA keys; SHA256 adds "
+        "the Hash-Algorithm marker)",
     )
 
 
 def _signer(args: argparse.Namespace) -> Signer:
     key = load_key_spec(args.private_key, _passphrase(args.passphrase_env))
-    return Signer(
-        SigningKey(args.key_pair_id, key),
-        hash_algorithm=validate_hash_algorithm(args.hash_algorithm),
-        cache_size=0,
-    )
+    chosen = None if args.hash_algorithm is None else validate_hash_algorithm(args.hash_algorithm)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", WeakHashWarning)
+        signer = Signer(SigningKey(args.key_pair_id, key), hash_algorithm=chosen, cache_size=0)
+    if any(issubclass(w.category, WeakHashWarning) for w in caught):
+        print(
+            f"cfcookies {args.command}: warning: --hash-algorithm SHA1 with an ECDSA key: "
+            f"CloudFront documents ECDSA with SHA-256 and the AWS CLI refuses this pair; leave "
+            f"--hash-algorithm out to sign with SHA256",
+            file=sys.stderr,
+        )
+    return signer
 
 
 # --- commands ----------------------------------------------------------------------------------

@@ -30,6 +30,8 @@
         ├── IPMismatchError                  the client IP is outside AWS:SourceIp
         └── ResourceMismatchError            the URL does not match the policy's Resource
 
+    WeakHashWarning (UserWarning)            SHA-1 asked for with an ECDSA key
+
 Messages say what was wrong and how to fix it, and never contain key material or cookie
 values.
 """
@@ -64,6 +66,7 @@ __all__ = [
     "UnsupportedHashAlgorithmError",
     "UnsupportedKeyError",
     "VerificationError",
+    "WeakHashWarning",
 ]
 
 
@@ -223,3 +226,11 @@ class ResourceMismatchError(VerificationError):
         super().__init__(message)
         self.resource = resource
         self.url = url
+
+
+class WeakHashWarning(UserWarning):
+    """``hash_algorithm="SHA1"`` was asked for with an ECDSA key.
+
+    It is honoured (a verifier may need it), but CloudFront documents ECDSA signatures with
+    SHA-256 and the AWS CLI refuses ECDSA with SHA-1; leave ``hash_algorithm`` unset instead.
+    """

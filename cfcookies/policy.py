@@ -13,7 +13,7 @@ import ipaddress
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote_to_bytes, urlsplit
@@ -52,6 +52,8 @@ MAX_EPOCH_SECONDS = 10_000_000_000
 
 _RESOURCE_SCHEMES = ("https://", "http://", "http*://", "*://")
 _FORBIDDEN_RESOURCE_CHARS = re.compile(r"[^\x21-\x7e]|[\"\\#]")
+# The same, but for '\?' (a literal '?' in a custom policy's resource).
+_FORBIDDEN_CUSTOM_CHARS = re.compile(r"[^\x21-\x7e]|[\"#]|\\(?!\?)")
 _HEX2 = re.compile(r"%[0-9A-Fa-f]{2}")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # What may stand unescaped in a path segment: RFC 3986 pchar minus '%' (handled apart) and minus
@@ -142,12 +144,23 @@ def validate_resource(resource: str, *, allow_wildcards: bool = True) -> str:
     Rejects what would need JSON escaping or could never match a request: quotes, backslashes,
     control characters, spaces, raw non-ASCII, ``#``. The resource must start with
     ``https://``, ``http://``, ``http*://`` or ``*://``, or be ``*``. With
-    ``allow_wildcards=False`` (canned policies) ``*`` wildcards are refused. ``?`` may only
-    separate the path from the query string, once: it is never written as a wildcard.
+    ``allow_wildcards=False`` (canned policies) ``*`` wildcards are refused.
+
+    In a custom policy, as AWS documents it, ``?`` is the one-character wildcard and ``\\?``
+    (one, after the path starts) the literal ``?`` that begins the query string; a ``?``
+    wildcard also matches that separator, so ``https://host/a.jpg?size=large``, as AWS's
+    signers write a URL with its query, matches the URL (see :func:`resource_matches`). A
+    canned policy is the URL itself: one ``?`` at most, no backslash.
     """
     if not isinstance(resource, str) or not resource:
         raise ResourceError(f"resource must be a non-empty URL string, got {resource!r}")
-    bad = _FORBIDDEN_RESOURCE_CHARS.search(resource)
+    forbidden = _FORBIDDEN_RESOURCE_CHARS if not allow_wildcards else _FORBIDDEN_CUSTOM_CHARS
+    bad = forbidden.search(resource)
+    if bad is None and resource.count(_LITERAL_QUESTION) > 1:
+        raise ResourceError(
+            "resource holds '\\?' (the literal '?' that begins the query string) more than "
+            f"once; percent-encode a literal '?' in the query as %3F, in {resource[:80]!r}"
+        )
     if bad:
         char = bad.group()
         raise ResourceError(
@@ -164,14 +177,16 @@ def validate_resource(resource: str, *, allow_wildcards: bool = True) -> str:
             f"resource must start with https:// (or http://, http*://, *://), got {resource[:40]!r}"
         )
     after_scheme = resource.split("://", 1)[1]
-    question = after_scheme.find("?")
-    if question != -1 and (
-        "/" not in after_scheme[:question] or "?" in after_scheme[question + 1 :]
-    ):
+    slash = after_scheme.find("/")
+    if "?" in (after_scheme if slash == -1 else after_scheme[:slash]):
         raise ResourceError(
-            "resource uses '?' other than as the one separator between path and query string; "
-            "cfcookies never writes '?' as a one-character wildcard (CloudFront could read it "
-            f"either way): use '*', or %3F for a literal '?' in the query, in {resource[:80]!r}"
+            "resource has '?' in its host name: a '?' or '\\?' belongs after the path starts "
+            f"(https://host/path?query), in {resource[:80]!r}"
+        )
+    if not allow_wildcards and after_scheme.count("?") > 1:
+        raise ResourceError(
+            "a canned policy's URL holds '?' once, where its query string begins; "
+            f"percent-encode a literal '?' in the query as %3F, in {resource[:80]!r}"
         )
     if not allow_wildcards:
         if "*" in resource:
@@ -525,15 +540,40 @@ def _normalized_base_url(base_url: str) -> str:
 # --- matching, as CloudFront matches a policy's Resource against a request URL -----------------
 
 
-def _glob(pattern: str, text: str) -> bool:
-    """``*`` matches any run of characters, ``?`` exactly one; everything else is literal."""
+#: ``\?`` in a resource: a literal ``?``, the one that begins the query string.
+_LITERAL_QUESTION = "\\?"
+
+
+def _tokens(pattern: str) -> list[str]:
+    r"""``pattern`` as tokens: ``*`` and ``?`` (wildcards), ``\?`` (a literal ``?``) or one
+    literal character each."""
+    if "\\?" not in pattern:
+        return list(pattern)
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith(_LITERAL_QUESTION, i):
+            out.append(_LITERAL_QUESTION)
+            i += 2
+        else:
+            out.append(pattern[i])
+            i += 1
+    return out
+
+
+def _glob(pattern: Sequence[str], text: str) -> bool:
+    r"""``*`` matches any run of characters, ``?`` exactly one, ``\?`` a literal ``?``;
+    every other part is literal."""
     p = t = 0
     star_p, star_t = -1, 0
     while t < len(text):
-        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == text[t]):
+        part = pattern[p] if p < len(pattern) else None
+        if part is not None and (
+            part == "?" or part == text[t] or (part == _LITERAL_QUESTION and text[t] == "?")
+        ):
             p += 1
             t += 1
-        elif p < len(pattern) and pattern[p] == "*":
+        elif part == "*":
             star_p, star_t = p, t
             p += 1
         elif star_p != -1:
@@ -547,8 +587,9 @@ def _glob(pattern: str, text: str) -> bool:
     return p == len(pattern)
 
 
-def _split_resource(resource: str) -> tuple[str, str, str, str]:
-    """Split a policy resource into protocol, domain, path and query patterns (section rules)."""
+def _split_resource(resource: str) -> tuple[str, str, list[str]]:
+    """Split a policy resource into protocol and domain patterns and the tokens of the rest
+    (path and query: where one ends is decided while matching, see :func:`_tail_matches`)."""
     if "://" in resource:
         scheme, rest = resource.split("://", 1)
     else:
@@ -558,28 +599,43 @@ def _split_resource(resource: str) -> tuple[str, str, str, str]:
             rest += "/"
     slash = rest.find("/")
     if slash == -1:
-        domain = rest
-        if domain.endswith("*"):
-            return scheme, domain, "/*", "*"
-        return scheme, domain, "/", ""
-    domain, tail = rest[:slash], rest[slash:]
-    if "?" in tail:
-        path, query = tail.split("?", 1)
-    else:
-        path, query = tail, ""
-        if path.endswith("*"):
-            query = "*"
-    return scheme, domain, path, query
+        # "https://example.com*" means "https://example.com*/*\?*"; "https://example.com", "/"
+        return scheme, rest, (["/", "*"] if rest.endswith("*") else ["/"])
+    return scheme, rest[:slash], _tokens(rest[slash:])
+
+
+def _tail_matches(tail: list[str], path: str, query: str | None) -> bool:
+    r"""Whether the path-and-query tokens of a resource match a request's ``path`` and
+    ``query`` (None when the URL has no ``?``), each wildcard within its own section.
+
+    ``\?`` is the separator, as AWS's resource-equivalence examples write it. Without one, the
+    whole pattern is the path, and a trailing ``*`` also matches any query string; a ``?``,
+    the one-character wildcard, matches any one character, the ``?`` that begins the query
+    included (so ``/a.jpg?size=large``, as AWS's signers write a URL with its query, matches
+    that URL).
+    """
+    if _LITERAL_QUESTION in tail:
+        split = tail.index(_LITERAL_QUESTION)
+        return _glob(tail[:split], path) and _glob(tail[split + 1 :], query or "")
+    if not query:
+        return _glob(tail, path)
+    if tail and tail[-1] == "*" and _glob(tail, path):
+        return True
+    return any(
+        part == "?" and _glob(tail[:i], path) and _glob(tail[i + 1 :], query)
+        for i, part in enumerate(tail)
+    )
 
 
 def resource_matches(resource: str | None, url: str) -> bool:
     """Whether a policy's ``Resource`` matches the raw request ``url`` as CloudFront decides.
 
     Wildcards match within their own section (protocol, domain, path, query); a trailing ``*`` in
-    the path also matches any query string, one in the domain any path and query. The path and
-    query are compared as sent (percent-encoded, case-sensitive); host names case-insensitively.
-    A URL holding a control character (tab, line break ...) matches nothing but a missing
-    resource or ``*``. A missing resource matches everything.
+    the path also matches any query string, one in the domain any path and query. ``\\?``
+    separates the path from the query; ``?`` matches any one character (the separator too).
+    The path and query are compared as sent (percent-encoded, case-sensitive); host names
+    case-insensitively. A URL holding a control character (tab, line break ...) matches
+    nothing but a missing resource or ``*``. A missing resource matches everything.
     """
     if resource is None or resource == "*":
         return True
@@ -588,10 +644,9 @@ def resource_matches(resource: str | None, url: str) -> bool:
         # line breaks, matching a path that is not the one sent ("/videos/course-1\t/...").
         return False
     request = urlsplit(url)
-    scheme, domain, path, query = _split_resource(resource)
+    scheme, domain, tail = _split_resource(resource)
     return (
         _glob(scheme.lower(), request.scheme.lower())
         and _glob(domain.lower(), request.netloc.lower())
-        and _glob(path, request.path or "/")
-        and _glob(query, request.query)
+        and _tail_matches(tail, request.path or "/", request.query if "?" in url else None)
     )

@@ -393,7 +393,7 @@ class CloudFrontCookies:
         httponly: bool = True,
         samesite: SameSite | None = "Lax",
         persistent: bool = False,
-        hash_algorithm: HashAlgorithm = "SHA1",
+        hash_algorithm: HashAlgorithm | None = None,
         state_cookie_name: str | None = None,
         keepalive_path: str | None = "/cfcookies/keepalive",
         signature_cache_size: int = 4096,
@@ -534,7 +534,7 @@ class CloudFrontCookies:
         )
         self._state_sep = signer.sep
         self._lines_cache: dict[
-            tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str]
+            tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str, HashAlgorithm]
         ] = {}
         self._settled: dict[
             tuple[str, str | None, Any, str | None, str | None], tuple[int, str]
@@ -799,7 +799,7 @@ class CloudFrontCookies:
             or wanted != current
             or state.expires - now < self.renew_before
             or state.key_pair_id != active.key_pair_id
-            or state.hash_algorithm != self.hash_algorithm
+            or state.hash_algorithm != self.signer.hash_algorithm_for(active)
             or state.domain != self.cookie_domain
             or state.binding != binding
         )
@@ -921,10 +921,15 @@ class CloudFrontCookies:
         if plan.issue:
             max_age = self._cookie_max_age(plan.expires) if self.persistent else None
             key_pair_id = ""
+            hash_algorithm: HashAlgorithm = "SHA1"
             for prefix, policy in zip(plan.issue, plan.policies, strict=True):
-                key_pair_id, lines, policy_value = self._policy_cookies(prefix, policy, max_age)
+                key_pair_id, hash_algorithm, lines, policy_value = self._policy_cookies(
+                    prefix, policy, max_age
+                )
                 headers.extend(lines)
-                if plan.delete_hash_cookie and self.hash_algorithm != "SHA256":
+                # The marker follows the key that signed this very set (a rotation between an
+                # RSA and an ECDSA key changes it): a stale SHA256 marker would void SHA-1 cookies.
+                if plan.delete_hash_cookie and hash_algorithm != "SHA256":
                     headers.append(
                         delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
                     )
@@ -958,7 +963,7 @@ class CloudFrontCookies:
                 plan.issue,
                 plan.expires,
                 key_pair_id,
-                self.hash_algorithm,
+                hash_algorithm,
                 self.cookie_domain,
                 plan.granted_at,
                 plan.session_id,
@@ -975,9 +980,10 @@ class CloudFrontCookies:
 
     def _policy_cookies(
         self, prefix: str, policy: Policy, max_age: int | None
-    ) -> tuple[str, tuple[str, ...], str]:
-        """The key pair ID, the ``Set-Cookie`` lines granting ``policy`` on ``prefix`` and the
-        ``CloudFront-Policy`` value (which the revocation session cookie is bound to).
+    ) -> tuple[str, HashAlgorithm, tuple[str, ...], str]:
+        """The key pair ID and hash that signed, the ``Set-Cookie`` lines granting ``policy`` on
+        ``prefix`` and the ``CloudFront-Policy`` value (which the revocation session cookie is
+        bound to).
 
         Sessions granted the same prefix in the same expiry window get the very same lines, so
         they are kept (for session cookies, which carry no per-response ``Max-Age``) beside the
@@ -997,7 +1003,7 @@ class CloudFrontCookies:
                 if cached is not None:
                     self.signer.hits += 1  # a signature reused, as a signature cache hit
             if cached is not None:
-                return active.key_pair_id, cached[0], cached[1]
+                return active.key_pair_id, cached[2], cached[0], cached[1]
         signed = self.signer.sign_policy(policy)
         lines = tuple(
             dump_cookie(
@@ -1010,8 +1016,8 @@ class CloudFrontCookies:
                 if len(self._lines_cache) >= self.signer.cache_size:
                     self._lines_cache.clear()
                 if self.signer.cache_size:
-                    self._lines_cache[cache_key] = (lines, signed.policy_b64)
-        return signed.key_pair_id, lines, signed.policy_b64
+                    self._lines_cache[cache_key] = (lines, signed.policy_b64, signed.hash_algorithm)
+        return signed.key_pair_id, signed.hash_algorithm, lines, signed.policy_b64
 
     def _deny(self, session_id: str, user_id: str, until: int) -> None:
         """Write a logged-out session into the edge deny-list; a failure must not fail logout."""

@@ -1,9 +1,16 @@
 """Signing: CloudFront base64, policy signatures, signed cookies and signed URLs.
 
 RSA signatures are PKCS#1 v1.5 and deterministic, so the same key and policy give the same bytes
-as AWS's own signers; ECDSA P-256 signatures are DER-encoded and randomised. SHA-1 is
-CloudFront's default; SHA-256 adds the ``CloudFront-Hash-Algorithm=SHA256`` cookie or the
-``Hash-Algorithm=SHA256`` query parameter.
+as AWS's own signers; ECDSA P-256 signatures are DER-encoded and randomised. SHA-256 adds the
+``CloudFront-Hash-Algorithm=SHA256`` cookie or the ``Hash-Algorithm=SHA256`` query parameter;
+without it CloudFront checks a SHA-1 signature.
+
+A :class:`Signer` picks the hash per key unless told otherwise: SHA-1 for RSA keys (CloudFront's
+default, and what AWS's signers produce) and SHA-256 for ECDSA keys (CloudFront documents ECDSA
+with SHA-256, and the AWS CLI refuses ECDSA with SHA-1). An explicit ``hash_algorithm="SHA1"``
+with an ECDSA key is honoured with a :class:`~cfcookies.exceptions.WeakHashWarning`. The marker
+always comes from the key that made the signature, so a cookie set or URL is consistent even
+while a rotation swaps an RSA key for an ECDSA one.
 
 A :class:`Signer` signs each distinct policy once per key: signatures are kept in a bounded,
 thread-safe LRU cache.
@@ -15,6 +22,7 @@ import base64
 import binascii
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +33,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from .exceptions import ConfigurationError, SignedURLError, SigningError
+from .exceptions import ConfigurationError, SignedURLError, SigningError, WeakHashWarning
 from .keys import KeyRing, PrivateKey, PublicKey, SigningKey
 from .policy import (
     Clock,
@@ -50,6 +58,7 @@ __all__ = [
     "Signer",
     "cf_b64decode",
     "cf_b64encode",
+    "default_hash_algorithm",
     "sign_bytes",
     "validate_hash_algorithm",
     "verify_bytes",
@@ -104,6 +113,13 @@ def validate_hash_algorithm(value: object) -> HashAlgorithm:
     raise ConfigurationError(
         f"hash_algorithm must be one of {', '.join(get_args(HashAlgorithm))}, got {value!r}"
     )
+
+
+def default_hash_algorithm(key: SigningKey) -> HashAlgorithm:
+    """The hash a :class:`Signer` uses for ``key`` when none is configured: SHA-256 for ECDSA
+    (as CloudFront documents it and the AWS CLI requires), SHA-1 for RSA (CloudFront's default,
+    byte-identical to AWS's signers)."""
+    return "SHA256" if key.algorithm == "ECDSA" else "SHA1"
 
 
 def _hash(hash_algorithm: HashAlgorithm) -> hashes.HashAlgorithm:
@@ -175,15 +191,17 @@ class SignedPolicy:
 class Signer:
     """Signs policies with the active key of a :class:`KeyRing` and caches the signatures.
 
-    ``cache_size`` bounds the number of distinct (key, hash, policy) signatures kept; policies
-    shared by many sessions (same prefix, same rounded expiry) are signed once.
+    ``hash_algorithm`` is ``None`` (the default: per key, see :func:`default_hash_algorithm`),
+    ``"SHA1"`` or ``"SHA256"`` (for every key). ``cache_size`` bounds the number of distinct
+    (key, hash, policy) signatures kept; policies shared by many sessions (same prefix, same
+    rounded expiry) are signed once.
     """
 
     def __init__(
         self,
         keys: KeyRing | SigningKey,
         *,
-        hash_algorithm: HashAlgorithm = "SHA1",
+        hash_algorithm: HashAlgorithm | None = None,
         cache_size: int = 4096,
         clock: Clock = system_clock,
     ) -> None:
@@ -194,13 +212,37 @@ class Signer:
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
             raise ConfigurationError(f"cache_size must be a whole number >= 0, got {cache_size!r}")
         self.keys = keys
-        self.hash_algorithm: HashAlgorithm = validate_hash_algorithm(hash_algorithm)
+        #: The configured hash: None picks one per key (:meth:`hash_algorithm_for`).
+        self.hash_algorithm: HashAlgorithm | None = (
+            None if hash_algorithm is None else validate_hash_algorithm(hash_algorithm)
+        )
         self.cache_size = cache_size
         self.clock = clock
         self._cache: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
         self._lock = threading.Lock()
+        self._warned: set[str] = set()
         self.hits = 0
         self.misses = 0
+        self.hash_algorithm_for(keys.active())  # warns now, at start-up, for SHA-1 with ECDSA
+
+    def hash_algorithm_for(self, key: SigningKey) -> HashAlgorithm:
+        """The hash this signer uses with ``key`` (and so the marker its cookies carry)."""
+        if self.hash_algorithm is None:
+            return default_hash_algorithm(key)
+        if (
+            self.hash_algorithm == "SHA1"
+            and key.algorithm == "ECDSA"
+            and key.fingerprint not in self._warned
+        ):
+            self._warned.add(key.fingerprint)
+            warnings.warn(
+                f"hash_algorithm='SHA1' with the ECDSA key {key.key_pair_id}: CloudFront "
+                f"documents ECDSA with SHA-256 and the AWS CLI refuses ECDSA with SHA-1. Leave "
+                f"hash_algorithm unset (SHA-256 for ECDSA keys) unless a verifier needs SHA-1",
+                WeakHashWarning,
+                stacklevel=3,
+            )
+        return self.hash_algorithm
 
     def __repr__(self) -> str:
         return (
@@ -213,7 +255,7 @@ class Signer:
     def cached_signature(self, policy_json: bytes) -> str | None:
         """The cached signature of ``policy_json`` under the active key, or None (no signing)."""
         key = self.keys.active()
-        cache_key = (key.fingerprint, self.hash_algorithm, policy_json)
+        cache_key = (key.fingerprint, self.hash_algorithm_for(key), policy_json)
         with self._lock:
             signature = self._cache.get(cache_key)
             if signature is not None:
@@ -221,17 +263,18 @@ class Signer:
                 self.hits += 1
         return signature
 
-    def signature(self, policy_json: bytes) -> tuple[SigningKey, str]:
-        """The active key and the CloudFront-base64 signature of ``policy_json``."""
+    def signature(self, policy_json: bytes) -> tuple[SigningKey, HashAlgorithm, str]:
+        """The active key, its hash and the CloudFront-base64 signature of ``policy_json``."""
         key = self.keys.active()
-        cache_key = (key.fingerprint, self.hash_algorithm, policy_json)
+        hash_algorithm = self.hash_algorithm_for(key)
+        cache_key = (key.fingerprint, hash_algorithm, policy_json)
         with self._lock:
             cached = self._cache.get(cache_key)
             if cached is not None:
                 self._cache.move_to_end(cache_key)
                 self.hits += 1
-                return key, cached
-        signature = cf_b64encode(sign_bytes(policy_json, key.private_key, self.hash_algorithm))
+                return key, hash_algorithm, cached
+        signature = cf_b64encode(sign_bytes(policy_json, key.private_key, hash_algorithm))
         with self._lock:
             self.misses += 1
             if self.cache_size:
@@ -239,7 +282,7 @@ class Signer:
                 self._cache.move_to_end(cache_key)
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
-        return key, signature
+        return key, hash_algorithm, signature
 
     def cache_len(self) -> int:
         with self._lock:
@@ -256,9 +299,9 @@ class Signer:
         policy_json = policy.to_json() if isinstance(policy, Policy) else policy
         if not isinstance(policy_json, bytes):
             raise ConfigurationError("policy must be a Policy or its JSON as bytes")
-        key, signature = self.signature(policy_json)
+        key, hash_algorithm, signature = self.signature(policy_json)
         return SignedPolicy(
-            key.key_pair_id, policy_json, cf_b64encode(policy_json), signature, self.hash_algorithm
+            key.key_pair_id, policy_json, cf_b64encode(policy_json), signature, hash_algorithm
         )
 
     def signed_cookies(self, policy: Policy | bytes) -> dict[str, str]:
@@ -286,13 +329,13 @@ class Signer:
     def canned_cookies(self, resource: str, *, date_less_than: TimeInput) -> dict[str, str]:
         """Canned-policy cookies (``CloudFront-Expires``) for one exact URL; no wildcards."""
         expires = to_epoch(date_less_than, field="date_less_than", clock=self.clock)
-        key, signature = self.signature(canned_policy_json(resource, expires))
+        key, hash_algorithm, signature = self.signature(canned_policy_json(resource, expires))
         cookies = {
             COOKIE_EXPIRES: str(expires),
             COOKIE_SIGNATURE: signature,
             COOKIE_KEY_PAIR_ID: key.key_pair_id,
         }
-        if self.hash_algorithm == "SHA256":
+        if hash_algorithm == "SHA256":
             cookies[COOKIE_HASH_ALGORITHM] = "SHA256"
         return cookies
 
@@ -327,7 +370,7 @@ class Signer:
                 )
             signed = self.sign_policy(policy)
             params = [("Policy", signed.policy_b64), ("Signature", signed.signature_b64)]
-            key_pair_id = signed.key_pair_id
+            key_pair_id, hash_algorithm = signed.key_pair_id, signed.hash_algorithm
         elif date_less_than is None:
             raise SignedURLError("a signed URL needs date_less_than (its expiry)")
         elif date_greater_than is None and ip_address is None and resource is None:
@@ -336,7 +379,7 @@ class Signer:
                 policy_json = canned_policy_json(url, expires)
             except ValueError as exc:
                 raise SignedURLError(f"{exc}; pass resource= for a custom policy") from None
-            key, signature = self.signature(policy_json)
+            key, hash_algorithm, signature = self.signature(policy_json)
             params = [("Expires", str(expires)), ("Signature", signature)]
             key_pair_id = key.key_pair_id
         else:
@@ -349,9 +392,9 @@ class Signer:
             )
             signed = self.sign_policy(custom)
             params = [("Policy", signed.policy_b64), ("Signature", signed.signature_b64)]
-            key_pair_id = signed.key_pair_id
+            key_pair_id, hash_algorithm = signed.key_pair_id, signed.hash_algorithm
         params.append(("Key-Pair-Id", key_pair_id))
-        if self.hash_algorithm == "SHA256":
+        if hash_algorithm == "SHA256":
             params.append(("Hash-Algorithm", "SHA256"))
         return url + separator + "&".join(f"{name}={value}" for name, value in params)
 

@@ -1,6 +1,7 @@
 """Verification: decide as CloudFront would whether a request's signed URL or cookies grant it.
 
-:func:`verify_request` follows CloudFront's order (see ``docs/cloudfront.md`` §9):
+:func:`verify_request` follows CloudFront's order (see "What CloudFront checks, in order" in
+``docs/concepts.md``, with AWS's sources):
 
 1. signed-URL query parameters (``Expires``, ``Policy``, ``Signature``, ``Key-Pair-Id``) make it
    a signed-URL request and the cookies are ignored; otherwise the ``CloudFront-*`` cookies are

@@ -25,6 +25,7 @@ import random
 import shutil
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,6 +37,7 @@ from botocore.signers import CloudFrontSigner
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from cfcookies.exceptions import WeakHashWarning
 from cfcookies.keys import PrivateKey, SigningKey, private_key_pem, public_key_pem
 from cfcookies.policy import Policy, canned_policy_json
 from cfcookies.signing import (
@@ -143,7 +145,10 @@ def _dt(epoch: int | None) -> datetime | None:
 
 
 def _signer(key: PrivateKey, key_pair_id: str, hash_algorithm: HashAlgorithm) -> Signer:
-    return Signer(SigningKey(key_pair_id, key), hash_algorithm=hash_algorithm, cache_size=0)
+    """A signer with an explicit hash (SHA-1 with ECDSA is allowed, with a warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WeakHashWarning)
+        return Signer(SigningKey(key_pair_id, key), hash_algorithm=hash_algorithm, cache_size=0)
 
 
 def test_generator_covers_the_interesting_shapes() -> None:

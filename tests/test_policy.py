@@ -117,6 +117,7 @@ def test_canned_policy_equals_custom_policy_of_the_same_shape() -> None:
         pytest.param("*", id="everything"),
         pytest.param("*://media.example.com/a.mp4", id="any-scheme"),
         pytest.param("https://media.example.com/a.mp4?x?y", id="question-wildcard"),
+        pytest.param("https://media.example.com/a.mp4\\?x=1", id="escaped-question"),
     ],
 )
 def test_canned_policy_refuses_wildcards(resource: str) -> None:
@@ -178,6 +179,10 @@ def test_policy_without_resource_omits_it() -> None:
         pytest.param("*", id="everything"),
         pytest.param("https://media.example.com/a%20b.mp4?x=1&y=2", id="encoded-and-query"),
         pytest.param("https://media.example.com/*game_download.zip*", id="inner-star"),
+        pytest.param("https://media.example.com/horizon.jpg\\?size=large", id="escaped-question"),
+        pytest.param("https://media.example.com/seg-?.ts", id="question-wildcard"),
+        pytest.param("https://media.example.com/a?b?c", id="second-question-mark"),
+        pytest.param("https://media.example.com/a\\?b=?", id="escaped-then-wildcard"),
     ],
 )
 def test_validate_resource_accepts(resource: str) -> None:
@@ -201,13 +206,16 @@ def test_validate_resource_accepts(resource: str) -> None:
         pytest.param("ftp://media.example.com/a", id="scheme"),
         pytest.param("media.example.com/a", id="no-scheme"),
         pytest.param("", id="empty"),
-        pytest.param("https://media.example.com/a?b?c", id="second-question-mark"),
         pytest.param("https://media.example.com?a=1", id="question-in-host"),
+        pytest.param("https://media.example.com\\?a=1", id="escaped-question-in-host"),
+        pytest.param("https://media.example.com/a\\?b\\?c", id="two-escaped-questions"),
+        pytest.param("https://media.example.com/a\\b?c", id="other-backslash"),
+        pytest.param("https://media.example.com/a\\", id="trailing-backslash"),
         pytest.param("https://media?.example.com/a", id="question-wildcard-in-host"),
     ],
 )
 def test_validate_resource_rejects(resource: str) -> None:
-    """Resources that need JSON escaping, could never match, or use ``?`` as wildcard raise."""
+    """Resources that need JSON escaping, could never match, or put ``?`` in the host raise."""
     with pytest.raises(ResourceError):
         validate_resource(resource)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 import pytest
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cfcookies.cookies import CookieAttributes, dump_cookie
-from cfcookies.exceptions import MalformedPolicyError, ResourceError
+from cfcookies.exceptions import MalformedPolicyError, ResourceError, WeakHashWarning
 from cfcookies.keys import KeyRing, PrivateKey, PublicKey, SigningKey
 from cfcookies.policy import (
     Policy,
@@ -390,7 +391,9 @@ def test_parse_policy_raises_only_malformed_policy(data: bytes) -> None:
 
 
 def _cookies(signer: Signer, folder: str, hash_algorithm: HashAlgorithm) -> dict[str, str]:
-    local = Signer(signer.keys, hash_algorithm=hash_algorithm, cache_size=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WeakHashWarning)  # SHA-1 with ECDSA, on purpose
+        local = Signer(signer.keys, hash_algorithm=hash_algorithm, cache_size=0)
     return local.sign_policy(Policy(prefix_resource(MEDIA, folder), END)).cookies()
 
 

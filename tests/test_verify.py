@@ -470,7 +470,32 @@ def test_naive_now_is_refused(keys: dict[str, PublicKey]) -> None:
             f"{MEDIA_URL}/videos/a.ts?v=?", "/videos/a.ts?v=10", False, id="question-not-two"
         ),
         pytest.param(
-            f"{MEDIA_URL}/videos/seg-?.ts", "/videos/seg-1.ts", False, id="first-question-is-query"
+            f"{MEDIA_URL}/videos/seg-?.ts", "/videos/seg-1.ts", True, id="question-in-path-one-char"
+        ),
+        pytest.param(
+            f"{MEDIA_URL}/videos/seg-?.ts",
+            "/videos/seg-10.ts",
+            False,
+            id="question-not-two-in-path",
+        ),
+        pytest.param(
+            f"{MEDIA_URL}/videos/a.ts\\?v=1", "/videos/a.ts?v=1", True, id="escaped-separator"
+        ),
+        pytest.param(
+            f"{MEDIA_URL}/videos/a.ts\\?v=1", "/videos/a.tsXv=1", False, id="escaped-is-literal"
+        ),
+        pytest.param(
+            f"{MEDIA_URL}/videos/a.ts\\?v=?", "/videos/a.ts?v=2", True, id="escaped-then-wildcard"
+        ),
+        pytest.param(f"{MEDIA_URL}/videos/a.ts\\?*", "/videos/a.ts", True, id="escaped-star-none"),
+        pytest.param(
+            f"{MEDIA_URL}/videos/a.ts?v=1", "/videos/a.tsXv=1", True, id="unescaped-is-one-char"
+        ),
+        pytest.param(
+            f"{MEDIA_URL}/videos/*?v=1", "/videos/a.ts?x=1&v=1", False, id="path-star-stays-in-path"
+        ),
+        pytest.param(
+            f"{MEDIA_URL}/videos/a.ts\\?*", "/videos/a.tsx?y=1", False, id="escaped-star-not-path"
         ),
         pytest.param("https://*.example.test/videos/*", "/videos/a.ts", True, id="host-wildcard"),
         pytest.param(
