@@ -129,7 +129,7 @@ def _cmd_upload_key(args: argparse.Namespace) -> int:
     key = _key_arg(args, "")
     options: dict[str, Any] = {"name": args.name, "comment": args.comment, "clock": args.clock}
     if args.key_group_id is not None:
-        # Checks the quota before uploading and reuses a key the group already holds.
+        # Reuses a key the group already holds; deletes the upload if the group refuses it.
         info = aws.rotate_start(cloudfront, key_group_id=args.key_group_id, new_key=key, **options)
         _note(f"public key {info.id} is in key group {args.key_group_id}")
     else:
@@ -157,8 +157,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         return 0
     group = status.key_group
     print(
-        f"key group {group.id} ({group.name}): {len(status.public_keys)} of "
-        f"{aws.MAX_KEYS_PER_KEY_GROUP} public keys"
+        f"key group {group.id} ({group.name}): {len(status.public_keys)} public keys "
+        f"(CloudFront's default quota: {aws.DEFAULT_KEYS_PER_KEY_GROUP} per group)"
     )
     for key in status.public_keys:
         created = key.created_time.strftime("%Y-%m-%dT%H:%M:%SZ") if key.created_time else "?"

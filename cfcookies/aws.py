@@ -13,7 +13,9 @@ Keys
 
 Key groups and rotation (AWS's documented order)
     1. :func:`rotate_start`: upload the new public key and add it to the key group beside the
-       old one (refused when the group already holds five keys, CloudFront's quota).
+       old one. CloudFront decides how many keys a group may hold: five by default, a quota an
+       account can raise. Past it CloudFront answers ``TooManyPublicKeysInKeyGroup``, raised
+       here as :class:`KeyGroupQuotaError`, and the key just uploaded is deleted again.
     2. :func:`rotate_switch`: make the application sign with the new key, by writing the JSON
        above as a new version of the secret (or parameter) the application reads.
     3. :func:`rotate_finish`: once every cookie signed with the old key has expired, remove the
@@ -73,7 +75,7 @@ from .keys import (
 from .policy import Clock, system_clock
 
 __all__ = [
-    "MAX_KEYS_PER_KEY_GROUP",
+    "DEFAULT_KEYS_PER_KEY_GROUP",
     "AWSAccessDeniedError",
     "AWSConflictError",
     "AWSCredentialsError",
@@ -109,8 +111,12 @@ __all__ = [
 
 logger = logging.getLogger("cfcookies.aws")
 
-#: CloudFront's quota of public keys in one key group (adjustable on request).
-MAX_KEYS_PER_KEY_GROUP = 5
+#: CloudFront's default quota of public keys in one key group ("Public keys in a single key
+#: group", 5). Accounts can have it raised, so the client never counts keys itself: CloudFront
+#: refuses a key past the quota with ``TooManyPublicKeysInKeyGroup`` (CreateKeyGroup,
+#: UpdateKeyGroup). Source: the Quotas page of the CloudFront Developer Guide,
+#: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-key-groups
+DEFAULT_KEYS_PER_KEY_GROUP = 5
 
 Client = Any
 """A botocore client (botocore ships no type information)."""
@@ -145,7 +151,8 @@ class ResourceInUseError(AWSConflictError):
 
 
 class KeyGroupQuotaError(AWSError):
-    """The key group already holds as many public keys as CloudFront allows (five)."""
+    """CloudFront refused a key past the account's quota of public keys per key group
+    (``TooManyPublicKeysInKeyGroup``; five unless the account had it raised)."""
 
 
 class RotationRefusedError(CloudFrontCookieError):
@@ -180,6 +187,11 @@ _BAD_CREDENTIALS = {
 _PRECONDITION = {"PreconditionFailed", "InvalidIfMatchVersion"}
 _IN_USE = {"PublicKeyInUse", "ResourceInUse"}
 _QUOTA = {"TooManyPublicKeysInKeyGroup"}
+_QUOTA_REMEDY = (
+    f"CloudFront's default quota is {DEFAULT_KEYS_PER_KEY_GROUP} public keys per key group; remove "
+    f"a retired key first (cfcookies aws rotate finish), or ask AWS to raise the quota 'Public "
+    f"keys in a single key group' (Service Quotas console, or an AWS Support case)"
+)
 
 
 def _aws_error(exc: Exception, *, operation: str, resource: str) -> AWSError:
@@ -227,8 +239,8 @@ def _aws_error(exc: Exception, *, operation: str, resource: str) -> AWSError:
         )
     if code in _QUOTA:
         return KeyGroupQuotaError(
-            f"{operation}: {resource} already holds {MAX_KEYS_PER_KEY_GROUP} public keys, "
-            f"CloudFront's quota ({code}); remove a retired key first"
+            f"{operation}: {resource} would hold more public keys than this account's quota "
+            f"allows ({code}); {_QUOTA_REMEDY}"
         )
     return AWSError(f"{operation} on {resource} failed with {code} (HTTP {status})")
 
@@ -508,14 +520,14 @@ class RefreshingKeyRing(KeyRing):
     good key and logs a warning. :meth:`refresh` reads at once (from a background task, say).
 
     The key pair ID is the one stored beside the key (JSON secret) when there is one, otherwise
-    ``key_pair_id``. Keys replaced by a refresh stay trusted for verification.
+    ``key_pair_id``. Keys replaced by a refresh stay trusted for verification, the
+    ``max_previous_keys`` most recent of them (default 4: CloudFront's default quota of five
+    keys per key group, less the signing key). Raise it if the account's quota is higher and
+    the group keeps more old keys; 0 trusts only the signing key and ``verification_keys``.
 
     ``active()`` may do network I/O when a refresh is due; in an event loop, prefer calling
     ``refresh`` from a worker thread on a timer and leave ``refresh_interval`` unset.
     """
-
-    #: How many replaced keys stay trusted for verification (a key group holds at most five).
-    max_previous_keys = MAX_KEYS_PER_KEY_GROUP - 1
 
     def __init__(
         self,
@@ -530,7 +542,18 @@ class RefreshingKeyRing(KeyRing):
         client: Client | None = None,
         clock: Clock = system_clock,
         verification_keys: Mapping[str, PublicKey | PrivateKey | KeySource] | None = None,
+        max_previous_keys: int = DEFAULT_KEYS_PER_KEY_GROUP - 1,
     ) -> None:
+        if (
+            not isinstance(max_previous_keys, int)
+            or isinstance(max_previous_keys, bool)
+            or max_previous_keys < 0
+        ):
+            raise ConfigurationError(
+                f"max_previous_keys must be a whole number, 0 or more, got {max_previous_keys!r}"
+            )
+        #: How many keys replaced by a refresh stay trusted for verification, newest kept.
+        self.max_previous_keys = max_previous_keys
         self._spec = source if isinstance(source, KeySpec) else parse_key_spec(source)
         self._fixed_id = validate_key_pair_id(key_pair_id) if key_pair_id is not None else None
         self._interval = _seconds(refresh_interval, name="refresh_interval")
@@ -753,14 +776,14 @@ def upload_public_key(
 def create_key_group(
     cloudfront: Client, *, name: str, public_key_ids: Sequence[str], comment: str = ""
 ) -> KeyGroupInfo:
-    """Create a key group holding ``public_key_ids`` (CreateKeyGroup)."""
+    """Create a key group holding ``public_key_ids`` (CreateKeyGroup).
+
+    How many keys a group may hold is the account's quota, which CloudFront checks: past it,
+    :class:`KeyGroupQuotaError`.
+    """
     ids = list(dict.fromkeys(public_key_ids))
     if not ids:
         raise ConfigurationError("a key group needs at least one public key ID")
-    if len(ids) > MAX_KEYS_PER_KEY_GROUP:
-        raise KeyGroupQuotaError(
-            f"a key group holds at most {MAX_KEYS_PER_KEY_GROUP} public keys, got {len(ids)}"
-        )
     config: dict[str, Any] = {"Name": name, "Items": ids}
     if comment:
         config["Comment"] = comment
@@ -780,24 +803,26 @@ def _update_key_group(cloudfront: Client, group: KeyGroupInfo, ids: list[str]) -
     return _key_group_info(response["KeyGroup"], response.get("ETag"))
 
 
-def _quota_error(group: KeyGroupInfo) -> KeyGroupQuotaError:
-    return KeyGroupQuotaError(
-        f"key group {group.id} already holds {len(group.public_key_ids)} public keys "
-        f"({', '.join(group.public_key_ids)}), CloudFront's quota is {MAX_KEYS_PER_KEY_GROUP}; "
-        f"finish an earlier rotation (cfcookies aws rotate finish) to remove a retired key first"
-    )
-
-
 def add_public_key_to_group(
     cloudfront: Client, key_group_id: str, public_key_id: str
 ) -> KeyGroupInfo:
-    """Add a public key to a key group (GetKeyGroup, then UpdateKeyGroup with its ETag)."""
+    """Add a public key to a key group (GetKeyGroup, then UpdateKeyGroup with its ETag).
+
+    The keys are not counted here: the quota is the account's, and CloudFront refuses a key
+    past it with ``TooManyPublicKeysInKeyGroup``, raised as :class:`KeyGroupQuotaError` naming
+    the keys the group holds.
+    """
     group = get_key_group(cloudfront, key_group_id)
     if public_key_id in group.public_key_ids:
         return group
-    if len(group.public_key_ids) >= MAX_KEYS_PER_KEY_GROUP:
-        raise _quota_error(group)
-    return _update_key_group(cloudfront, group, [*group.public_key_ids, public_key_id])
+    try:
+        return _update_key_group(cloudfront, group, [*group.public_key_ids, public_key_id])
+    except KeyGroupQuotaError:
+        raise KeyGroupQuotaError(
+            f"cloudfront:UpdateKeyGroup: CloudFront refused {public_key_id} in key group "
+            f"{group.id}, which holds {', '.join(group.public_key_ids)} "
+            f"(TooManyPublicKeysInKeyGroup); {_QUOTA_REMEDY}"
+        ) from None
 
 
 def remove_public_key_from_group(
@@ -972,8 +997,10 @@ def rotate_start(
 ) -> PublicKeyInfo:
     """Step 1: upload the new public key and add it to the group beside the old ones.
 
-    Checks the quota before uploading, so a refused start leaves nothing behind. If the group
-    already holds this key, returns it without uploading it again.
+    If the group already holds this key, returns it without uploading it again. CloudFront
+    decides whether the group has room (the account's quota, five keys by default); when it
+    refuses (:class:`KeyGroupQuotaError`) or adding fails otherwise, the key just uploaded is
+    deleted again, so a failed start leaves nothing behind.
     """
     fingerprint = key_fingerprint(load_public_key(new_key))
     group = get_key_group(cloudfront, key_group_id)
@@ -981,10 +1008,20 @@ def rotate_start(
         existing = get_public_key(cloudfront, key_id)
         if existing.fingerprint == fingerprint:
             return existing
-    if len(group.public_key_ids) >= MAX_KEYS_PER_KEY_GROUP:
-        raise _quota_error(group)
     info = upload_public_key(cloudfront, new_key, name=name, comment=comment, clock=clock)
-    add_public_key_to_group(cloudfront, key_group_id, info.id)
+    try:
+        add_public_key_to_group(cloudfront, key_group_id, info.id)
+    except AWSError as exc:
+        try:
+            delete_public_key(cloudfront, info.id)
+        except AWSError as cleanup:
+            raise type(exc)(
+                f"{exc}. The public key {info.id} uploaded for it could not be deleted again "
+                f"({cleanup}): delete it by hand"
+            ) from None
+        raise type(exc)(
+            f"{exc}. The public key {info.id} uploaded for it was deleted again"
+        ) from None
     return info
 
 

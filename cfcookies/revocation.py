@@ -513,10 +513,14 @@ async function check(request) {
         return false;
     }
     var payload = CONTEXT + p[0] + '.' + p[1] + '.' + p[2] + '.' + p[3] + '|' + policy.value;
-    // The current secret must be there; the previous one only during a rotation.
-    if (!valid(await kvs.get(SECRET_KEY, { format: 'string' }), payload, p[4]) &&
-            !valid(await read(PREVIOUS_KEY), payload, p[4])) {
-        return false;
+    // The current secret must be there; the previous one only during a rotation. No await in
+    // call arguments: cloudfront-js-2.0 does not support "async arguments".
+    var secret = await kvs.get(SECRET_KEY, { format: 'string' });
+    if (!valid(secret, payload, p[4])) {
+        secret = await read(PREVIOUS_KEY);
+        if (!valid(secret, payload, p[4])) {
+            return false;
+        }
     }
     var entry = await read(SESSION_KEY + p[0]);
     if (entry !== null && applies(entry, now, issued)) {
@@ -1119,7 +1123,10 @@ def associate_function(
 
     ``path_pattern`` picks the cache behaviour (``None`` or ``"*"`` for the default one). An
     existing viewer-request function is replaced only with ``replace=True``. Returns ``False``
-    when the function was already associated (nothing changed).
+    when the function was already associated (nothing changed). A behaviour with a Lambda@Edge
+    function on viewer-request or viewer-response is refused with a
+    :class:`~cfcookies.exceptions.ConfigurationError` before anything is sent, as CloudFront
+    would refuse the update; Lambda@Edge on origin-request or origin-response is kept.
     """
     for attempt in range(2):
         try:
@@ -1156,12 +1163,35 @@ def _find_behaviour(config: dict[str, Any], path_pattern: str | None) -> dict[st
     )
 
 
+#: Lambda@Edge events that rule out a CloudFront Function on the same cache behaviour's viewer
+#: events: "You can't combine CloudFront Functions and Lambda@Edge in viewer events (viewer
+#: request and viewer response)"; origin-request and origin-response Lambda@Edge functions are
+#: allowed beside one. CloudFront Developer Guide, "Restrictions on all edge functions":
+#: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/edge-function-restrictions-all.html
+_LAMBDA_VIEWER_EVENTS = ("viewer-request", "viewer-response")
+
+
 def _set_association(behaviour: dict[str, Any], function_arn: str, *, replace: bool) -> bool:
+    """Put ``function_arn`` on viewer-request of ``behaviour``; False if it is there already.
+
+    Refuses here, with the behaviour and the event named, what UpdateDistribution would refuse
+    only with a generic error: a Lambda@Edge function on the behaviour's viewer-request or
+    viewer-response.
+    """
+    pattern = behaviour.get("PathPattern")
+    where = f"cache behaviour {pattern!r}" if pattern else "the default cache behaviour"
     lambdas = (behaviour.get("LambdaFunctionAssociations") or {}).get("Items") or []
-    if any(item.get("EventType") == "viewer-request" for item in lambdas):
+    clashes = [item for item in lambdas if item.get("EventType") in _LAMBDA_VIEWER_EVENTS]
+    if clashes:
+        found = " and ".join(
+            f"{item.get('LambdaFunctionARN')} on {item.get('EventType')}" for item in clashes
+        )
         raise ConfigurationError(
-            "this cache behaviour already runs a Lambda@Edge function on viewer requests; a "
-            "CloudFront Function cannot be added to the same event"
+            f"{where} runs a Lambda@Edge function ({found}); CloudFront allows no CloudFront "
+            f"Function on viewer-request beside Lambda@Edge on viewer-request or "
+            f"viewer-response. Nothing was changed: move that Lambda@Edge function to "
+            f"origin-request or origin-response, or remove it from the behaviour, then "
+            f"associate again"
         )
     items = list((behaviour.get("FunctionAssociations") or {}).get("Items") or [])
     current = [item for item in items if item.get("EventType") == "viewer-request"]
@@ -1169,8 +1199,8 @@ def _set_association(behaviour: dict[str, Any], function_arn: str, *, replace: b
         return False
     if current and not replace:
         raise ConfigurationError(
-            f"this cache behaviour already runs {current[0].get('FunctionARN')} on viewer "
-            f"requests; pass replace=True (--replace) to swap it for the revocation check"
+            f"{where} already runs {current[0].get('FunctionARN')} on viewer requests; pass "
+            f"replace=True (--replace) to swap it for the revocation check"
         )
     items = [item for item in items if item.get("EventType") != "viewer-request"]
     items.append({"FunctionARN": function_arn, "EventType": "viewer-request"})

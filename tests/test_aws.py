@@ -1,6 +1,8 @@
 """cfcookies.aws and ``cfcookies aws …`` against moto's server on 127.0.0.1, through real
 botocore clients; calls moto lacks (UpdateKeyGroup) and error codes it never returns go through
-botocore's Stubber, which checks every request and response against the service model.
+botocore's Stubber, which checks every request and response against the service model, or
+through the ``key_group_quota`` fixture, which teaches the in-process moto server UpdateKeyGroup
+and CloudFront's quota of public keys per key group.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 from cryptography.hazmat.primitives import serialization
+from moto.cloudfront.exceptions import CloudFrontException
+from moto.cloudfront.models import CloudFrontBackend, random_id
+from moto.cloudfront.responses import CloudFrontResponse
+from moto.core.responses import ActionResult
 
 from cfcookies import aws
 from cfcookies._cli_aws import register
@@ -180,6 +186,57 @@ def make_distribution(
         }
     )
     return str(response["Distribution"]["Id"])
+
+
+class TooManyPublicKeysInKeyGroup(CloudFrontException):
+    code = "TooManyPublicKeysInKeyGroup"
+    message = "The number of public keys in this key group is more than the maximum allowed."
+
+
+class KeyGroupQuota:
+    """The account's quota of public keys per key group, as the patched moto server enforces it."""
+
+    def __init__(self) -> None:
+        self.limit = aws.DEFAULT_KEYS_PER_KEY_GROUP
+
+    def check(self, items: list[str]) -> None:
+        if len(items) > self.limit:
+            raise TooManyPublicKeysInKeyGroup()
+
+
+@pytest.fixture
+def key_group_quota(server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> KeyGroupQuota:
+    """moto (running in this process) answers UpdateKeyGroup, which it lacks, and refuses in it
+    and in CreateKeyGroup a group over the quota with TooManyPublicKeysInKeyGroup, as CloudFront
+    does. The quota starts at CloudFront's default (5); set ``limit`` to play a raised one."""
+    quota = KeyGroupQuota()
+    create = CloudFrontBackend.create_key_group
+
+    def create_key_group(backend: CloudFrontBackend, name: str, items: list[str]) -> Any:
+        quota.check(items)
+        return create(backend, name=name, items=items)
+
+    def update_key_group(response: CloudFrontResponse) -> ActionResult:
+        group = response.backend.get_key_group(response._get_param("Id"))
+        items = response._get_param("KeyGroupConfig.Items", [])
+        quota.check(items)
+        group.name = response._get_param("KeyGroupConfig.Name")
+        group.items = items
+        group.etag = random_id(length=14)
+        return ActionResult({"KeyGroup": group, "ETag": group.etag})
+
+    monkeypatch.setattr(CloudFrontBackend, "create_key_group", create_key_group)
+    monkeypatch.setattr(CloudFrontResponse, "update_key_group", update_key_group, raising=False)
+    return quota
+
+
+def group_keys(server: MotoServer, group_id: str) -> list[str]:
+    config = server.client("cloudfront").get_key_group(Id=group_id)["KeyGroup"]["KeyGroupConfig"]
+    return list(config["Items"])
+
+
+def public_key_count(server: MotoServer) -> int:
+    return int(server.client("cloudfront").list_public_keys()["PublicKeyList"]["Quantity"])
 
 
 class CLIResult:
@@ -568,6 +625,53 @@ def test_ring_reads_a_parameter_and_refresh_reports_a_change(
     assert ring.active().key_pair_id == NEW_ID
 
 
+@pytest.mark.parametrize(
+    ("limit", "trusted"),
+    [
+        pytest.param(None, 4, id="default-four"),
+        pytest.param(1, 1, id="one"),
+        pytest.param(6, 5, id="raised-quota"),
+    ],
+)
+def test_ring_trusts_the_newest_replaced_keys_up_to_max_previous_keys(
+    server: MotoServer, clock: FakeClock, limit: int | None, trusted: int
+) -> None:
+    """After five rotations the ring still verifies with the newest ``max_previous_keys``
+    replaced keys (default 4: the default quota of five keys per group, less the signing key)."""
+    ssm = server.client("ssm")
+    ids = [f"K{i}ROTATED" for i in range(6)]
+    keys = [generate_private_key("ecdsa") for _ in ids]
+    ssm.put_parameter(Name="/k", Value=json_secret(ids[0], keys[0]), Type="SecureString")
+    ring = (
+        aws.RefreshingKeyRing("ssm:/k", endpoint_url=server.endpoint_url, clock=clock)
+        if limit is None
+        else aws.RefreshingKeyRing(
+            "ssm:/k", endpoint_url=server.endpoint_url, clock=clock, max_previous_keys=limit
+        )
+    )
+    for key_id, key in zip(ids[1:], keys[1:], strict=True):
+        ssm.put_parameter(
+            Name="/k", Value=json_secret(key_id, key), Type="SecureString", Overwrite=True
+        )
+        assert ring.refresh() is True
+    assert set(ring.public_keys) == set(ids[-1 - trusted :])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(-1, id="negative"),
+        pytest.param(True, id="bool"),
+        pytest.param(1.5, id="float"),
+        pytest.param("4", id="text"),
+    ],
+)
+def test_ring_refuses_a_bad_max_previous_keys_before_reading_anything(value: object) -> None:
+    """max_previous_keys must be a whole number, 0 or more; checked before any AWS call."""
+    with pytest.raises(ConfigurationError, match="max_previous_keys must be a whole number"):
+        aws.RefreshingKeyRing("secretsmanager:app/key", max_previous_keys=value)  # type: ignore[arg-type]
+
+
 def test_ring_without_a_key_pair_id_anywhere_fails_at_start(
     server: MotoServer, rsa_key: PrivateKey
 ) -> None:
@@ -658,25 +762,69 @@ def test_created_key_group_holds_the_uploaded_keys(
     assert read.etag
 
 
-def test_key_group_of_six_is_refused_locally(server: MotoServer) -> None:
-    """More than five keys in a new group is refused before calling AWS."""
-    with pytest.raises(aws.KeyGroupQuotaError, match="at most 5"):
-        aws.create_key_group(
-            server.client("cloudfront"), name="g", public_key_ids=[f"K{i}" for i in range(6)]
-        )
-
-
-def test_rotation_start_is_refused_when_the_group_is_full(
-    server: MotoServer, rsa_key: PrivateKey
-) -> None:
-    """A group holding five keys refuses a sixth, and nothing is uploaded."""
-    cloudfront = server.client("cloudfront")
+def five_key_group(server: MotoServer) -> tuple[str, list[str]]:
     ids = [upload(server, generate_private_key("ecdsa"), f"k{i}") for i in range(5)]
-    group_id = make_group(server, ids)
-    with pytest.raises(aws.KeyGroupQuotaError, match="quota is 5") as caught:
-        aws.rotate_start(cloudfront, key_group_id=group_id, new_key=rsa_key)
-    assert "rotate finish" in str(caught.value)
-    assert cloudfront.list_public_keys()["PublicKeyList"]["Quantity"] == 5
+    return make_group(server, ids), ids
+
+
+def test_a_new_group_of_six_keys_is_sent_to_cloudfront(
+    server: MotoServer, key_group_quota: KeyGroupQuota
+) -> None:
+    """Six keys in a new group are not refused locally: with the quota raised to six,
+    CloudFront creates the group."""
+    key_group_quota.limit = 6
+    ids = [upload(server, generate_private_key("ecdsa"), f"k{i}") for i in range(6)]
+    group = aws.create_key_group(server.client("cloudfront"), name="g", public_key_ids=ids)
+    assert group_keys(server, group.id) == ids
+
+
+def test_a_new_group_over_the_quota_is_refused_by_cloudfront_as_a_quota_error(
+    server: MotoServer, key_group_quota: KeyGroupQuota
+) -> None:
+    """CloudFront's TooManyPublicKeysInKeyGroup on CreateKeyGroup becomes KeyGroupQuotaError,
+    which names the default quota, how to raise it and what to do instead."""
+    ids = [upload(server, generate_private_key("ecdsa"), f"k{i}") for i in range(6)]
+    with pytest.raises(aws.KeyGroupQuotaError) as caught:
+        aws.create_key_group(server.client("cloudfront"), name="media", public_key_ids=ids)
+    assert str(caught.value) == (
+        "cloudfront:CreateKeyGroup: key group 'media' would hold more public keys than this "
+        "account's quota allows (TooManyPublicKeysInKeyGroup); CloudFront's default quota is 5 "
+        "public keys per key group; remove a retired key first (cfcookies aws rotate finish), "
+        "or ask AWS to raise the quota 'Public keys in a single key group' (Service Quotas "
+        "console, or an AWS Support case)"
+    )
+    assert server.client("cloudfront").list_key_groups()["KeyGroupList"]["Quantity"] == 0
+
+
+def test_rotation_start_adds_a_sixth_key_when_the_quota_allows_it(
+    server: MotoServer, key_group_quota: KeyGroupQuota, rsa_key: PrivateKey
+) -> None:
+    """A group holding five keys takes a sixth when the account's quota is higher: the client
+    sends it and CloudFront decides."""
+    key_group_quota.limit = 6
+    group_id, ids = five_key_group(server)
+    info = aws.rotate_start(server.client("cloudfront"), key_group_id=group_id, new_key=rsa_key)
+    assert group_keys(server, group_id) == [*ids, info.id]
+    assert aws.get_public_key(server.client("cloudfront"), info.id).fingerprint == (
+        key_fingerprint(rsa_key)
+    )
+
+
+def test_rotation_start_refused_by_cloudfront_leaves_nothing_behind(
+    server: MotoServer, key_group_quota: KeyGroupQuota, rsa_key: PrivateKey
+) -> None:
+    """When CloudFront refuses a sixth key (default quota), rotate_start raises
+    KeyGroupQuotaError naming the group's keys and the fix, and deletes the key it uploaded."""
+    group_id, ids = five_key_group(server)
+    with pytest.raises(aws.KeyGroupQuotaError) as caught:
+        aws.rotate_start(server.client("cloudfront"), key_group_id=group_id, new_key=rsa_key)
+    message = str(caught.value)
+    assert f"in key group {group_id}, which holds {', '.join(ids)}" in message
+    assert "(TooManyPublicKeysInKeyGroup); CloudFront's default quota is 5" in message
+    assert "remove a retired key first (cfcookies aws rotate finish)" in message
+    assert "'Public keys in a single key group'" in message
+    assert "uploaded for it was deleted again" in message
+    assert (group_keys(server, group_id), public_key_count(server)) == (ids, 5)
 
 
 def test_rotation_start_reuses_a_key_already_in_the_group(
@@ -767,7 +915,8 @@ def test_adding_a_key_updates_the_group_with_its_etag(
             "TooManyPublicKeysInKeyGroup",
             400,
             aws.KeyGroupQuotaError,
-            "already holds 5 public keys",
+            f"refused {NEW_ID} in key group {GROUP_ID}, which holds {OLD_ID} "
+            r"\(TooManyPublicKeysInKeyGroup\); CloudFront's default quota is 5",
             id="quota",
         ),
         pytest.param(
@@ -831,6 +980,28 @@ def test_the_last_key_of_a_group_is_never_removed(
     stubber.add_response("get_key_group", key_group_response([OLD_ID]), {"Id": GROUP_ID})
     with pytest.raises(aws.RotationRefusedError, match="only key"):
         aws.remove_public_key_from_group(client, GROUP_ID, OLD_ID)
+
+
+def test_rotation_start_names_an_upload_it_could_not_delete_again(
+    stubbed_cloudfront: tuple[Any, Stubber], rsa_key: PrivateKey, old_rsa_key: PrivateKey
+) -> None:
+    """If the key uploaded for a refused start cannot be deleted again, the error says which
+    key is left behind."""
+    client, stubber = stubbed_cloudfront
+    stubber.add_response("get_key_group", key_group_response([OLD_ID]), {"Id": GROUP_ID})
+    stubber.add_response("get_public_key", public_key_response(OLD_ID, old_rsa_key), {"Id": OLD_ID})
+    stubber.add_response("create_public_key", public_key_response(NEW_ID, rsa_key))
+    stubber.add_response("get_key_group", key_group_response([OLD_ID]), {"Id": GROUP_ID})
+    stubber.add_client_error(
+        "update_key_group", "TooManyPublicKeysInKeyGroup", http_status_code=400
+    )
+    stubber.add_client_error("get_public_key", "AccessDenied", http_status_code=403)
+    with pytest.raises(aws.KeyGroupQuotaError) as caught:
+        aws.rotate_start(client, key_group_id=GROUP_ID, new_key=rsa_key)
+    assert f"The public key {NEW_ID} uploaded for it could not be deleted again" in str(
+        caught.value
+    )
+    assert "delete it by hand" in str(caught.value)
 
 
 def stub_finish(
@@ -1080,6 +1251,10 @@ def test_cli_status_shows_keys_signing_key_and_behaviors(
     ]
     assert [b["trusts_this_group"] for b in report["behaviors"]] == [True, True]
     text = cli("status", *common, "--private-key", "secretsmanager:app/key")
+    assert (
+        f"key group {group_id} (media-signers): 2 public keys (CloudFront's default quota: 5 "
+        f"per group)\n" in text.out
+    )
     assert f"{new_id}  new" in text.out
     assert "<- signing" in text.out
     assert "BEGIN" not in text.out + text.err
@@ -1122,11 +1297,14 @@ def test_cli_status_exits_non_zero_when_the_app_key_is_not_trusted(
 
 
 def test_cli_rotate_start_on_a_full_group_fails_with_the_quota(
-    server: MotoServer, cli: Callable[..., CLIResult], key_files: Any
+    server: MotoServer,
+    key_group_quota: KeyGroupQuota,
+    cli: Callable[..., CLIResult],
+    key_files: Any,
 ) -> None:
-    """rotate start on a group of five fails on stderr, prints no ID, uploads nothing."""
-    ids = [upload(server, generate_private_key("ecdsa"), f"k{i}") for i in range(5)]
-    group_id = make_group(server, ids)
+    """rotate start on a group CloudFront finds full fails on stderr with the quota and its
+    fix, prints no ID, and leaves no uploaded key behind."""
+    group_id, ids = five_key_group(server)
     result = cli(
         "rotate",
         "start",
@@ -1138,9 +1316,10 @@ def test_cli_rotate_start_on_a_full_group_fails_with_the_quota(
         server.endpoint_url,
     )
     assert (result.code, result.out) == (1, "")
-    assert "quota is 5" in result.err
+    assert result.err.startswith("cfcookies aws: error: cloudfront:UpdateKeyGroup: CloudFront ")
+    assert "(TooManyPublicKeysInKeyGroup); CloudFront's default quota is 5" in result.err
     assert "Traceback" not in result.err
-    assert server.client("cloudfront").list_public_keys()["PublicKeyList"]["Quantity"] == 5
+    assert (group_keys(server, group_id), public_key_count(server)) == (ids, 5)
 
 
 def test_cli_rotate_start_adds_the_new_key_beside_the_old(

@@ -31,6 +31,7 @@ from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, LOGIN_KEY, MEDIA_URL
 from tests.test_middleware import Browser, base_options, make_browser
+from tests.test_revocation import ENGINES
 
 SEGMENT = "/videos/course-1/seg-0001.ts"
 MINUTE = 60
@@ -298,12 +299,16 @@ def test_another_accounts_session_cookie_does_not_carry_a_victims_policy(
     assert not edge.allows(borrowed)
 
 
-@pytest.mark.node
+@pytest.mark.parametrize("engine", ENGINES)
 def test_the_generated_function_refuses_a_borrowed_session_cookie_as_the_local_edge_does(
-    rsa_key: PrivateKey, clock: FakeClock, secrets: SessionSecrets, deny: LocalDenyList
+    rsa_key: PrivateKey,
+    clock: FakeClock,
+    secrets: SessionSecrets,
+    deny: LocalDenyList,
+    engine: str,
 ) -> None:
-    """The CloudFront Function, run under Node on the same cookies, lets the genuine set
-    through and answers 403 to the borrowed one."""
+    """The CloudFront Function, run under Node and njs on the same cookies, lets the genuine
+    set through and answers 403 to the borrowed one."""
     from tests.test_revocation import _event, run_function
 
     victim = revoking_browser("asgi", rsa_key, clock, secrets, deny, declarative=False)
@@ -316,6 +321,7 @@ def test_the_generated_function_refuses_a_borrowed_session_cookie_as_the_local_e
     outcomes = run_function(
         function_code(),
         [(_event(genuine), store, clock.epoch), (_event(borrowed), store, clock.epoch)],
+        engine,
     )
     assert "statusCode" not in outcomes[0]["result"]
     assert outcomes[1]["result"]["statusCode"] == 403

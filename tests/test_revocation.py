@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,7 +57,16 @@ OTHER_POLICY = "eyJTdGF0ZW1lbnQiOlt7IlJlc291cmNlIjoiaHR0cHM6Ly9tL2IvKiJ9XX0_"
 KVS_ARN = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 FUNCTION_ARN = "arn:aws:cloudfront::123456789012:function/cfcookies-revocation"
 NODE = shutil.which("node") or ("/usr/bin/node" if Path("/usr/bin/node").exists() else None)
+#: Debian's njs: the engine family of cloudfront-js-2.0 (ES5.1 plus later additions, not Node).
+NJS = shutil.which("njs")
 HARNESS = Path(__file__).parent / "node" / "cloudfront_function_harness.mjs"
+NJS_HARNESS = Path(__file__).parent / "node" / "cloudfront_function_harness_njs.js"
+NJS_MODULES = Path(__file__).parent / "node" / "njs_modules"
+#: The engines the function's tests run under: Node, then njs, whose gaps are CloudFront's.
+ENGINES = [
+    pytest.param("node", marks=pytest.mark.node, id="node"),
+    pytest.param("njs", id="njs"),
+]
 ACCESS_DENIED = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     "<Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>"
@@ -354,33 +364,74 @@ def _event(cookies: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _engine_or_skip(engine: str) -> str:
+    """The engine's executable, or skip (fail when CFCOOKIES_REQUIRE_<ENGINE>=1) with the reason."""
+    executable = NODE if engine == "node" else NJS
+    if executable is None:
+        variable = f"CFCOOKIES_REQUIRE_{engine.upper()}"
+        reason = f"{engine} is not installed: the CloudFront Function cannot be run under it"
+        if engine == "njs":
+            reason += " (apt-get install njs; .ci/run does)"
+        if os.environ.get(variable) == "1":
+            pytest.fail(f"{variable}=1 but {reason}")
+        pytest.skip(reason)
+    return executable
+
+
+def run_engine(
+    code: str, cases: list[dict[str, Any]], engine: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the function on the cases under Node (stand-ins spliced in through data: URLs) or njs
+    (which imports only files: the function is written to a folder on its module path)."""
+    executable = _engine_or_skip(engine)
+    payload = json.dumps({"code": code, "cases": cases})
+    if engine == "node":
+        return subprocess.run(
+            [executable, str(HARNESS)],
+            input=payload,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    with tempfile.TemporaryDirectory(prefix="cfcookies-njs-") as folder:
+        module = Path(folder) / "cfcookies_function.js"
+        module.write_text(code + "\nexport default handler;\n", encoding="utf-8")
+        cases_file = Path(folder) / "cases.json"
+        cases_file.write_text(payload, encoding="utf-8")
+        command = [executable, "-p", str(NJS_MODULES), "-p", folder, str(NJS_HARNESS)]
+        return subprocess.run(
+            [*command, str(cases_file)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+
 def run_function(
     code: str,
     cases: list[tuple[dict[str, Any], dict[str, str], int]]
     | list[tuple[dict[str, Any], dict[str, str], int, tuple[str, ...]]],
+    engine: str = "node",
 ) -> list[dict[str, Any]]:
-    if NODE is None:  # pragma: no cover - node is on every machine this project targets
-        if os.environ.get("CFCOOKIES_REQUIRE_NODE"):
-            pytest.fail("CFCOOKIES_REQUIRE_NODE is set but Node.js is not installed")
-        pytest.skip("Node.js is not installed: the CloudFront Function cannot be run")
-    payload = {
-        "code": code,
-        "cases": [
+    completed = run_engine(
+        code,
+        [
             {"event": c[0], "kvs": c[1], "now": c[2], "fail": list(c[3]) if len(c) > 3 else []}
             for c in cases
         ],
-    }
-    completed = subprocess.run(
-        [NODE, str(HARNESS)],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        engine,
     )
-    assert completed.returncode == 0, completed.stderr
+    assert completed.returncode == 0, completed.stdout + completed.stderr
     results: list[dict[str, Any]] = json.loads(completed.stdout)
     return results
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Node, then njs: a feature only Node has fails the njs run before it fails a deployment."""
+    return str(request.param)
 
 
 def _secret_store(**extra: str) -> dict[str, str]:
@@ -507,18 +558,17 @@ EDGE_CASES = [
 ]
 
 
-@pytest.mark.node
 @pytest.mark.parametrize("case", EDGE_CASES)
-def test_function_decides_like_python_check(case: EdgeCase) -> None:
-    """The function lets the request through unchanged or answers 403 AccessDenied XML, and the
-    Python check with the same store decides the same."""
+def test_function_decides_like_python_check(case: EdgeCase, engine: str) -> None:
+    """The function lets the request through unchanged or answers 403 AccessDenied XML, under
+    Node and under njs, and the Python check with the same store decides the same."""
     cookies = dict(case.extra_cookies)
     if case.policy is not None:
         cookies["CloudFront-Policy"] = case.policy
     if case.cookie is not None:
         cookies[revocation.SESSION_COOKIE] = case.cookie
     event = _event(cookies)
-    [outcome] = run_function(function_code(), [(event, case.kvs, case.now, case.failing)])
+    [outcome] = run_function(function_code(), [(event, case.kvs, case.now, case.failing)], engine)
     assert "error" not in outcome, outcome
     if case.allowed:
         assert outcome["result"] == event["request"]
@@ -570,16 +620,14 @@ def _python_decision(
     return True
 
 
-@pytest.mark.node
-def test_function_reads_nothing_for_a_request_without_cookie() -> None:
+def test_function_reads_nothing_for_a_request_without_cookie(engine: str) -> None:
     """A request without the session cookie is refused before any KeyValueStore read."""
-    [outcome] = run_function(function_code(), [(_event({}), _secret_store(), NOW)])
+    [outcome] = run_function(function_code(), [(_event({}), _secret_store(), NOW)], engine)
     assert outcome["reads"] == []
     assert outcome["result"]["statusCode"] == 403
 
 
-@pytest.mark.node
-def test_function_honours_custom_names_and_prefix() -> None:
+def test_function_honours_custom_names_and_prefix(engine: str) -> None:
     """A renamed cookie, renamed secret keys and a key prefix are all used by the function."""
     code = function_code(
         cookie_name="Edge-Session",
@@ -595,6 +643,7 @@ def test_function_honours_custom_names_and_prefix() -> None:
             (_event({"Edge-Session": mint("sess-2"), "CloudFront-Policy": POLICY}), kvs, NOW),
             (_event({revocation.SESSION_COOKIE: mint(), "CloudFront-Policy": POLICY}), kvs, NOW),
         ],
+        engine,
     )
     assert [o["result"].get("statusCode") for o in outcomes] == [None, 403, 403]
     assert outcomes[0]["reads"] == [
@@ -602,6 +651,83 @@ def test_function_honours_custom_names_and_prefix() -> None:
         "app1/revoked:sess-1",
         "app1/revoked-user:user_1",
     ]
+
+
+#: Edits that make the function use what Node has and cloudfront-js-2.0 lacks, with what njs says
+#: when it refuses to load the result (None: it loads, throws inside the handler, and denies).
+NODE_ONLY_VARIANTS = [
+    pytest.param(
+        "return same(crypto.createHmac('sha256', secret).update(payload)"
+        ".digest('base64url'), mac);",
+        "return crypto.timingSafeEqual(Buffer.from(crypto.createHmac('sha256', secret)"
+        ".update(payload).digest('base64url')), Buffer.from(mac));",
+        None,
+        id="node-crypto-timingSafeEqual",
+    ),
+    pytest.param(
+        "return event.request;",
+        "return structuredClone(event.request);",
+        None,
+        id="node-global-structuredClone",
+    ),
+    pytest.param(
+        "import crypto from 'crypto';",
+        "import crypto from 'node:crypto';",
+        'Cannot find module "node:crypto"',
+        id="node-prefixed-module",
+    ),
+    pytest.param(
+        "var secret = await kvs.get(SECRET_KEY, { format: 'string' });\n"
+        "    if (!valid(secret, payload, p[4])) {",
+        "var secret = null;\n"
+        "    if (!valid(await kvs.get(SECRET_KEY, { format: 'string' }), payload, p[4])) {",
+        "await in arguments not supported",
+        id="await-in-call-arguments",
+    ),
+]
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(("original", "variant", "load_error"), NODE_ONLY_VARIANTS)
+def test_njs_fails_a_function_only_node_can_run(
+    original: str, variant: str, load_error: str | None
+) -> None:
+    """A function using a Node-only feature lets a valid request through under Node, and under
+    njs either does not load (with njs's own message) or denies: the two engines differ."""
+    code = function_code()
+    assert code.count(original) == 1, "the function changed: update this variant"
+    code = code.replace(original, variant)
+    event = _event({revocation.SESSION_COOKIE: mint(), "CloudFront-Policy": POLICY})
+    cases = [{"event": event, "kvs": _secret_store(), "now": NOW + 10, "fail": []}]
+    under_node = run_engine(code, cases, "node")
+    assert under_node.returncode == 0, under_node.stderr
+    assert json.loads(under_node.stdout)[0]["result"] == event["request"]
+    under_njs = run_engine(code, cases, "njs")
+    output = under_njs.stdout + under_njs.stderr
+    if load_error is None:
+        assert under_njs.returncode == 0, output
+        assert json.loads(under_njs.stdout)[0]["result"]["statusCode"] == 403
+    else:
+        assert under_njs.returncode != 0
+        assert load_error in output
+
+
+@pytest.mark.parametrize("name", ["node", "njs"])
+@pytest.mark.parametrize(
+    ("require", "outcome"),
+    [
+        pytest.param("1", pytest.fail.Exception, id="required-fails"),
+        pytest.param("", pytest.skip.Exception, id="optional-skips"),
+    ],
+)
+def test_missing_engine_skips_or_fails(
+    monkeypatch: pytest.MonkeyPatch, name: str, require: str, outcome: type[BaseException]
+) -> None:
+    """Without the engine its runs skip, or fail when CFCOOKIES_REQUIRE_NODE / _NJS is 1."""
+    monkeypatch.setattr(f"{__name__}.{name.upper()}", None)
+    monkeypatch.setenv(f"CFCOOKIES_REQUIRE_{name.upper()}", require)
+    with pytest.raises(outcome, match=f"{name} is not installed"):
+        _engine_or_skip(name)
 
 
 # --- LocalDenyList ------------------------------------------------------------------------------

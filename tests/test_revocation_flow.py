@@ -1,16 +1,22 @@
 """Revocation end to end: the middleware issues the session cookie, logout writes the deny-list,
 and the local edge refuses a cookie set copied before logout although its CloudFront cookies are
-still valid."""
+still valid. Then the function's association with a distribution, against moto's server on
+127.0.0.1: refused where CloudFront forbids it (Lambda@Edge on a viewer event of the same
+behaviour), made where it allows it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.cloudfront.models import DefaultCacheBehaviour
 from starlette.testclient import TestClient
 
+from cfcookies import _cli_revocation, revocation
 from cfcookies.edge import EdgeApp
+from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey
 from cfcookies.revocation import (
     LocalDenyList,
@@ -23,6 +29,7 @@ from cfcookies.session import CloudFrontCookies
 from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, starlette_app
+from tests.moto_server import MotoServer, running_moto_server, use_fake_aws_environment
 
 STATE_SECRET = "revocation-flow-state-secret-" + "z" * 32
 
@@ -241,3 +248,214 @@ def test_deny_list_without_session_secrets_is_a_configuration_error(
             state_secret=STATE_SECRET,
             deny_list=deny_list,
         )
+
+
+# --- Associating the function with a distribution (moto server) --------------------------------
+
+FUNCTION_ARN = "arn:aws:cloudfront::123456789012:function/cfcookies-revocation"
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:edge-auth:3"
+VIDEOS = "/videos/*"
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoServer]:
+    with running_moto_server() as server:
+        yield server
+
+
+@pytest.fixture
+def cloudfront(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A CloudFront client on the moto server, which keeps a behaviour's edge functions.
+
+    moto (running in this process) answers every behaviour with no FunctionAssociations and no
+    LambdaFunctionAssociations whatever it was sent; the patch makes it store and return them,
+    as CloudFront does.
+    """
+    use_fake_aws_environment(monkeypatch)
+    moto.reset()
+    init = DefaultCacheBehaviour.__init__
+
+    def keep_edge_functions(behaviour: DefaultCacheBehaviour, config: dict[str, Any]) -> None:
+        init(behaviour, config)
+        behaviour.function_associations = config.get("FunctionAssociations") or {"Quantity": 0}
+        behaviour.lambda_function_associations = config.get("LambdaFunctionAssociations") or {
+            "Quantity": 0
+        }
+
+    monkeypatch.setattr(DefaultCacheBehaviour, "__init__", keep_edge_functions)
+    return moto.client("cloudfront")
+
+
+def make_distribution(cloudfront: Any, lambdas: dict[str, list[str]]) -> str:
+    """A distribution with a default and a ``/videos/*`` behaviour; ``lambdas`` maps a path
+    pattern (``*`` for the default) to the events its Lambda@Edge functions run on."""
+
+    def behaviour(pattern: str) -> dict[str, Any]:
+        events = lambdas.get(pattern, [])
+        shape: dict[str, Any] = {
+            "TargetOriginId": "media",
+            "ViewerProtocolPolicy": "https-only",
+            "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            "LambdaFunctionAssociations": {
+                "Quantity": len(events),
+                "Items": [
+                    {"LambdaFunctionARN": LAMBDA_ARN, "EventType": event, "IncludeBody": False}
+                    for event in events
+                ],
+            },
+        }
+        if pattern != "*":
+            shape["PathPattern"] = pattern
+        return shape
+
+    response = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "cfcookies-revocation-test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "media",
+                        "DomainName": "media.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": behaviour("*"),
+            "CacheBehaviors": {"Quantity": 1, "Items": [behaviour(VIDEOS)]},
+        }
+    )
+    return str(response["Distribution"]["Id"])
+
+
+def behaviours(cloudfront: Any, distribution_id: str) -> dict[str, dict[str, Any]]:
+    config = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]
+    found = {item["PathPattern"]: item for item in config["CacheBehaviors"]["Items"]}
+    found["*"] = config["DefaultCacheBehavior"]
+    return found
+
+
+def record_calls(cloudfront: Any) -> list[str]:
+    """The names of the operations ``cloudfront`` sends from now on."""
+    sent: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        sent.append(model.name)
+
+    cloudfront.meta.events.register("before-call.cloudfront", record)
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("pattern", "events", "where", "found"),
+    [
+        pytest.param(
+            "*",
+            ["viewer-request"],
+            "the default cache behaviour",
+            f"{LAMBDA_ARN} on viewer-request",
+            id="viewer-request-on-default",
+        ),
+        pytest.param(
+            VIDEOS,
+            ["viewer-response"],
+            f"cache behaviour {VIDEOS!r}",
+            f"{LAMBDA_ARN} on viewer-response",
+            id="viewer-response-on-path-pattern",
+        ),
+        pytest.param(
+            VIDEOS,
+            ["origin-request", "viewer-response"],
+            f"cache behaviour {VIDEOS!r}",
+            f"{LAMBDA_ARN} on viewer-response",
+            id="viewer-response-beside-origin-request",
+        ),
+    ],
+)
+def test_associate_refuses_a_behaviour_with_lambda_at_edge_on_a_viewer_event(
+    cloudfront: Any, pattern: str, events: list[str], where: str, found: str
+) -> None:
+    """Lambda@Edge on viewer-request or viewer-response of the behaviour stops the association
+    with a ConfigurationError naming the behaviour, the event and the fix, before any
+    UpdateDistribution: CloudFront forbids a viewer-request function beside it."""
+    distribution_id = make_distribution(cloudfront, {pattern: events})
+    before = behaviours(cloudfront, distribution_id)
+    sent = record_calls(cloudfront)
+    with pytest.raises(ConfigurationError) as caught:
+        revocation.associate_function(
+            cloudfront,
+            distribution_id=distribution_id,
+            function_arn=FUNCTION_ARN,
+            path_pattern=None if pattern == "*" else pattern,
+            replace=True,
+        )
+    assert str(caught.value) == (
+        f"{where} runs a Lambda@Edge function ({found}); CloudFront allows no CloudFront "
+        f"Function on viewer-request beside Lambda@Edge on viewer-request or viewer-response. "
+        f"Nothing was changed: move that Lambda@Edge function to origin-request or "
+        f"origin-response, or remove it from the behaviour, then associate again"
+    )
+    assert sent == ["GetDistributionConfig"]
+    assert behaviours(cloudfront, distribution_id) == before
+
+
+@pytest.mark.parametrize(
+    ("lambdas", "pattern"),
+    [
+        pytest.param({"*": ["origin-request", "origin-response"]}, "*", id="origin-events"),
+        pytest.param({VIDEOS: ["origin-request"]}, VIDEOS, id="origin-request-on-path"),
+        pytest.param(
+            {"*": ["viewer-request", "viewer-response"]}, VIDEOS, id="viewer-events-elsewhere"
+        ),
+    ],
+)
+def test_associate_runs_beside_lambda_at_edge_on_origin_events(
+    cloudfront: Any, lambdas: dict[str, list[str]], pattern: str
+) -> None:
+    """Lambda@Edge on origin-request or origin-response of the behaviour, or on viewer events
+    of another behaviour, does not stop the association, and stays as it was."""
+    distribution_id = make_distribution(cloudfront, lambdas)
+    before = behaviours(cloudfront, distribution_id)
+    assert revocation.associate_function(
+        cloudfront,
+        distribution_id=distribution_id,
+        function_arn=FUNCTION_ARN,
+        path_pattern=None if pattern == "*" else pattern,
+    )
+    after = behaviours(cloudfront, distribution_id)
+    assert after[pattern]["FunctionAssociations"] == {
+        "Quantity": 1,
+        "Items": [{"FunctionARN": FUNCTION_ARN, "EventType": "viewer-request"}],
+    }
+    for each in after:
+        assert (
+            after[each]["LambdaFunctionAssociations"] == before[each]["LambdaFunctionAssociations"]
+        )
+
+
+def test_cli_associate_names_the_lambda_at_edge_conflict_and_changes_nothing(
+    cloudfront: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``cfcookies aws function associate`` on a behaviour with a viewer-response Lambda@Edge
+    function exits 2 with the reason on stderr and prints nothing on stdout."""
+    from cfcookies.cli import main
+
+    distribution_id = make_distribution(cloudfront, {VIDEOS: ["viewer-response"]})
+    before = behaviours(cloudfront, distribution_id)
+    monkeypatch.setattr(_cli_revocation, "_botocore_client", lambda service: cloudfront)
+    code = main(
+        [
+            "aws", "function", "associate", "--distribution-id", distribution_id,
+            "--function-arn", FUNCTION_ARN, "--path-pattern", VIDEOS,
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert (code, captured.out) == (2, "")
+    assert captured.err.startswith(
+        f"cfcookies: error: cache behaviour {VIDEOS!r} runs a Lambda@Edge function "
+        f"({LAMBDA_ARN} on viewer-response); "
+    )
+    assert "Traceback" not in captured.err
+    assert behaviours(cloudfront, distribution_id) == before
