@@ -38,8 +38,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Serve the --root folder as a local CloudFront stand-in. Every request is checked "
             "as CloudFront checks signed cookies and signed URLs; refusals get CloudFront's 403 "
-            "XML and an x-cfcookies-decision header saying why. Binds 127.0.0.1 unless told "
-            "otherwise."
+            "XML, a missing file what S3 answers through CloudFront, and every answer an "
+            "x-cfcookies-decision header saying why. Binds 127.0.0.1 unless told otherwise."
         ),
     )
     edge.add_argument("--root", required=True, help="the folder to serve (the 'bucket')")
@@ -75,6 +75,26 @@ def register(subparsers: Any) -> None:
         help="a path prefix served without signature (like a behavior without trusted keys)",
     )
     edge.add_argument(
+        "--allowed-methods",
+        choices=["GET,HEAD", "GET,HEAD,OPTIONS"],
+        default="GET,HEAD",
+        help=(
+            "the methods the behaviour allows, as the template's AllowedMethods (default "
+            "GET,HEAD); any other method gets CloudFront's HTML 403 page. With OPTIONS, an "
+            "OPTIONS request still needs a valid signature, which a browser preflight never has"
+        ),
+    )
+    edge.add_argument(
+        "--missing-object",
+        choices=["AccessDenied", "NoSuchKey"],
+        default="AccessDenied",
+        help=(
+            "what a signed request for a missing file gets: S3's 403 AccessDenied (default: the "
+            "template's bucket policy grants s3:GetObject only) or 404 NoSuchKey (a bucket "
+            "policy that also grants s3:ListBucket)"
+        ),
+    )
+    edge.add_argument(
         "--trust-forwarded-for",
         action="store_true",
         help="take the client IP from X-Forwarded-For (only behind a proxy you run)",
@@ -106,6 +126,8 @@ def _cmd_edge(args: argparse.Namespace) -> int:
             cors_origins=args.cors_origins,
             trust_forwarded_for=args.trust_forwarded_for,
             unprotected_paths=args.unprotected_paths,
+            allowed_methods=args.allowed_methods.split(","),
+            missing_object=args.missing_object,
             log_level=args.log_level,
         )
     except ConfigurationError as exc:

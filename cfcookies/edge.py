@@ -1,14 +1,30 @@
 """The local edge: a CloudFront stand-in that serves a folder only to signed requests.
 
-:class:`EdgeApp` is a plain ASGI app. Each request is judged by
-:func:`cfcookies.verify.verify_request`, exactly as CloudFront would judge it, before anything
-else (so a missing file is a ``403`` until the signature passes, and a ``404`` after):
+:class:`EdgeApp` is a plain ASGI app that answers as the distribution of
+``examples/infrastructure/cloudfront-private-media.yaml`` answers:
 
-- refused: ``403`` with CloudFront's XML body, ``Content-Type: text/xml`` and
-  ``x-cache: Error from cloudfront``;
+- a method outside the behaviour's allowed methods (``allowed_methods``, ``GET`` and ``HEAD``
+  by default, as in the template): ``403`` with CloudFront's own HTML error page
+  (``Content-Type: text/html``, "The request could not be satisfied"), before any signature
+  check. CloudFront lets a behaviour allow ``GET, HEAD``, ``GET, HEAD, OPTIONS`` or all seven
+  methods, and answers anything else this way:
+  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-403-invalid-method.html
+- otherwise the request is judged by :func:`cfcookies.verify.verify_request`, exactly as
+  CloudFront would judge it, before anything else. Refused: ``403`` with CloudFront's XML body,
+  ``Content-Type: text/xml`` and ``x-cache: Error from cloudfront``;
 - allowed: the file under ``root``, for ``GET`` and ``HEAD``, with single ``Range`` requests
   (``206``/``416``), media content types (``.m3u8``, ``.ts``, ``.mp4``, ``.m4s``, ``.vtt`` ...),
-  ``ETag`` and ``Last-Modified``.
+  ``ETag`` and ``Last-Modified``;
+- allowed, but no such file: what S3 answers CloudFront, relayed (``Content-Type:
+  application/xml``, ``Server: AmazonS3``, ``x-cache: Error from cloudfront``). With
+  ``missing_object="AccessDenied"`` (the default) that is ``403`` with S3's ``AccessDenied``
+  body: the template's bucket policy grants the origin access control ``s3:GetObject`` only,
+  and S3 does not tell a caller without ``s3:ListBucket`` that a key is missing. With
+  ``missing_object="NoSuchKey"`` it is ``404 NoSuchKey``, which a real distribution only
+  answers when the bucket policy also grants the CloudFront service principal
+  ``s3:ListBucket`` on the bucket ARN (see docs/deploy.md). Either way the
+  ``x-cfcookies-decision`` header says ``missing_object``. S3's rule:
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (Permissions).
 
 Like S3 behind CloudFront, an invalid ``Range`` (another unit, several ranges, junk) is ignored
 and the whole file sent; one that starts past the end is ``416`` with ``Content-Range:
@@ -17,9 +33,21 @@ symlinked file, or a path through a symlinked folder, is answered as a missing o
 the link points (another folder, the same folder, or out of ``root``).
 
 Every response carries ``x-cfcookies-decision: <reason>`` (``allowed``, ``expired``,
-``resource_mismatch`` ...) to help debugging. Credentialed CORS is answered for the configured
-app origins only: the exact ``Origin`` is echoed with ``Access-Control-Allow-Credentials: true``
-and ``Vary: Origin``; ``*`` is never sent, and other origins get no CORS headers.
+``resource_mismatch``, ``missing_object``, ``method_not_allowed`` ...) to help debugging.
+Credentialed CORS is answered for the configured app origins only: the exact ``Origin`` is
+echoed with ``Access-Control-Allow-Credentials: true`` and ``Vary: Origin``; ``*`` is never
+sent, and other origins get no CORS headers.
+
+``OPTIONS`` follows ``allowed_methods``. Not allowed (the default, and the template): every
+``OPTIONS``, a CORS preflight included, gets the HTML ``403`` above. Allowed
+(``allowed_methods=("GET", "HEAD", "OPTIONS")``): an ``OPTIONS`` request is checked like any
+other request of a behaviour with trusted key groups, and a browser's preflight never carries
+cookies, so on a protected path it is refused (``403 MissingKey``); a signed ``OPTIONS`` (a
+signed URL), or one under ``unprotected_paths``, is answered as a preflight with the CORS
+headers of the template's response headers policy. CloudFront documents no exemption from the
+signer check for ``OPTIONS``:
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-trusted-signers.html
+So credentialed media requests must stay simple (``GET``, no custom headers) to work at all.
 
 In tests, drive it in-process::
 
@@ -43,8 +71,10 @@ string, or raising a :class:`~cfcookies.exceptions.VerificationError`, refuses t
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 import os
+import secrets
 import socket
 import stat
 import threading
@@ -56,6 +86,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal, Protocol, runtime_checkable
 from urllib.parse import quote, urlsplit
+from xml.sax.saxutils import escape
 
 import anyio
 from starlette.datastructures import Headers
@@ -68,11 +99,13 @@ from .policy import Clock, system_clock
 from .verify import Decision, error_xml, verify_request
 
 __all__ = [
+    "ALLOWED_METHOD_SETS",
     "CONTENT_TYPES",
     "EdgeApp",
     "EdgeCheck",
     "EdgeRequest",
     "EdgeServer",
+    "MissingObject",
     "content_type_for",
     "parse_range",
     "run_edge",
@@ -108,17 +141,52 @@ CONTENT_TYPES: dict[str, str] = {
     ".pdf": "application/pdf",
 }
 
-_METHODS = ("GET", "HEAD")
+#: The method sets a CloudFront cache behaviour can allow and the edge can serve. CloudFront
+#: also offers all seven methods (``PUT``, ``POST`` ...), which a read-only media edge has no use
+#: for: https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_AllowedMethods.html
+ALLOWED_METHOD_SETS: tuple[tuple[str, ...], ...] = (("GET", "HEAD"), ("GET", "HEAD", "OPTIONS"))
+#: What S3 answers for a missing key: ``AccessDenied`` (403) unless the caller also has
+#: ``s3:ListBucket``, then ``NoSuchKey`` (404).
+MissingObject = Literal["AccessDenied", "NoSuchKey"]
+_MISSING_STATUS: dict[str, int] = {"AccessDenied": 403, "NoSuchKey": 404}
 _CHUNK = 64 * 1024
-_NOT_FOUND_XML = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"
-)
-_METHOD_XML = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    "<Error><Code>MethodNotAllowed</Code><Message>This distribution is not configured to allow "
-    "the HTTP request method that was used for this request.</Message></Error>"
-)
+#: (Content-Type, Server) of an error CloudFront makes itself, and of one S3 makes that
+#: CloudFront relays (S3 REST errors are application/xml:
+#: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
+_CLOUDFRONT_XML = ("text/xml", "CloudFront")
+_CLOUDFRONT_HTML = ("text/html", "CloudFront")
+_S3_XML = ("application/xml", "AmazonS3")
+
+
+def _s3_error_xml(code: MissingObject, key: str) -> str:
+    """S3's error body for a missing object, with fresh request and host IDs."""
+    request_id = secrets.token_hex(8).upper()
+    host_id = base64.b64encode(secrets.token_bytes(57)).decode("ascii")
+    if code == "NoSuchKey":
+        detail = f"<Message>The specified key does not exist.</Message><Key>{escape(key)}</Key>"
+    else:
+        detail = "<Message>Access Denied</Message>"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code>{detail}"
+        f"<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
+    )
+
+
+def _method_not_allowed_html() -> str:
+    """CloudFront's HTML page for a method the behaviour does not allow (its shape, our words)."""
+    request_id = base64.urlsafe_b64encode(secrets.token_bytes(42)).decode("ascii")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html><head><meta charset="utf-8">'
+        "<title>ERROR: The request could not be satisfied</title></head>\n"
+        "<body><h1>403 ERROR</h1>\n"
+        "<h2>The request could not be satisfied.</h2>\n<hr>\n"
+        "<p>This distribution is not configured to allow the HTTP request method that was used "
+        "for this request. The distribution supports only cachable requests.</p>\n<hr>\n"
+        f"<pre>Generated by cloudfront (CloudFront)\nRequest ID: {request_id}</pre>\n"
+        "</body></html>\n"
+    )
 
 
 def content_type_for(path: str | os.PathLike[str]) -> str:
@@ -233,6 +301,20 @@ def _origin(value: str, what: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def _allowed_methods(methods: Sequence[str]) -> tuple[str, ...]:
+    """``methods`` as one of :data:`ALLOWED_METHOD_SETS`, or a ConfigurationError."""
+    if isinstance(methods, str) or not all(isinstance(m, str) for m in methods):
+        raise ConfigurationError("allowed_methods must be a list of methods, like ['GET', 'HEAD']")
+    wanted = {m.upper() for m in methods}
+    for choice in ALLOWED_METHOD_SETS:
+        if wanted == set(choice):
+            return choice
+    raise ConfigurationError(
+        "allowed_methods must be what a CloudFront behaviour of the template can allow: GET, HEAD "
+        f"or GET, HEAD, OPTIONS (the edge serves reads only), got {', '.join(methods) or 'none'}"
+    )
+
+
 class EdgeApp:
     """An ASGI app serving ``root`` to requests CloudFront would accept (see the module doc)."""
 
@@ -248,6 +330,8 @@ class EdgeApp:
         deny_list: EdgeCheck | None = None,
         unprotected_paths: Sequence[str] = (),
         on_both_policy_and_expires: Literal["policy", "reject"] = "policy",
+        allowed_methods: Sequence[str] = ("GET", "HEAD"),
+        missing_object: MissingObject = "AccessDenied",
     ) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
@@ -280,9 +364,46 @@ class EdgeApp:
         if on_both_policy_and_expires not in ("policy", "reject"):
             raise ConfigurationError("on_both_policy_and_expires must be 'policy' or 'reject'")
         self.on_both_policy_and_expires: Literal["policy", "reject"] = on_both_policy_and_expires
+        self.allowed_methods = _allowed_methods(allowed_methods)
+        #: The methods an actual (non-preflight) request may use, for Access-Control-Allow-Methods.
+        self._cors_methods = tuple(m for m in self.allowed_methods if m != "OPTIONS")
+        if missing_object not in _MISSING_STATUS:
+            raise ConfigurationError(
+                "missing_object must be 'AccessDenied' (403: the bucket policy grants "
+                "s3:GetObject only) or 'NoSuchKey' (404: it grants s3:ListBucket too), "
+                f"got {missing_object!r}"
+            )
+        self.missing_object: MissingObject = missing_object
 
     def __repr__(self) -> str:
         return f"EdgeApp(root={str(self.root)!r}, public_url={self.public_url!r})"
+
+    # -- answers CloudFront (or S3 through it) gives -----------------------------------------------
+
+    async def _method_not_allowed(self, cors: list[tuple[str, str]], send: Send) -> None:
+        """CloudFront's HTML 403 for a method outside the behaviour's allowed methods."""
+        await _respond(
+            send,
+            403,
+            [*cors, ("x-cfcookies-decision", "method_not_allowed")],
+            _method_not_allowed_html(),
+            error=_CLOUDFRONT_HTML,
+            head=False,
+        )
+
+    async def _missing(
+        self, path: str, cors: list[tuple[str, str]], send: Send, head: bool
+    ) -> None:
+        """What S3 answers for a key it does not have, as CloudFront relays it."""
+        code = self.missing_object
+        await _respond(
+            send,
+            _MISSING_STATUS[code],
+            [*cors, ("x-cfcookies-decision", "missing_object")],
+            _s3_error_xml(code, path.lstrip("/")),
+            error=_S3_XML,
+            head=head,
+        )
 
     # -- ASGI ------------------------------------------------------------------------------------
 
@@ -350,33 +471,24 @@ class EdgeApp:
         headers = Headers(scope=scope)
         cors = self._cors(headers)
         method = scope.get("method", "GET")
-        if method == "OPTIONS" and "access-control-request-method" in headers:
-            await self._preflight(headers, cors, send)
-            return
-        if method not in _METHODS:
-            await _respond(
-                send,
-                403,
-                [
-                    *cors,
-                    ("allow", "GET, HEAD"),
-                    ("x-cfcookies-decision", "method_not_allowed"),
-                ],
-                _METHOD_XML,
-                xml=True,
-                head=False,
-            )
+        if method not in self.allowed_methods:
+            # The behaviour refuses the method before it looks at any signature.
+            await self._method_not_allowed(cors, send)
             return
         head = method == "HEAD"
         path: str = scope.get("path", "/")
         safe, file_path = self._resolve(scope, path)
         if safe and self._unprotected(path):
-            extra = [*cors, ("x-cfcookies-decision", "unprotected")]
-            if file_path is None:
-                await _respond(send, 404, extra, _NOT_FOUND_XML, xml=True, head=head)
+            # A behaviour without trusted key groups: no signature needed.
+            if method == "OPTIONS":
+                await self._preflight(headers, cors, send)
+            elif file_path is None:
+                await self._missing(path, cors, send, head)
             else:
-                await self._serve(file_path, headers, extra, send, head)
+                extra = [*cors, ("x-cfcookies-decision", "unprotected")]
+                await self._serve(file_path, path, headers, extra, send, head)
             return
+        # Every method the behaviour allows, OPTIONS included, needs a valid signature.
         url = self.request_url(scope)
         cookie_header = "; ".join(headers.getlist("cookie")) or None
         client_ip = self._client_ip(scope, headers)
@@ -412,27 +524,31 @@ class EdgeApp:
                 403,
                 [*cors, ("x-cfcookies-decision", reason)],
                 error_xml(code),
-                xml=True,
+                error=_CLOUDFRONT_XML,
                 head=head,
             )
             return
-        extra = [*cors, ("x-cfcookies-decision", reason)]
-        if file_path is None:
-            await _respond(send, 404, extra, _NOT_FOUND_XML, xml=True, head=head)
-            return
-        await self._serve(file_path, headers, extra, send, head)
+        if method == "OPTIONS":
+            await self._preflight(headers, cors, send)
+        elif file_path is None:
+            await self._missing(path, cors, send, head)
+        else:
+            await self._serve(
+                file_path, path, headers, [*cors, ("x-cfcookies-decision", reason)], send, head
+            )
 
     async def _preflight(self, headers: Headers, cors: list[tuple[str, str]], send: Send) -> None:
+        """Answer an OPTIONS that reached the origin with the response headers policy's CORS."""
         origin = headers.get("origin")
         requested = headers.get("access-control-request-method", "")
         allowed = origin is not None and origin.lower() in self.cors_origins
-        if not allowed or requested not in _METHODS:
+        if not allowed or requested not in self._cors_methods:
             await _respond(
                 send,
                 403,
                 [*cors[:1], ("x-cfcookies-decision", "preflight_refused")],
                 error_xml("AccessDenied"),
-                xml=True,
+                error=_CLOUDFRONT_XML,
                 head=False,
             )
             return
@@ -441,13 +557,13 @@ class EdgeApp:
             204,
             [
                 *cors,
-                ("access-control-allow-methods", "GET, HEAD"),
+                ("access-control-allow-methods", ", ".join(self._cors_methods)),
                 ("access-control-allow-headers", "Range"),
                 ("access-control-max-age", "600"),
                 ("x-cfcookies-decision", "preflight"),
             ],
             "",
-            xml=False,
+            error=None,
             head=True,
         )
 
@@ -482,6 +598,7 @@ class EdgeApp:
     async def _serve(
         self,
         file_path: Path,
+        path: str,
         request_headers: Headers,
         extra: list[tuple[str, str]],
         send: Send,
@@ -489,8 +606,9 @@ class EdgeApp:
     ) -> None:
         try:
             fd = _open_regular(self.root, file_path.relative_to(self.root).parts)
-        except (OSError, ValueError):
-            await _respond(send, 404, extra, _NOT_FOUND_XML, xml=True, head=head)
+        except (OSError, ValueError):  # gone, or swapped for a symlink, since _resolve looked
+            cors = [h for h in extra if h[0] != "x-cfcookies-decision"]
+            await self._missing(path, cors, send, head)
             return
         with os.fdopen(fd, "rb") as raw:
             await self._send_file(raw, file_path, request_headers, extra, send, head)
@@ -529,7 +647,7 @@ class EdgeApp:
                 416,
                 [*common, ("content-range", f"bytes */{size}")],
                 "",
-                xml=False,
+                error=None,
                 head=True,
             )
             return
@@ -632,9 +750,11 @@ def _first_values(headers: Headers) -> dict[str, str]:
     return out
 
 
-async def _send_start(send: Send, status: int, headers: list[tuple[str, str]]) -> None:
+async def _send_start(
+    send: Send, status: int, headers: list[tuple[str, str]], *, server: str = "CloudFront"
+) -> None:
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-    raw.append((b"server", b"CloudFront"))
+    raw.append((b"server", server.encode("latin-1")))
     await send({"type": "http.response.start", "status": status, "headers": raw})
 
 
@@ -644,16 +764,19 @@ async def _respond(
     headers: list[tuple[str, str]],
     body: str,
     *,
-    xml: bool,
+    error: tuple[str, str] | None,
     head: bool,
 ) -> None:
+    """Send a whole small response; ``error`` is the (Content-Type, Server) of an error page."""
     data = body.encode()
     out = list(headers)
-    if xml:
-        out += [("content-type", "text/xml"), ("x-cache", "Error from cloudfront")]
+    server = "CloudFront"
+    if error is not None:
+        content_type, server = error
+        out += [("content-type", content_type), ("x-cache", "Error from cloudfront")]
     if status != 204:
         out.append(("content-length", str(len(data))))
-    await _send_start(send, status, out)
+    await _send_start(send, status, out, server=server)
     await send({"type": "http.response.body", "body": b"" if head else data})
 
 
@@ -763,6 +886,8 @@ def run_edge(
     cors_origins: Sequence[str] = (),
     trust_forwarded_for: bool = False,
     unprotected_paths: Sequence[str] = (),
+    allowed_methods: Sequence[str] = ("GET", "HEAD"),
+    missing_object: MissingObject = "AccessDenied",
     log_level: str = "info",
 ) -> None:
     """Serve ``root`` as a local CloudFront with uvicorn until interrupted (blocking)."""
@@ -775,6 +900,8 @@ def run_edge(
         cors_origins=cors_origins,
         trust_forwarded_for=trust_forwarded_for,
         unprotected_paths=unprotected_paths,
+        allowed_methods=allowed_methods,
+        missing_object=missing_object,
     )
     import uvicorn
 

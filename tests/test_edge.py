@@ -204,13 +204,21 @@ def test_head_denied_has_no_body(client: TestClient) -> None:
     assert (response.status_code, response.content) == (403, b"")
 
 
-def test_missing_file_is_404_only_after_the_signature(client: TestClient, cookie: str) -> None:
-    """A missing file is 403 without a signature and 404 with a valid one."""
+def test_missing_file_is_s3_access_denied_only_after_the_signature(
+    client: TestClient, cookie: str
+) -> None:
+    """A missing file is CloudFront's MissingKey without a signature, S3's AccessDenied with one."""
     path = "/videos/course-1/nope.ts"
-    assert client.get(path).status_code == 403
+    unsigned = client.get(path)
+    reason = unsigned.headers["x-cfcookies-decision"]
+    assert (unsigned.status_code, reason) == (403, "missing_key_pair_id")
+    assert "<Code>MissingKey</Code>" in unsigned.text
     response = client.get(path, headers={"cookie": cookie})
-    assert response.status_code == 404
-    assert "<Code>NoSuchKey</Code>" in response.text
+    assert (response.status_code, response.headers["x-cfcookies-decision"]) == (
+        403,
+        "missing_object",
+    )
+    assert "<Code>AccessDenied</Code><Message>Access Denied</Message>" in response.text
 
 
 @pytest.mark.parametrize(
@@ -292,10 +300,11 @@ def test_playlist_served_with_its_type(client: TestClient, cookie: str) -> None:
 
 
 def test_other_methods_are_refused(client: TestClient, cookie: str) -> None:
-    """POST is refused as CloudFront refuses a method the behavior does not allow."""
+    """POST gets CloudFront's HTML page for a method the behaviour does not allow."""
     response = client.post(SEGMENT, headers={"cookie": cookie})
     assert response.status_code == 403
-    assert "MethodNotAllowed" in response.text
+    assert response.headers["content-type"] == "text/html"
+    assert "The request could not be satisfied" in response.text
 
 
 # --- traversal --------------------------------------------------------------------------------
@@ -315,9 +324,10 @@ def test_other_methods_are_refused(client: TestClient, cookie: str) -> None:
     ],
 )
 def test_traversal_never_serves(edge: EdgeApp, cookie: str, raw_path: bytes) -> None:
-    """Paths that leave root, or hide separators, are 404 even with valid cookies."""
+    """Paths that leave root, or hide separators, are missing objects even with valid cookies."""
     status, headers, body = _asgi(edge, raw_path, headers=[(b"cookie", cookie.encode())])
-    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
+    assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
+    assert b"<Code>AccessDenied</Code>" in body
     assert b"outside the bucket" not in body
 
 
@@ -330,10 +340,10 @@ def test_traversal_without_cookies_is_403(edge: EdgeApp) -> None:
 def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: str) -> None:
     """A symlink inside root that points outside it is not served."""
     (root / "videos" / "course-1" / "link.ts").symlink_to(root.parent / "secret.txt")
-    status, _, body = _asgi(
+    status, headers, body = _asgi(
         edge, b"/videos/course-1/link.ts", headers=[(b"cookie", cookie.encode())]
     )
-    assert status == 404
+    assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
     assert b"outside" not in body
 
 
@@ -375,8 +385,8 @@ def test_cors_unknown_origin_gets_nothing(client: TestClient, cookie: str) -> No
     assert response.headers["vary"] == "Origin"
 
 
-def test_cors_preflight(client: TestClient) -> None:
-    """A preflight from the app's origin for GET with Range is allowed without cookies."""
+def test_cors_preflight_is_refused_as_the_template_refuses_it(client: TestClient) -> None:
+    """With the template's GET/HEAD, a preflight gets CloudFront's HTML 403, not a CORS grant."""
     response = client.options(
         SEGMENT,
         headers={
@@ -385,27 +395,10 @@ def test_cors_preflight(client: TestClient) -> None:
             "access-control-request-headers": "range",
         },
     )
-    assert response.status_code == 204
-    assert response.headers["access-control-allow-origin"] == APP_ORIGIN
-    assert response.headers["access-control-allow-methods"] == "GET, HEAD"
-    assert response.headers["access-control-allow-headers"] == "Range"
-    assert response.headers["access-control-allow-credentials"] == "true"
-
-
-@pytest.mark.parametrize(
-    ("origin", "method"),
-    [
-        pytest.param("https://evil.test", "GET", id="unknown-origin"),
-        pytest.param(APP_ORIGIN, "DELETE", id="unknown-method"),
-    ],
-)
-def test_cors_preflight_refused(client: TestClient, origin: str, method: str) -> None:
-    """A preflight from another origin or for another method gets no CORS grant."""
-    response = client.options(
-        SEGMENT, headers={"origin": origin, "access-control-request-method": method}
-    )
     assert response.status_code == 403
-    assert "access-control-allow-origin" not in response.headers
+    assert response.headers["x-cfcookies-decision"] == "method_not_allowed"
+    assert response.headers["content-type"] == "text/html"
+    assert "access-control-allow-methods" not in response.headers
 
 
 @pytest.mark.parametrize(
@@ -568,6 +561,7 @@ def test_cli_edge_runs_with_the_options(
     (call,) = calls
     assert (call["root"], call["port"], call["host"]) == (str(root), 9443, "127.0.0.1")
     assert call["cors_origins"] == [APP_ORIGIN]
+    assert (call["allowed_methods"], call["missing_object"]) == (["GET", "HEAD"], "AccessDenied")
     assert call["public_keys"][RSA_KEY_ID].public_numbers() == rsa_key.public_key().public_numbers()
 
 

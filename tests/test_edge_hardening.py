@@ -7,8 +7,10 @@ a range that starts past the end, or the empty suffix ``bytes=-0``, is ``416`` w
 of digits to an integer, and nothing a client sends in ``Range`` makes the edge fail (``500``).
 
 Symlinks: S3 has no symlinks, so the edge follows none. A symlinked file, or a path through a
-symlinked folder, is answered as a missing object (``404 NoSuchKey`` once the signature passed),
-wherever the link points: into another course's folder, inside its own folder, or out of root.
+symlinked folder, is answered as a missing object once the signature passed (S3's ``403
+AccessDenied``, what the template's bucket policy gives, and ``x-cfcookies-decision:
+missing_object``), wherever the link points: into another course's folder, inside its own
+folder, or out of root.
 """
 
 from __future__ import annotations
@@ -322,8 +324,8 @@ def test_file_symlink_into_another_folder_is_not_followed(
     (root / "videos" / "course-1" / "link.ts").symlink_to(Path("..") / "course-2" / "secret.ts")
     assert (root / "videos" / "course-1" / "link.ts").read_bytes() == SECRET_BYTES  # a real link
     status, headers, body = _get(edge, cookie, "/videos/course-1/link.ts")
-    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
-    assert "<Code>NoSuchKey</Code>" in body.decode()
+    assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
+    assert "<Code>AccessDenied</Code>" in body.decode()
     assert SECRET_BYTES not in body
 
 
@@ -333,7 +335,7 @@ def test_absolute_file_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie
     target = (root / "videos" / "course-2" / "secret.ts").resolve()
     (root / "videos" / "course-1" / "abs.ts").symlink_to(target)
     status, _, body = _get(edge, cookie, "/videos/course-1/abs.ts")
-    assert status == 404
+    assert status == 403
     assert SECRET_BYTES not in body
 
 
@@ -343,7 +345,7 @@ def test_directory_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie: by
     (root / "videos" / "course-1" / "other").symlink_to(Path("..") / "course-2")
     assert (root / "videos" / "course-1" / "other" / "secret.ts").read_bytes() == SECRET_BYTES
     status, headers, body = _get(edge, cookie, "/videos/course-1/other/secret.ts")
-    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
+    assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
     assert SECRET_BYTES not in body
 
 
@@ -357,7 +359,7 @@ def test_symlinked_top_folder_is_not_followed(
     header = "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
     app = EdgeApp(root, public_keys=keys, public_url=MEDIA_URL, clock=clock)
     status, headers, body = call(app, "/alias/course-1/seg-0001.ts", [(b"cookie", header)])
-    assert (status, headers["x-cfcookies-decision"]) == (404, "allowed")
+    assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
     assert SEGMENT_BYTES not in body
 
 
@@ -368,7 +370,7 @@ def test_symlink_inside_the_same_folder_is_not_followed(
     """Even a link to a file of the same folder is refused: S3 has no symlinks."""
     (root / "videos" / "course-1" / "alias.ts").symlink_to("seg-0001.ts")
     status, _, body = _get(edge, cookie, "/videos/course-1/alias.ts")
-    assert status == 404
+    assert status == 403
     assert SEGMENT_BYTES not in body
 
 
@@ -377,7 +379,7 @@ def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: 
     """A link out of root is refused as before."""
     (root / "videos" / "course-1" / "out.ts").symlink_to(root.parent / "outside.txt")
     status, _, body = _get(edge, cookie, "/videos/course-1/out.ts")
-    assert status == 404
+    assert status == 403
     assert b"outside the bucket" not in body
 
 
@@ -386,7 +388,7 @@ def test_symlink_under_an_unprotected_prefix_is_not_followed(edge: EdgeApp, root
     """public/leak.ts -> ../videos/course-2/secret.ts does not open a course to everyone."""
     (root / "public" / "leak.ts").symlink_to(Path("..") / "videos" / "course-2" / "secret.ts")
     status, headers, body = call(edge, "/public/leak.ts")
-    assert (status, headers["x-cfcookies-decision"]) == (404, "unprotected")
+    assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
     assert SECRET_BYTES not in body
     assert call(edge, PUBLIC)[2] == LOGO
 
@@ -401,13 +403,16 @@ def test_dangling_and_looping_symlinks_are_missing(
     (folder / "loop-a").symlink_to("loop-b")
     (folder / "loop-b").symlink_to("loop-a")
     for path in ("dangling.ts", "loop-a", "loop-a/x.ts"):
-        assert _get(edge, cookie, f"/videos/course-1/{path}")[0] == 404
+        status, headers, _ = _get(edge, cookie, f"/videos/course-1/{path}")
+        assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
 
 
 def test_special_files_and_long_names_are_missing(edge: EdgeApp, root: Path, cookie: bytes) -> None:
     """A FIFO is not a file (opening it would block); a too-long name is missing, not a 500."""
+    paths = ["/videos/course-1/" + "a" * 5000 + ".ts", "/videos/course-1/seg-0001.ts/more"]
     if hasattr(os, "mkfifo"):
         os.mkfifo(root / "videos" / "course-1" / "pipe.ts")
-        assert _get(edge, cookie, "/videos/course-1/pipe.ts")[0] == 404
-    assert _get(edge, cookie, "/videos/course-1/" + "a" * 5000 + ".ts")[0] == 404
-    assert _get(edge, cookie, "/videos/course-1/seg-0001.ts/more")[0] == 404
+        paths.append("/videos/course-1/pipe.ts")
+    for path in paths:
+        status, headers, _ = _get(edge, cookie, path)
+        assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")

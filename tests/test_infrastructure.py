@@ -276,6 +276,20 @@ def test_the_media_behaviour_uses_the_media_path_parameter(template: dict[str, A
     assert template["Parameters"]["MediaPathPattern"]["Default"] == "/videos/*"
 
 
+def test_every_behaviour_allows_and_caches_reads_only(template: dict[str, Any]) -> None:
+    """Every behaviour allows and caches GET and HEAD only; CORS names the same methods.
+
+    Anything else, a CORS preflight included, gets CloudFront's HTML 403; so does the local edge
+    by default (tests/test_edge_cloudfront_answers.py checks that the two agree).
+    """
+    for behaviour in behaviours(template):
+        assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+        assert behaviour["CachedMethods"] == ["GET", "HEAD"]
+    _, policy = only_resource(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    cors = policy["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    assert cors["AccessControlAllowMethods"] == {"Items": ["GET", "HEAD"]}
+
+
 def test_every_behaviour_refuses_plain_http(template: dict[str, Any]) -> None:
     """No behaviour serves plain HTTP: each one is https-only or redirects to HTTPS."""
     for behaviour in behaviours(template):
