@@ -38,6 +38,7 @@ from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .session import (
     ACTIONS_KEY,
+    MIDDLEWARE_KEY,
     Actions,
     CloudFrontCookies,
     Outcome,
@@ -158,6 +159,7 @@ class CloudFrontCookieMiddleware:
                         del response_headers[name]
             await send(message)
 
+        scope[MIDDLEWARE_KEY] = cookies  # grant() checks what the session can hold
         await self.app(scope, receive, send_with_cookies)
 
     async def _desired(self, scope: Scope) -> Any:

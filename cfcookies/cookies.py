@@ -17,6 +17,7 @@ from typing import Literal
 from .exceptions import ConfigurationError, CookieSizeError
 
 __all__ = [
+    "MAX_COOKIES_PER_DOMAIN",
     "MAX_COOKIE_BYTES",
     "TARGETED_CACHE_HEADERS",
     "CookieAttributes",
@@ -34,6 +35,9 @@ SameSite = Literal["Lax", "Strict", "None"]
 
 #: Browsers accept at least 4096 bytes per cookie (name, value and attributes: RFC 6265 5.3).
 MAX_COOKIE_BYTES = 4096
+#: Cookies a browser keeps per domain: Chromium keeps 150-180 and then drops the oldest (seen
+#: keeping 150-170 in practice); RFC 6265 asks for at least 50.
+MAX_COOKIES_PER_DOMAIN = 150
 _VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _EPOCH_DATE = "Thu, 01 Jan 1970 00:00:00 GMT"

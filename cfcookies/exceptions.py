@@ -5,6 +5,7 @@
     CloudFrontCookieError
     ├── ConfigurationError (ValueError)      a setting that cannot work; raised at start-up
     │   └── CookieSizeError                  the cookies would exceed what browsers accept
+    ├── GrantLimitError (ValueError)         a grant beyond what one browser session can hold
     ├── KeyLoadError (ValueError)            a private or public key that cannot be used
     │   ├── EncryptedKeyError                encrypted key without (or with a wrong) passphrase
     │   └── UnsupportedKeyError              not RSA-2048 or ECDSA P-256
@@ -47,6 +48,7 @@ __all__ = [
     "DenyListFullError",
     "EncryptedKeyError",
     "ExpiredError",
+    "GrantLimitError",
     "IPAddressError",
     "IPMismatchError",
     "KeyLoadError",
@@ -80,6 +82,15 @@ class ConfigurationError(CloudFrontCookieError, ValueError):
 
 class CookieSizeError(ConfigurationError):
     """The cookies for a grant would exceed what browsers or CloudFront accept."""
+
+
+class GrantLimitError(CloudFrontCookieError, ValueError):
+    """A grant the browser could not hold: more folders than ``max_prefixes``, or cookies (the
+    state cookie, a folder's policy cookie) over the 4,096 bytes browsers keep.
+
+    ``grant()`` raises it in the view, before anything is issued; the session keeps what it
+    held. Nothing of the grant reaches the response.
+    """
 
 
 class KeyLoadError(CloudFrontCookieError, ValueError):

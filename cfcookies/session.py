@@ -21,6 +21,7 @@ import logging
 import re
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from itsdangerous.encoding import base64_encode
 
 from .cookies import (
     MAX_COOKIE_BYTES,
+    MAX_COOKIES_PER_DOMAIN,
     CookieAttributes,
     SameSite,
     cookie_value,
@@ -42,7 +44,12 @@ from .cookies import (
     dump_cookie,
     validate_cookie_domain,
 )
-from .exceptions import ConfigurationError, CookieSizeError, DenyListFullError, ResourceError
+from .exceptions import (
+    ConfigurationError,
+    DenyListFullError,
+    GrantLimitError,
+    ResourceError,
+)
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
 from .revocation import (
@@ -85,6 +92,20 @@ Seconds = int | timedelta
 
 _STATE_SALT = "cfcookies.state.v1"
 _STATE_CACHE_SIZE = 4096
+#: Where grant()/revoke() find the middleware that handles the request (its CloudFrontCookies).
+MIDDLEWARE_KEY = "cfcookies.middleware"
+#: A state payload longer than this is zlib-compressed when that makes it shorter (itsdangerous's
+#: own "." format, which the serializer reads back): folders share long common prefixes.
+_COMPRESS_ABOVE = 256
+#: Bytes kept free under the 4,096 a browser keeps per cookie: the bound of a grant's state
+#: cookie is computed with stand-ins for the values only known when it is written.
+_STATE_MARGIN = 64
+#: How far ahead of this instance's clock a state's grant time may be (instances' clocks differ a
+#: little) before the state is treated as written by a clock that is wrong.
+_CLOCK_SKEW = 60
+#: Stand-ins of realistic length and entropy for the state's bound (see grant_problem).
+_SID_STAND_IN = base64_encode(hashlib.sha256(b"cfcookies session id").digest()[:16]).decode()
+_BINDING_STAND_IN = base64_encode(hashlib.sha256(b"cfcookies binding").digest()[:16]).decode()
 
 
 def _seconds(value: Seconds, name: str) -> int:
@@ -165,10 +186,11 @@ class Actions:
     )
     user_id: str | None = None
 
-    def apply(self, current: Iterable[str]) -> tuple[str, ...]:
+    def apply(self, current: Iterable[str], *, grants: bool = True) -> tuple[str, ...]:
+        """``current`` after these calls (``grants=False``: after the revocations only)."""
         result = set(current)
         for kind, prefixes in self.steps:
-            if kind == "grant" and prefixes:
+            if kind == "grant" and prefixes and grants:
                 result.update(prefixes)
             elif kind == "revoke":
                 if prefixes is None:
@@ -197,8 +219,19 @@ def _request_storage(request: object) -> MutableMapping[str, Any]:
     )
 
 
+def _cookie_header_of(storage: MutableMapping[str, Any]) -> str | None:
+    """The ``Cookie`` header of an ASGI scope, a WSGI environ or Django's ``META``."""
+    cookie = storage.get("HTTP_COOKIE")
+    if isinstance(cookie, str):
+        return cookie
+    for name, value in storage.get("headers") or ():
+        if name == b"cookie":
+            return bytes(value).decode("latin-1")
+    return None
+
+
 def _actions_of(request: object) -> Actions:
-    storage = _request_storage(request)
+    storage = request if isinstance(request, MutableMapping) else _request_storage(request)
     actions = storage.get(ACTIONS_KEY)
     if not isinstance(actions, Actions):
         actions = Actions()
@@ -211,12 +244,24 @@ def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
 
     Prefixes add to what the session already holds. The cookies are set on this response.
     ``user_id`` (with the edge deny-list enabled) lets "revoke this user" reach this session.
+
+    Raises :class:`~cfcookies.exceptions.GrantLimitError`, and grants nothing, when the session
+    could not hold the result: more folders than ``max_prefixes``, or cookies over the 4,096
+    bytes a browser keeps (checked when the request went through the middleware).
     """
     if not prefixes:
         raise ResourceError("grant() needs at least one prefix, such as '/videos/course-1'")
     normalized = tuple(_normalize(p) for p in prefixes)
-    actions = _actions_of(request)
+    storage = _request_storage(request)
+    actions = _actions_of(storage)
     actions.steps.append(("grant", normalized))
+    middleware = storage.get(MIDDLEWARE_KEY)
+    if isinstance(middleware, CloudFrontCookies):
+        try:
+            middleware.check_grant(actions, storage, user_id)
+        except GrantLimitError:
+            actions.steps.pop()
+            raise
     if user_id is not None:
         actions.user_id = user_id
 
@@ -444,8 +489,8 @@ class CloudFrontCookies:
             or not (1 <= max_prefixes <= 50)
         ):
             raise ConfigurationError(
-                f"max_prefixes must be 1 to 50 (three cookies per prefix; browsers keep about "
-                f"150 per domain), got {max_prefixes!r}"
+                f"max_prefixes must be 1 to 50 (three to five cookies per prefix; browsers "
+                f"keep about {MAX_COOKIES_PER_DOMAIN} per domain), got {max_prefixes!r}"
             )
         self.max_prefixes = max_prefixes
         self.persistent = bool(persistent)
@@ -477,6 +522,7 @@ class CloudFrontCookies:
         self.client_ip = client_ip
         self.deny_list = deny_list
         self.session_cookie_name = session_cookie_name
+        self._check_cookie_budget()
 
         if cookie_domain is not None:
             domain = validate_cookie_domain(cookie_domain)
@@ -543,9 +589,36 @@ class CloudFrontCookies:
         self._state_lines: dict[State, str] = {}
         self._state_cache: OrderedDict[str, State] = OrderedDict()
         self._state_lock = threading.Lock()
+        self._grant_checks: dict[tuple[tuple[str, ...], str], str | None] = {}
         self._warned_hosts: set[str] = set()
 
     # -- configuration checks ----------------------------------------------------------------
+
+    @property
+    def cookies_per_folder(self) -> int:
+        """The cookies one granted folder may take in the browser: ``CloudFront-Policy``,
+        ``-Signature``, ``-Key-Pair-Id``, ``-Hash-Algorithm`` (unless SHA-1 is forced: a
+        rotation to an ECDSA key brings it) and the revocation session cookie (when on)."""
+        return (
+            3
+            + (0 if self.signer.hash_algorithm == "SHA1" else 1)
+            + (1 if self.session_secrets is not None else 0)
+        )
+
+    def _check_cookie_budget(self) -> None:
+        """Refuse a ``max_prefixes`` whose cookies a browser would not all keep: beyond about
+        150 cookies per domain, Chromium drops the oldest, and a folder that loses one of its
+        cookies stops playing with no error anywhere."""
+        per_folder = self.cookies_per_folder
+        needed = self.max_prefixes * per_folder + 1  # + the state cookie
+        if needed > MAX_COOKIES_PER_DOMAIN:
+            fits = (MAX_COOKIES_PER_DOMAIN - 1) // per_folder
+            raise ConfigurationError(
+                f"max_prefixes={self.max_prefixes} can take {needed} cookies ({per_folder} per "
+                f"folder and the state cookie); browsers keep about {MAX_COOKIES_PER_DOMAIN} "
+                f"per domain and drop the oldest beyond that, breaking the folders that lose "
+                f"one. Set max_prefixes to {fits} or less, and grant common parent folders"
+            )
 
     @staticmethod
     def _check_media_url(media_url: str, insecure_allow_http: bool) -> tuple[str, str]:
@@ -686,13 +759,22 @@ class CloudFrontCookies:
                 self._state_lines[state] = line
         return line
 
-    def _dump_state(self, state: State) -> str:
-        # The serializer's own format, without its zlib step (which buys nothing on a few
-        # dozen bytes and costs more than the HMAC): compact JSON, base64url, signed.
-        payload = base64_encode(json.dumps(state.to_payload(), separators=(",", ":")).encode())
+    def _state_value(self, state: State) -> str:
+        """The state cookie's value, in the serializer's own format: compact JSON, base64url,
+        signed. Its zlib step (a leading ``.``) is taken only for a long payload it shortens:
+        on a few dozen bytes it buys nothing and costs more than the HMAC."""
+        data = json.dumps(state.to_payload(), separators=(",", ":")).encode()
+        payload = base64_encode(data)
+        if len(data) > _COMPRESS_ABOVE:
+            compressed = zlib.compress(data)
+            if len(compressed) < len(data) - 1:
+                payload = b"." + base64_encode(compressed)
         mac = self._state_mac.copy()
         mac.update(payload)
-        value = (payload + self._state_sep + base64_encode(mac.digest())).decode("ascii")
+        return (payload + self._state_sep + base64_encode(mac.digest())).decode("ascii")
+
+    def _dump_state(self, state: State) -> str:
+        value = self._state_value(state)
         max_age = self._cookie_max_age(state.expires) if self.persistent else None
         return dump_cookie(
             self.state_cookie_name,
@@ -701,6 +783,96 @@ class CloudFrontCookies:
             attributes=self.state_attributes,
             max_age=max_age,
         )
+
+    # -- what a session can hold --------------------------------------------------------------
+
+    def grant_problem(self, prefixes: tuple[str, ...], user_id: str = "") -> str | None:
+        """Why a session could not hold ``prefixes`` (merged, normalised), or None.
+
+        Too many folders for ``max_prefixes``, a folder whose ``CloudFront-Policy`` cookie, or a
+        state cookie, over the 4,096 bytes a browser keeps. The state is measured as it would
+        be written, with stand-ins of full length for what is only known then (the session
+        ID, the key pair ID, the bound address, the expiry), less a small margin.
+        """
+        key = (prefixes, user_id)
+        with self._state_lock:
+            if key in self._grant_checks:
+                return self._grant_checks[key]
+        problem = self._grant_problem(prefixes, user_id)
+        with self._state_lock:
+            if len(self._grant_checks) >= _STATE_CACHE_SIZE:
+                self._grant_checks.clear()
+            self._grant_checks[key] = problem
+        return problem
+
+    def _grant_problem(self, prefixes: tuple[str, ...], user_id: str) -> str | None:
+        if len(prefixes) > self.max_prefixes:
+            return (
+                f"{len(prefixes)} folders granted to one session; max_prefixes="
+                f"{self.max_prefixes} fit in the browser's cookie jar. Grant a common parent "
+                f"folder instead"
+            )
+        for prefix in prefixes:
+            size = self._policy_cookie_bytes(prefix)
+            if size > MAX_COOKIE_BYTES:
+                return (
+                    f"the CloudFront-Policy cookie for the folder {prefix[:80]!r} would be {size} "
+                    f"bytes; browsers keep {MAX_COOKIE_BYTES}. Grant a shorter folder"
+                )
+        stand_in = State(
+            prefixes,
+            9_999_999_999,
+            "K" * max(32, len(self.keys.active().key_pair_id)),
+            "SHA256",
+            self.cookie_domain,
+            9_999_999_999,
+            _SID_STAND_IN if self.session_secrets is not None else "",
+            user_id,
+            "255.255.255.255/32" if self.client_ip is not None else "",
+            _BINDING_STAND_IN if self.session_binding is not None else "",
+        )
+        size = (
+            len(self.state_cookie_name)
+            + 1
+            + len(self._state_value(stand_in))
+            + len("; " + self.state_attributes.suffix("/"))
+            + (len("; Max-Age=9999999999") if self.persistent else 0)
+        )
+        if size > MAX_COOKIE_BYTES - _STATE_MARGIN:
+            return (
+                f"the session's state cookie would be about {size} bytes for "
+                f"{len(prefixes)} folders ({sum(map(len, prefixes))} characters); browsers keep "
+                f"{MAX_COOKIE_BYTES}. Grant fewer or shorter folders (a common parent folder)"
+            )
+        return None
+
+    def _policy_cookie_bytes(self, prefix: str) -> int:
+        """The longest ``Set-Cookie`` line of the ``CloudFront-Policy`` cookie for ``prefix``."""
+        ip = "255.255.255.255/32" if self.client_ip is not None else None
+        policy = Policy(_prefix_resource_cached(self.media_url, prefix), 9_999_999_999, None, ip)
+        value_length = -(-len(policy.to_json()) // 3) * 4
+        return (
+            len(COOKIE_POLICY)
+            + 1
+            + value_length
+            + len("; " + self.cloudfront_attributes.suffix(prefix))
+            + (len("; Max-Age=9999999999") if self.persistent else 0)
+        )
+
+    def check_grant(
+        self, actions: Actions, storage: MutableMapping[str, Any], user_id: str | None
+    ) -> None:
+        """Raise :class:`GrantLimitError` when what ``actions`` grant, on top of what the
+        request's session holds, could not be held (see :meth:`grant_problem`). Called by
+        :func:`grant` in the view, while the request goes through the middleware."""
+        state, _ = self.read_state(_cookie_header_of(storage))
+        current = state.prefixes if state is not None else ()
+        wanted = actions.apply(current)
+        if user_id is None:
+            user_id = actions.user_id or (state.user_id if state is not None else "")
+        problem = self.grant_problem(wanted, user_id)
+        if problem is not None:
+            raise GrantLimitError(problem)
 
     # -- deciding ----------------------------------------------------------------------------
 
@@ -767,12 +939,8 @@ class CloudFrontCookies:
             wanted = actions.apply(wanted)
         if self.session_binding is not None and request.binding is None:
             wanted = ()  # no session of the app's own: nothing to vouch for (fail closed)
-        if len(wanted) > self.max_prefixes:
-            raise CookieSizeError(
-                f"{len(wanted)} prefixes granted to one session; at most max_prefixes="
-                f"{self.max_prefixes} fit in the browser's cookie jar. Grant a common parent "
-                f"folder instead"
-            )
+        if wanted and (wanted != current or len(wanted) > self.max_prefixes):
+            wanted = self._refuse_beyond_limits(wanted, state, actions, imperative_only)
         if not self.host_allowed(request.host):
             return NO_PLAN
         if not wanted:
@@ -798,6 +966,7 @@ class CloudFrontCookies:
             or (state.ip_address or None) != bound
             or wanted != current
             or state.expires - now < self.renew_before
+            or self._from_a_wrong_clock(state, now)
             or state.key_pair_id != active.key_pair_id
             or state.hash_algorithm != self.signer.hash_algorithm_for(active)
             or state.domain != self.cookie_domain
@@ -811,7 +980,8 @@ class CloudFrontCookies:
         stale = tuple(p for p in current if p not in wanted) if state else ()
         if state is not None and state.domain != self.cookie_domain:
             stale = current  # the old cookies live under another Domain: remove them all
-        granted_at = now if fresh or state is None else state.granted_at
+        # (a grant time in the future came from a clock that is wrong: the session starts now)
+        granted_at = now if fresh or state is None else min(state.granted_at, now)
         policies = tuple(
             Policy(_prefix_resource_cached(self.media_url, prefix), expires, None, bound)
             for prefix in wanted
@@ -842,6 +1012,72 @@ class CloudFrontCookies:
             deny_sessions=deny,
             binding=binding,
         )
+
+    def _refuse_beyond_limits(
+        self,
+        wanted: tuple[str, ...],
+        state: State | None,
+        actions: Actions | None,
+        imperative_only: bool,
+    ) -> tuple[str, ...]:
+        """What to issue when ``wanted`` is more than a session can hold (see
+        :meth:`grant_problem`): never part of it, never an error on every later request.
+
+        ``grant()`` already refused such a grant in the view; what reaches here came from the
+        ``grants`` callable (nothing is issued: the app's answer cannot be honoured, and what
+        the session held is removed) or from a session issued under larger limits (removed).
+        Without ``grants``, the view's revocations still apply to what the session held.
+        """
+        user_id = (actions.user_id if actions is not None else None) or (
+            state.user_id if state is not None else ""
+        )
+        problem = self.grant_problem(wanted, user_id)
+        if problem is None:
+            return wanted
+        fallback: tuple[str, ...] = ()
+        if imperative_only and state is not None:
+            fallback = actions.apply(state.prefixes, grants=False) if actions else state.prefixes
+            if fallback and self.grant_problem(fallback, user_id) is not None:
+                fallback = ()
+        logger.error(
+            "cfcookies: grant refused: %s; %s",
+            problem,
+            "the session keeps what it held" if fallback else "no CloudFront cookies are issued",
+            extra={
+                "event": "cfcookies.grant.refused",
+                "prefixes": len(wanted),
+                "session_id": state.session_id if state is not None else "",
+                "user_id": user_id,
+            },
+        )
+        return fallback
+
+    def _from_a_wrong_clock(self, state: State, now: int) -> bool:
+        """Whether ``state`` lies beyond what this instance could have written now: an expiry
+        past the configured lifetime, or a grant time in the future (an instance whose clock is
+        ahead). Such a state is reissued within the limits, and logged."""
+        wrong = (
+            state.expires > now + self.lifetime + self.granularity + _CLOCK_SKEW
+            or state.granted_at > now + _CLOCK_SKEW
+        )
+        if wrong:
+            logger.warning(
+                "cfcookies: a state cookie expiring at %d, granted at %d, lies beyond what this "
+                "instance (clock at %d, lifetime %d s) would issue; reissuing it within the "
+                "limits. Check the clocks of the app's instances",
+                state.expires,
+                state.granted_at,
+                now,
+                self.lifetime,
+                extra={
+                    "event": "cfcookies.state.wrong_clock",
+                    "expires": state.expires,
+                    "granted_at": state.granted_at,
+                    "now": now,
+                    "session_id": state.session_id,
+                },
+            )
+        return wrong
 
     def _ending_plan(self, request: RequestInfo, state: State, now: int) -> Plan:
         """Logout: delete what every authentic state in the request issued (a cookie tossed in

@@ -188,6 +188,16 @@ class SignedPolicy:
         return cookies
 
 
+class _Flight:
+    """One signature being computed; threads asking for the same one wait on ``done``."""
+
+    __slots__ = ("done", "signature")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.signature: str | None = None
+
+
 class Signer:
     """Signs policies with the active key of a :class:`KeyRing` and caches the signatures.
 
@@ -221,6 +231,7 @@ class Signer:
         self._cache: OrderedDict[tuple[str, str, bytes], str] = OrderedDict()
         self._lock = threading.Lock()
         self._warned: set[str] = set()
+        self._flights: dict[tuple[str, str, bytes], _Flight] = {}
         self.hits = 0
         self.misses = 0
         self.hash_algorithm_for(keys.active())  # warns now, at start-up, for SHA-1 with ECDSA
@@ -264,7 +275,12 @@ class Signer:
         return signature
 
     def signature(self, policy_json: bytes) -> tuple[SigningKey, HashAlgorithm, str]:
-        """The active key, its hash and the CloudFront-base64 signature of ``policy_json``."""
+        """The active key, its hash and the CloudFront-base64 signature of ``policy_json``.
+
+        Single-flight: threads that ask for the same signature while it is being computed wait
+        for that one computation instead of signing again (a login storm into one folder signs
+        once, however many threads it lands on).
+        """
         key = self.keys.active()
         hash_algorithm = self.hash_algorithm_for(key)
         cache_key = (key.fingerprint, hash_algorithm, policy_json)
@@ -274,14 +290,32 @@ class Signer:
                 self._cache.move_to_end(cache_key)
                 self.hits += 1
                 return key, hash_algorithm, cached
-        signature = cf_b64encode(sign_bytes(policy_json, key.private_key, hash_algorithm))
-        with self._lock:
-            self.misses += 1
-            if self.cache_size:
-                self._cache[cache_key] = signature
-                self._cache.move_to_end(cache_key)
-                while len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
+            flight = self._flights.get(cache_key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[cache_key] = _Flight()
+        if not leader:
+            flight.done.wait()
+            if flight.signature is not None:
+                with self._lock:
+                    self.hits += 1
+                return key, hash_algorithm, flight.signature
+            # the leader failed: try for ourselves (and raise its error ourselves if it recurs)
+            return self.signature(policy_json)
+        try:
+            signature = cf_b64encode(sign_bytes(policy_json, key.private_key, hash_algorithm))
+            flight.signature = signature
+        finally:
+            with self._lock:
+                del self._flights[cache_key]
+                if flight.signature is not None:
+                    self.misses += 1
+                    if self.cache_size:
+                        self._cache[cache_key] = flight.signature
+                        self._cache.move_to_end(cache_key)
+                        while len(self._cache) > self.cache_size:
+                            self._cache.popitem(last=False)
+            flight.done.set()
         return key, hash_algorithm, signature
 
     def cache_len(self) -> int:

@@ -27,6 +27,7 @@ from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .session import (
     ACTIONS_KEY,
+    MIDDLEWARE_KEY,
     CloudFrontCookies,
     Outcome,
     RequestInfo,
@@ -114,4 +115,5 @@ class CloudFrontCookieMiddleware:
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)
 
+        environ[MIDDLEWARE_KEY] = cookies  # grant() checks what the session can hold
         return self.app(environ, start_response_with_cookies)

@@ -64,6 +64,18 @@ def declarative_prefixes(user: str | None) -> list[str] | None:
     return USERS.get(user) if user else None
 
 
+def grant_or_refuse(request: Any, prefixes: list[str]) -> bool:
+    """What a careful login view does: grant, or learn that the session cannot hold more (the
+    view answers 409 then, and the session keeps what it held)."""
+    from cfcookies.exceptions import GrantLimitError
+
+    try:
+        core.grant(request, *prefixes)
+    except GrantLimitError:
+        return False
+    return True
+
+
 def _query(qs: str) -> dict[str, list[str]]:
     return parse_qs(qs, keep_blank_values=True)
 
@@ -85,8 +97,8 @@ def starlette_app(cookies: CloudFrontCookies | None, *, declarative: bool) -> An
         response.set_cookie("user", user, secure=True, httponly=True)
         request.scope[LOGIN_KEY] = user
         prefixes = request.query_params.getlist("p") or USERS.get(user, [])
-        if not declarative and prefixes:
-            core.grant(request, *prefixes)
+        if not declarative and prefixes and not grant_or_refuse(request, prefixes):
+            response.status_code = 409
         return response
 
     def logout(request: Request) -> Response:
@@ -151,8 +163,9 @@ def raw_wsgi_app(cookies: CloudFrontCookies | None, *, declarative: bool) -> Any
             headers.append(("Set-Cookie", f"user={user}; Path=/; Secure; HttpOnly"))
             environ[LOGIN_KEY] = user
             prefixes = query.get("p") or USERS.get(user, [])
-            if not declarative and prefixes:
-                core.grant(environ, *prefixes)
+            if not declarative and prefixes and not grant_or_refuse(environ, prefixes):
+                start_response("409 Conflict", headers)
+                return [b"refused"]
         elif path == "/logout":
             headers.append(("Set-Cookie", "user=; Path=/; Max-Age=0; Secure; HttpOnly"))
             environ[LOGIN_KEY] = ""
@@ -250,8 +263,8 @@ def flask_app(cookies_options: dict[str, Any] | None, *, declarative: bool) -> A
         response.set_cookie("user", user, secure=True, httponly=True)
         g.logged_in = user
         prefixes = request.args.getlist("p") or USERS.get(user, [])
-        if not declarative and prefixes:
-            core.grant(request, *prefixes)
+        if not declarative and prefixes and not grant_or_refuse(request, prefixes):
+            response.status_code = 409
         return response
 
     @app.get("/logout")
@@ -320,8 +333,9 @@ def _django_views() -> list[Any]:
         response.set_cookie("user", user, secure=True, httponly=True)
         request.logged_in = user
         prefixes = request.GET.getlist("p") or USERS.get(user, [])
-        if not _django_options.get("declarative") and prefixes:
-            core.grant(request, *prefixes)
+        declarative = _django_options.get("declarative")
+        if not declarative and prefixes and not grant_or_refuse(request, prefixes):
+            response.status_code = 409
         return response
 
     def logout(request: HttpRequest) -> HttpResponse:

@@ -35,6 +35,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from ..exceptions import ConfigurationError
 from ..session import (
+    MIDDLEWARE_KEY,
     CloudFrontCookies,
     Outcome,
     RequestInfo,
@@ -101,6 +102,7 @@ class CloudFrontCookieMiddleware:
                 if name != "Set-Cookie":
                     keepalive[name] = value
             return keepalive
+        request.META[MIDDLEWARE_KEY] = self.cookies  # grant() checks what the session holds
         response = self.get_response(request)
         outcome = self._decide(request, info)
         if outcome is not None and outcome.set_cookie:

@@ -15,6 +15,7 @@ from flask import Flask, Response, request
 
 from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from ..session import (
+    MIDDLEWARE_KEY,
     CloudFrontCookies,
     Outcome,
     RequestInfo,
@@ -39,6 +40,7 @@ class FlaskCloudFrontCookies:
         merged = {**options_from(app.config), **self.options, **options}
         self.cookies = cookies = CloudFrontCookies(**merged)
         app.extensions["cfcookies"] = self
+        app.before_request(self._before_request)
         app.after_request(self._after_request)
         if cookies.keepalive_path is not None:
             app.add_url_rule(
@@ -62,6 +64,9 @@ class FlaskCloudFrontCookies:
             cookie_header=request.headers.get("Cookie"),
         )
         return info, cookies.decide(info, grants_arg=request, storage=request.environ)
+
+    def _before_request(self) -> None:
+        request.environ[MIDDLEWARE_KEY] = self._core()  # grant() checks what the session holds
 
     def _after_request(self, response: Response) -> Response:
         if request.endpoint == "cfcookies_keepalive":
