@@ -193,10 +193,16 @@ class CloudFrontCookieMiddleware:
         if not plan.changes_anything:
             return None
         if self.cookies.needs_signing(plan):
-            return await anyio.to_thread.run_sync(
+            outcome = await anyio.to_thread.run_sync(
                 self.cookies.render, plan, limiter=self._signing_limiter()
             )
-        return self.cookies.render(plan)
+        else:
+            outcome = self.cookies.render(plan)
+        if plan.deny_sessions:
+            # the deny-list write runs on the writer's thread; wait for it (bounded) in a
+            # thread of anyio's default pool, never the signing limiter
+            await anyio.to_thread.run_sync(self.cookies.settle_denials, plan)
+        return outcome
 
     async def _keepalive(self, scope: Scope, send: Send, info: RequestInfo) -> None:
         outcome = await self._decide(scope, info)

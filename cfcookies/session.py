@@ -18,12 +18,13 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 import re
 import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, NamedTuple
@@ -44,9 +45,9 @@ from .cookies import (
     dump_cookie,
     validate_cookie_domain,
 )
+from .deny_writer import DenyEntry, DenyOutbox, DenyWriteFailure, DenyWriter, FileOutbox
 from .exceptions import (
     ConfigurationError,
-    DenyListFullError,
     GrantLimitError,
     ResourceError,
 )
@@ -446,6 +447,10 @@ class CloudFrontCookies:
         insecure_allow_http: bool = False,
         session_secrets: SessionSecrets | None = None,
         deny_list: DenyList | None = None,
+        deny_outbox: str | os.PathLike[str] | DenyOutbox | None = None,
+        on_deny_failure: Callable[[DenyWriteFailure], None] | None = None,
+        deny_timeout: float = 5.0,
+        deny_wait: float = 1.0,
         session_cookie_name: str = SESSION_COOKIE,
         client_ip: Any = None,
         session_binding: Any = None,
@@ -521,6 +526,32 @@ class CloudFrontCookies:
             )
         self.client_ip = client_ip
         self.deny_list = deny_list
+        #: Writes logouts into ``deny_list`` off the request path, retrying from an outbox.
+        self.deny_writer: DenyWriter | None = None
+        if deny_list is not None:
+            outbox: DenyOutbox | None = (
+                FileOutbox(deny_outbox)
+                if isinstance(deny_outbox, (str, os.PathLike))
+                else deny_outbox
+            )
+            self.deny_writer = DenyWriter(
+                deny_list,
+                outbox=outbox,
+                timeout=deny_timeout,
+                on_failure=on_deny_failure,
+                clock=clock,
+            )
+        elif deny_outbox is not None or on_deny_failure is not None:
+            raise ConfigurationError("deny_outbox and on_deny_failure need deny_list=")
+        if (
+            isinstance(deny_wait, bool)
+            or not isinstance(deny_wait, (int, float))
+            or not (0 <= deny_wait <= 30)
+        ):
+            raise ConfigurationError(f"deny_wait must be 0 to 30 seconds, got {deny_wait!r}")
+        #: How long a logout waits for its deny-list entry to be written (outside the signing
+        #: limiter); a store already known to be failing is not waited for.
+        self.deny_wait = float(deny_wait)
         self.session_cookie_name = session_cookie_name
         self._check_cookie_budget()
 
@@ -1122,11 +1153,12 @@ class CloudFrontCookies:
         return self.max_session_age is not None and now - state.granted_at > self.max_session_age
 
     def needs_signing(self, plan: Plan) -> bool:
-        """Whether rendering ``plan`` computes a signature or writes to the deny-list.
+        """Whether rendering ``plan`` computes a signature, or records logouts in a file outbox
+        (one fsynced write; the deny-list itself is written by the writer's own thread).
 
         The ASGI adapter then renders it in a worker thread, off the event loop.
         """
-        if plan.deny_sessions:
+        if plan.deny_sessions and self.deny_writer is not None and self.deny_writer.durable:
             return True
         return any(self.signer.cached_signature(p.to_json()) is None for p in plan.policies)
 
@@ -1256,28 +1288,24 @@ class CloudFrontCookies:
         return signed.key_pair_id, signed.hash_algorithm, lines, signed.policy_b64
 
     def _deny(self, session_id: str, user_id: str, until: int) -> None:
-        """Write a logged-out session into the edge deny-list; a failure must not fail logout."""
-        if self.deny_list is None:
-            return
-        try:
-            self.deny_list.revoke_session(session_id, until=until)
-        except Exception as exc:  # the browser's cookies are deleted all the same
-            remedy = f": {exc}" if isinstance(exc, DenyListFullError) else ""
-            logger.error(
-                "cfcookies: could not write the logged-out session %s (user %s) to the "
-                "deny-list (%s%s); copies of its cookies stay valid at the edge until they expire",
-                session_id,
-                user_id or "-",
-                type(exc).__name__,
-                remedy,
-                extra={
-                    "event": "cfcookies.deny_list.write_failed",
-                    "session_id": session_id,
-                    "user_id": user_id,
-                    "until": until,
-                    "error": type(exc).__name__,
-                },
-            )
+        """Hand a logged-out session to the deny-list writer: recorded in its outbox now,
+        written to the deny-list by its own thread (retried until written or lapsed), so a
+        slow or failing store never holds or fails the logout."""
+        if self.deny_writer is not None:
+            self.deny_writer.submit([DenyEntry(session_id, user_id, until)])
+
+    def settle_denials(self, plan: Plan) -> None:
+        """After rendering a logout: wait up to ``deny_wait`` for its deny-list entries to be
+        written (none when the store is known to be failing). Adapters call it outside the
+        signing limiter; the entries are retried from the outbox whatever happens here."""
+        if plan.deny_sessions and self.deny_writer is not None and self.deny_wait > 0:
+            self.deny_writer.settle(self.deny_wait)
+
+    def close(self) -> None:
+        """Stop the deny-list writer's thread (entries not yet written stay in a file outbox
+        for the next start). Call at shutdown; the adapters' ``close`` hooks do."""
+        if self.deny_writer is not None:
+            self.deny_writer.close()
 
     def revoke_session(self, session_id: str) -> None:
         """Deny one session at the edge now, for as long as it could still be renewed or used
@@ -1323,7 +1351,11 @@ class CloudFrontCookies:
                 return None
             actions = None
         plan = self.plan(request, desired=desired, actions=actions)
-        return self.render(plan) if plan.changes_anything else None
+        if not plan.changes_anything:
+            return None
+        outcome = self.render(plan)
+        self.settle_denials(plan)
+        return outcome
 
     # -- the steady state, from a cache -------------------------------------------------------
 

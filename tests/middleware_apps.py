@@ -64,13 +64,14 @@ def declarative_prefixes(user: str | None) -> list[str] | None:
     return USERS.get(user) if user else None
 
 
-def grant_or_refuse(request: Any, prefixes: list[str]) -> bool:
+def grant_or_refuse(request: Any, prefixes: list[str], user_id: str | None = None) -> bool:
     """What a careful login view does: grant, or learn that the session cannot hold more (the
-    view answers 409 then, and the session keeps what it held)."""
+    view answers 409 then, and the session keeps what it held). ``user_id`` comes from the
+    ``uid`` query parameter, for the tests of revocation by user."""
     from cfcookies.exceptions import GrantLimitError
 
     try:
-        core.grant(request, *prefixes)
+        core.grant(request, *prefixes, user_id=user_id or None)
     except GrantLimitError:
         return False
     return True
@@ -97,7 +98,8 @@ def starlette_app(cookies: CloudFrontCookies | None, *, declarative: bool) -> An
         response.set_cookie("user", user, secure=True, httponly=True)
         request.scope[LOGIN_KEY] = user
         prefixes = request.query_params.getlist("p") or USERS.get(user, [])
-        if not declarative and prefixes and not grant_or_refuse(request, prefixes):
+        uid = request.query_params.get("uid")
+        if not declarative and prefixes and not grant_or_refuse(request, prefixes, uid):
             response.status_code = 409
         return response
 
@@ -163,7 +165,8 @@ def raw_wsgi_app(cookies: CloudFrontCookies | None, *, declarative: bool) -> Any
             headers.append(("Set-Cookie", f"user={user}; Path=/; Secure; HttpOnly"))
             environ[LOGIN_KEY] = user
             prefixes = query.get("p") or USERS.get(user, [])
-            if not declarative and prefixes and not grant_or_refuse(environ, prefixes):
+            uid = query.get("uid", [""])[0]
+            if not declarative and prefixes and not grant_or_refuse(environ, prefixes, uid):
                 start_response("409 Conflict", headers)
                 return [b"refused"]
         elif path == "/logout":
@@ -263,7 +266,8 @@ def flask_app(cookies_options: dict[str, Any] | None, *, declarative: bool) -> A
         response.set_cookie("user", user, secure=True, httponly=True)
         g.logged_in = user
         prefixes = request.args.getlist("p") or USERS.get(user, [])
-        if not declarative and prefixes and not grant_or_refuse(request, prefixes):
+        uid = request.args.get("uid")
+        if not declarative and prefixes and not grant_or_refuse(request, prefixes, uid):
             response.status_code = 409
         return response
 
@@ -334,7 +338,8 @@ def _django_views() -> list[Any]:
         request.logged_in = user
         prefixes = request.GET.getlist("p") or USERS.get(user, [])
         declarative = _django_options.get("declarative")
-        if not declarative and prefixes and not grant_or_refuse(request, prefixes):
+        uid = request.GET.get("uid")
+        if not declarative and prefixes and not grant_or_refuse(request, prefixes, uid):
             response.status_code = 409
         return response
 
