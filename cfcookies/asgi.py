@@ -182,11 +182,6 @@ class CloudFrontCookieMiddleware:
         actions = scope.get(ACTIONS_KEY)
         if actions is None and self.cookies.settled(info, desired):
             return None
-        if self.cookies.keys.refresh_due():
-            # A key ring that re-reads its key from a secret store does it off the loop.
-            await anyio.to_thread.run_sync(
-                self.cookies.keys.active, limiter=self._signing_limiter()
-            )
         plan = self.cookies.plan(
             info, desired=desired, actions=actions if isinstance(actions, Actions) else None
         )

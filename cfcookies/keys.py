@@ -352,8 +352,13 @@ class KeyRing:
         return self._active
 
     def refresh_due(self) -> bool:
-        """Whether :meth:`active` would now do slow work (I/O) first; adapters then call it
-        off the event loop. A plain ring never does."""
+        """Whether :meth:`active` would now do slow work (I/O) first. Always False: ``active``
+        must return at once, as it is called on every signing path (the event loop included).
+
+        A ring that follows a key store reads it in the background instead
+        (:class:`cfcookies.aws.RefreshingKeyRing`). Kept for rings written against earlier
+        versions; the adapters no longer call it.
+        """
         return False
 
     @property

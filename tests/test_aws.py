@@ -545,8 +545,8 @@ def test_missing_region_is_reported(moto: MotoServer, monkeypatch: pytest.Monkey
 def test_ring_picks_up_a_rotated_secret_once_the_interval_has_passed(
     server: MotoServer, rsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
 ) -> None:
-    """After the secret is rotated, the ring signs with the new key once the interval has
-    passed, and still trusts the old key for verification."""
+    """After the secret is rotated, the ring reads it in the background once the interval has
+    passed, signs with the new key, and still trusts the old key for verification."""
     secrets = server.client("secretsmanager")
     secrets.create_secret(Name="app/key", SecretString=json_secret(OLD_ID, old_rsa_key))
     ring = aws.RefreshingKeyRing(
@@ -559,7 +559,10 @@ def test_ring_picks_up_a_rotated_secret_once_the_interval_has_passed(
     secrets.put_secret_value(SecretId="app/key", SecretString=json_secret(NEW_ID, rsa_key))
     clock.advance(299)
     assert ring.active().key_pair_id == OLD_ID
+    assert not ring.refreshing
     clock.advance(1)
+    assert ring.active().key_pair_id == OLD_ID  # the read runs in the background
+    assert ring.wait_for_refresh(10)
     assert ring.active().key_pair_id == NEW_ID
     assert ring.active().fingerprint == key_fingerprint(rsa_key)
     assert set(ring.public_keys) == {OLD_ID, NEW_ID}
@@ -585,7 +588,11 @@ def test_ring_keeps_the_last_good_key_when_the_secret_breaks(
     clock.advance(60)
     with caplog.at_level(logging.WARNING, logger="cfcookies.aws"):
         assert ring.active().key_pair_id == OLD_ID
+        assert ring.wait_for_refresh(10)
+        assert ring.active().key_pair_id == OLD_ID
     assert "could not refresh the signing key from secretsmanager:app/key" in caplog.text
+    events = [r.__dict__.get("event") for r in caplog.records if r.name == "cfcookies.aws"]
+    assert events == ["cfcookies.keys.refresh_failed"]
     assert "hunter2" not in caplog.text
     assert ring.last_error is not None
     assert ring.last_refreshed_at < ring.last_refresh_attempt
@@ -694,17 +701,20 @@ def test_ring_with_a_naive_clock_fails_at_start(server: MotoServer, rsa_key: Pri
         )
 
 
-def test_other_threads_keep_signing_while_one_refreshes(
+def test_a_due_refresh_runs_in_one_background_thread_while_active_returns_at_once(
     server: MotoServer, rsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
 ) -> None:
-    """While one thread waits on AWS for the new key, another gets the current key at once."""
+    """While the background read waits on AWS for the new key, every call gets the current key
+    at once and no second read starts; the new key is used once the read ends."""
     real = server.client("secretsmanager")
     real.create_secret(Name="k", SecretString=json_secret(OLD_ID, old_rsa_key))
     entered, release = threading.Event(), threading.Event()
+    reader_threads: list[str] = []
 
     class SlowSecrets:
         def get_secret_value(self, **params: Any) -> Any:
             if ring_ready.is_set():
+                reader_threads.append(threading.current_thread().name)
                 entered.set()
                 release.wait(10)
             return real.get_secret_value(**params)
@@ -716,15 +726,18 @@ def test_other_threads_keep_signing_while_one_refreshes(
     ring_ready.set()
     real.put_secret_value(SecretId="k", SecretString=json_secret(NEW_ID, rsa_key))
     clock.advance(1)
-    results: list[str] = []
-    refresher = threading.Thread(target=lambda: results.append(ring.active().key_pair_id))
-    refresher.start()
-    assert entered.wait(10)
     assert ring.active().key_pair_id == OLD_ID
+    assert entered.wait(10)
+    for _ in range(5):
+        clock.advance(1)  # due again, but the first read is still running
+        assert ring.active().key_pair_id == OLD_ID
     release.set()
-    refresher.join(10)
-    assert results == [NEW_ID]
+    assert ring.wait_for_refresh(10)
+    assert reader_threads == ["cfcookies-key-refresh secretsmanager:k"]
+    ring.close()  # due again: closed, it starts no other read
     assert ring.active().key_pair_id == NEW_ID
+    assert not ring.refreshing
+    assert reader_threads == ["cfcookies-key-refresh secretsmanager:k"]
 
 
 # --------------------------------------------------------------------------------------------

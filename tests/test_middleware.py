@@ -565,46 +565,6 @@ def test_repr_shows_no_key_material_or_secret(rsa_key: PrivateKey, clock: FakeCl
     assert RSA_KEY_ID in text
 
 
-def test_asgi_refreshes_a_due_key_ring_off_the_event_loop(
-    rsa_key: PrivateKey, clock: FakeClock
-) -> None:
-    import threading
-
-    from starlette.testclient import TestClient
-
-    loop_threads: list[int] = []
-    refresh_threads: list[int] = []
-
-    class SlowRing(KeyRing):
-        due = True
-
-        def refresh_due(self) -> bool:
-            return self.due
-
-        def active(self) -> SigningKey:
-            if self.due:
-                refresh_threads.append(threading.get_ident())
-                self.due = False
-            return super().active()
-
-    ring = SlowRing(SigningKey(RSA_KEY_ID, rsa_key))
-    options = base_options(rsa_key, clock, keys=ring)
-    del options["key_pair_id"], options["private_key"]
-    cookies = CloudFrontCookies(**options)
-    app = starlette_app(cookies, declarative=False)
-
-    async def record_loop_thread(scope: Any, receive: Any, send: Any) -> None:
-        loop_threads.append(threading.get_ident())
-        await app(scope, receive, send)
-
-    client = TestClient(record_loop_thread, base_url=APP_ORIGIN)
-    response = client.get("/login?user=ana")
-    assert len(cloudfront_headers(Reply(200, list(response.headers.multi_items()), b""))) == 3
-    assert refresh_threads
-    assert refresh_threads[0] != loop_threads[0]
-
-
-@pytest.mark.parametrize("driver", ["asgi", "wsgi"])
 def test_the_steady_state_cache_never_hides_a_key_switch(
     driver: str, rsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
 ) -> None:

@@ -10,6 +10,7 @@ in every text the library produces on the paths below, failures included.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 import cfcookies.cli
+from cfcookies import aws
 from cfcookies.asgi import CloudFrontCookieMiddleware as ASGIMiddleware
 from cfcookies.exceptions import CloudFrontCookieError
 from cfcookies.keys import (
@@ -296,6 +298,38 @@ def test_bad_secrets_are_refused_without_being_shown(
         ),
     ):
         secrets.assert_clean(_failure_text(call))
+
+
+def test_failed_key_refreshes_record_and_log_no_key(
+    secrets: Secrets,
+    logs: pytest.LogCaptureFixture,
+    rsa_key: PrivateKey,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refresh that reads a spoiled key, or fails with an error whose message quotes the
+    stored value, keeps that value out of the warning, ``last_error`` and the ring's repr."""
+    pem = private_key_pem(rsa_key).decode()
+    stored = json.dumps({"key_pair_id": RSA_KEY_ID, "private_key": pem})
+    monkeypatch.setenv("CFCOOKIES_TEST_SECRET_KEY", stored)
+    ring = aws.RefreshingKeyRing("env:CFCOOKIES_TEST_SECRET_KEY", refresh_interval=60, clock=clock)
+    recorded: list[str | None] = []
+    for source in _spoiled_sources(rsa_key)[:7]:
+        spoiled = source if isinstance(source, str) else source.decode()
+        monkeypatch.setenv("CFCOOKIES_TEST_SECRET_KEY", json.dumps({"private_key": spoiled}))
+        assert ring.refresh() is False
+        recorded.append(ring.last_error)
+
+    def quoting_fetch(*args: Any, **kwargs: Any) -> aws.KeyMaterial:
+        raise ValueError(f"cannot parse {stored}")
+
+    monkeypatch.setattr(aws, "fetch_key_material", quoting_fetch)
+    clock.advance(60)
+    assert ring.active().key_pair_id == RSA_KEY_ID
+    assert ring.wait_for_refresh(10)
+    recorded.append(ring.last_error)
+    assert len([r for r in logs.records if r.levelno == logging.WARNING]) == 8
+    secrets.assert_clean(_log_text(logs), *recorded, repr(ring))
 
 
 # --- reprs of every public object -------------------------------------------------------------
