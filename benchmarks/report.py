@@ -106,10 +106,16 @@ def render(
     if profile:
         out += ["", "## Profiling and fixes", "", profile.rstrip()]
     for section in sections:
-        out += ["", f"## {section.number}. {section.title}", "", section.method, ""]
-        out.extend(_table(section.header, section.rows))
-        if section.notes:
-            out.append("")
-            out.extend(f"- {note}" for note in section.notes)
+        out += ["", *render_section(section)]
     out.append("")
     return "\n".join(out)
+
+
+def render_section(section: Section) -> list[str]:
+    """One benchmark's part of the report: title, method, table and notes (not its goals)."""
+    out = [f"## {section.number}. {section.title}", "", section.method, ""]
+    out.extend(_table(section.header, section.rows))
+    if section.notes:
+        out.append("")
+        out.extend(f"- {note}" for note in section.notes)
+    return out

@@ -194,9 +194,9 @@ class CloudFrontCookieMiddleware:
         else:
             outcome = self.cookies.render(plan)
         if plan.deny_sessions:
-            # the deny-list write runs on the writer's thread; wait for it (bounded) in a
-            # thread of anyio's default pool, never the signing limiter
-            await anyio.to_thread.run_sync(self.cookies.settle_denials, plan)
+            # the outbox write and the (bounded) wait for the deny-list run in a thread of
+            # anyio's default pool, never in the signing limiter
+            await anyio.to_thread.run_sync(self.cookies.record_logouts, plan)
         return outcome
 
     async def _keepalive(self, scope: Scope, send: Send, info: RequestInfo) -> None:

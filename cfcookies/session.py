@@ -1153,17 +1153,18 @@ class CloudFrontCookies:
         return self.max_session_age is not None and now - state.granted_at > self.max_session_age
 
     def needs_signing(self, plan: Plan) -> bool:
-        """Whether rendering ``plan`` computes a signature, or records logouts in a file outbox
-        (one fsynced write; the deny-list itself is written by the writer's own thread).
+        """Whether rendering ``plan`` computes a signature: the ASGI adapter then renders it in
+        a worker thread (of its signing limiter), off the event loop.
 
-        The ASGI adapter then renders it in a worker thread, off the event loop.
+        Rendering does no I/O: the logouts of a plan go to the deny-list through
+        :meth:`record_logouts`, which the adapters call outside the signing limiter.
         """
-        if plan.deny_sessions and self.deny_writer is not None and self.deny_writer.durable:
-            return True
         return any(self.signer.cached_signature(p.to_json()) is None for p in plan.policies)
 
     def render(self, plan: Plan) -> Outcome:
-        """Sign (or take from the cache) and format the ``Set-Cookie`` values of ``plan``."""
+        """Sign (or take from the cache) and format the ``Set-Cookie`` values of ``plan``.
+
+        Pure computation; the plan's logouts are recorded by :meth:`record_logouts`."""
         headers: list[str] = []
         old_attributes = self.cloudfront_attributes
         if plan.delete_domain != self.cookie_domain and (
@@ -1183,8 +1184,6 @@ class CloudFrontCookies:
             if plan.delete_session_cookie:
                 names.append(self.session_cookie_name)
             headers.extend(delete_cookie(n, path=prefix, attributes=old_attributes) for n in names)
-        for session_id, user_id, until in plan.deny_sessions:
-            self._deny(session_id, user_id, until)
         state: State | None = None
         if plan.issue:
             max_age = self._cookie_max_age(plan.expires) if self.persistent else None
@@ -1287,18 +1286,22 @@ class CloudFrontCookies:
                     self._lines_cache[cache_key] = (lines, signed.policy_b64, signed.hash_algorithm)
         return signed.key_pair_id, signed.hash_algorithm, lines, signed.policy_b64
 
-    def _deny(self, session_id: str, user_id: str, until: int) -> None:
-        """Hand a logged-out session to the deny-list writer: recorded in its outbox now,
-        written to the deny-list by its own thread (retried until written or lapsed), so a
-        slow or failing store never holds or fails the logout."""
-        if self.deny_writer is not None:
-            self.deny_writer.submit([DenyEntry(session_id, user_id, until)])
+    def record_logouts(self, plan: Plan) -> None:
+        """Record the logouts of ``plan`` for the deny-list, then wait up to ``deny_wait`` for
+        the deny-list to have them (not at all while its store is known to be failing).
 
-    def settle_denials(self, plan: Plan) -> None:
-        """After rendering a logout: wait up to ``deny_wait`` for its deny-list entries to be
-        written (none when the store is known to be failing). Adapters call it outside the
-        signing limiter; the entries are retried from the outbox whatever happens here."""
-        if plan.deny_sessions and self.deny_writer is not None and self.deny_wait > 0:
+        The entries go to the deny-list writer's outbox (a file write with a file outbox) and
+        are written by its own thread, retried until written or lapsed, so a slow or failing
+        store never holds or fails the logout. The adapters call this after :meth:`render`, on
+        a thread of their own and never inside the signing limiter.
+        """
+        if not plan.deny_sessions or self.deny_writer is None:
+            return
+        self.deny_writer.submit(
+            DenyEntry(session_id, user_id, until)
+            for session_id, user_id, until in plan.deny_sessions
+        )
+        if self.deny_wait > 0:
             self.deny_writer.settle(self.deny_wait)
 
     def close(self) -> None:
@@ -1354,7 +1357,7 @@ class CloudFrontCookies:
         if not plan.changes_anything:
             return None
         outcome = self.render(plan)
-        self.settle_denials(plan)
+        self.record_logouts(plan)
         return outcome
 
     # -- the steady state, from a cache -------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import aws, growth, login, servers, steady
+from benchmarks import aws, growth, login, servers, soak, steady
 from benchmarks._harness import Check, Scale, Section, Timing, interleaved, percentile
 from benchmarks.report import render
 from benchmarks.run import MISSES, main
@@ -105,6 +105,73 @@ def test_throughput_of_a_real_server() -> None:
     section = servers.run_throughput(TINY)
     assert sane(section.values["bare:rps"])
     assert sane(section.values["cf:rps"])
+
+
+@pytest.mark.server
+def test_a_short_soak_answers_every_request_and_reports_its_figures() -> None:
+    section = soak.run(TINY, seconds=6)
+    values = section.values
+    assert values["requests"] > 50
+    assert (values["errors"], values["timeouts"]) == (0, 0)
+    assert values["outage_logouts"] >= 1  # logouts answered while the deny-list store was down
+    assert (values["outbox_left"], values["denied_missing"]) == (0, 0)
+    assert all(sane(values[k]) for k in ("rss_start_mb", "rss_end_mb", "p50_ms", "p99_ms"))
+    assert [row[0] for row in section.rows] == [
+        "warm-up",
+        "before the outage",
+        "deny-list store down",
+        "after the outage",
+        "whole soak",
+    ]
+    errors, plateau, outbox = section.checks
+    assert errors.met
+    assert outbox.met
+    assert "MiB/min" in plateau.measured
+    text = render([section], command="python -m benchmarks.run", quick=True, misses=MISSES)
+    assert "## 8. Soak" in text
+    assert "`python -m benchmarks.soak --seconds 6`" in text
+
+
+def test_the_soak_store_goes_down_and_comes_back_with_its_entries(tmp_path: Path) -> None:
+    from cfcookies.exceptions import ConfigurationError
+    from cfcookies.revocation import LocalDenyList
+
+    deny_list = LocalDenyList(path=tmp_path / soak.DENY_FILE)
+    deny_list.revoke_session("before", until=2_000_000_000)
+    store = soak.Store(tmp_path)
+    store.down()
+    with pytest.raises(ConfigurationError):
+        deny_list.revoke_session("during", until=2_000_000_000)
+    store.up()
+    deny_list.revoke_session("after", until=2_000_000_000)
+    assert set(deny_list.entries()) == {"revoked:before", "revoked:after"}
+
+
+def test_the_plateau_is_a_least_squares_slope_per_minute() -> None:
+    assert soak.slope_per_minute([(0.0, 10.0), (60.0, 12.0), (120.0, 11.0)]) == pytest.approx(0.5)
+    assert soak.slope_per_minute([(5.0, 10.0)]) == 0.0
+
+
+def test_the_command_line_runs_the_soak_for_the_seconds_asked_or_skips_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    asked: list[float] = []
+
+    def fake_soak(scale: Scale, seconds: float = soak.SECONDS) -> Section:
+        asked.append(seconds)
+        return Section(8, "Soak", "How.", ("a",), rows=[("x",)])
+
+    monkeypatch.setattr(soak, "run", fake_soak)
+    output = tmp_path / "BENCHMARKS.md"
+    assert main(["--only", "soak", "--soak-seconds", "30", "--output", str(output)]) == 0
+    assert "python -m benchmarks.run --only soak --soak-seconds 30" in output.read_text("utf-8")
+    assert main(["--quick", "--only", "soak", "--output", str(output)]) == 0
+    assert asked == [30.0, soak.QUICK_SECONDS]
+    with pytest.raises(SystemExit):
+        main(["--only", "soak", "--skip-soak"])  # nothing left to run
+    with pytest.raises(SystemExit):
+        main(["--only", "soak", "--soak-seconds", "1"])
+    assert asked == [30.0, soak.QUICK_SECONDS]
 
 
 def test_the_report_renders_goals_machine_and_sections() -> None:

@@ -216,7 +216,7 @@ def _respond(cookies: CloudFrontCookies, jar: Jar, actions: Actions | None = Non
     plan = cookies.plan(info, actions=actions)
     if plan.changes_anything:
         jar.store(url, cookies.render(plan).set_cookie)
-        cookies.settle_denials(plan)  # as the adapters do after a logout
+        cookies.record_logouts(plan)  # as the adapters do after a logout
 
 
 def test_revoke_user_cuts_renewed_sessions_and_spares_later_logins(
