@@ -78,6 +78,7 @@ import tempfile
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,7 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MAX_EPOCH = 10_000_000_000
 #: Error messages from the store are cut to this many characters in logs and hook calls.
 _MAX_MESSAGE = 300
+_RECENT = 4096  # finished entries remembered for settle()
 _FORMAT_KEY = "cfcookies_deny_outbox"
 _FORMAT_VERSION = 1
 
@@ -512,6 +514,7 @@ class DenyWriter:
         self._stuck: _Write | None = None  # a timed-out call still running
         self._outbox_failures = 0
         self._finished: list[DenyEntry] = []  # written or lapsed in this pass
+        self._recent: OrderedDict[DenyEntry, None] = OrderedDict()  # finished lately, for settle
         _reset_in_forked_children(self._reset_after_fork)
 
         if self._autostart:
@@ -612,17 +615,32 @@ class DenyWriter:
                     return False
                 self._cond.wait(remaining)
 
-    def settle(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for what was submitted to be written, unless the store
-        is already known to be failing (an entry waiting for a retry, a call that overran):
-        then return False at once, so that an outage costs each logout nothing.
+    def settle(self, timeout: float, entries: Iterable[DenyEntry] | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for ``entries`` (default: everything submitted) to be
+        written or lapsed, unless the store is known to be failing (an entry waiting for a
+        retry, a call that overran): then return False at once, so that an outage costs each
+        logout nothing.
 
-        The adapters call it after a logout, outside the signing limiter, so that with a
-        healthy store the logout's answer comes after the edge has the entry.
+        The adapters call it after a logout, with the logout's own entries, outside the signing
+        limiter: with a healthy store the logout's answer comes after the edge has the entry.
         """
+        if entries is None:
+            with self._cond:
+                failing = bool(self._attempts) or self._stuck is not None
+            return False if failing else self.flush(timeout)
+        wanted = set(entries)
+        deadline = time.monotonic() + timeout
         with self._cond:
-            failing = bool(self._attempts) or self._stuck is not None
-        return False if failing else self.flush(timeout)
+            while True:
+                if all(entry in self._recent for entry in wanted):
+                    return True
+                running = self._thread is not None and self._thread.is_alive()
+                if self._attempts or self._stuck is not None or not running:
+                    return False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
 
     def close(self, timeout: float | None = None) -> bool:
         """Stop the worker; entries not yet written stay in the outbox for the next writer.
@@ -831,6 +849,7 @@ class DenyWriter:
         self._next_try.pop(entry.session_id, None)
         self._last_error.pop(entry.session_id, None)
         self._finished.extend(write.group)
+        self._note_finished(write.group)
         if failed:
             logger.warning(
                 "cfcookies: wrote the logged-out session %s (user %s) to the deny-list after %d %s",
@@ -840,6 +859,16 @@ class DenyWriter:
                 "attempt" if attempts == 1 else "attempts",
                 extra=_fields(entry, "cfcookies.deny_list.write_recovered", attempt=attempts),
             )
+
+    def _note_finished(self, entries: Sequence[DenyEntry]) -> None:
+        """Remember the last few thousand finished entries and wake :meth:`settle`."""
+        with self._cond:
+            for entry in entries:
+                self._recent[entry] = None
+                self._recent.move_to_end(entry)
+            while len(self._recent) > _RECENT:
+                self._recent.popitem(last=False)
+            self._cond.notify_all()
 
     def _failed(self, entry: DenyEntry, attempt: int, error: str, message: str) -> None:
         self._attempts[entry.session_id] = attempt
@@ -866,6 +895,7 @@ class DenyWriter:
         self._next_try.pop(entry.session_id, None)
         error, message = self._last_error.pop(entry.session_id, ("EntryLapsed", ""))
         self._finished.extend(group)
+        self._note_finished(group)
         logger.warning(
             "cfcookies: gave up on the logged-out session %s (user %s): its deny-list entry "
             "lapsed at %d before it could be written (%s); its cookies have expired by now, but "

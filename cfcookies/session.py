@@ -1297,16 +1297,14 @@ class CloudFrontCookies:
         """
         if not plan.deny_sessions or self.deny_writer is None:
             return
-        self.deny_writer.submit(
-            DenyEntry(session_id, user_id, until)
-            for session_id, user_id, until in plan.deny_sessions
-        )
+        entries = [DenyEntry(*denial) for denial in plan.deny_sessions]
+        self.deny_writer.submit(entries)
         if self.deny_wait > 0:
-            self.deny_writer.settle(self.deny_wait)
+            self.deny_writer.settle(self.deny_wait, entries)
 
     def close(self) -> None:
         """Stop the deny-list writer's thread (entries not yet written stay in a file outbox
-        for the next start). Call at shutdown; the adapters' ``close`` hooks do."""
+        for the next start). Call at shutdown."""
         if self.deny_writer is not None:
             self.deny_writer.close()
 

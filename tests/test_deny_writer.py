@@ -722,3 +722,28 @@ def test_submit_refuses_what_is_not_an_entry(clock: FakeClock) -> None:
     with pytest.raises(TypeError, match="DenyEntry"):
         writer.submit([("session-0", "alice", clock.epoch + 60)])  # type: ignore[list-item]
     assert writer.pending_count == 0
+
+
+# --- settle: what a logout waits for ------------------------------------------------------------
+
+
+def test_settle_waits_for_its_own_entries_and_not_for_a_failing_store(
+    clock: FakeClock, writers: Callable[..., DenyWriter]
+) -> None:
+    healthy = CountingDenyList(clock=clock)
+    writer = writers(healthy, clock=clock)
+    mine = entry(clock, 1)
+    writer.submit([mine])
+    assert writer.settle(2.0, [mine])
+    assert is_denied(healthy, mine, clock)
+
+    failing = FlakyDenyList(failures=1000, clock=clock)
+    down = writers(failing, clock=clock, retry_initial=5.0, retry_max=5.0)
+    first = entry(clock, 2)
+    down.submit([first])
+    assert not down.settle(0.5, [first])  # its own write failed: no longer than that
+    second = entry(clock, 3)
+    down.submit([second])
+    started = time.monotonic()
+    assert not down.settle(2.0, [second])  # the store is known to be failing: at once
+    assert time.monotonic() - started < 0.5
