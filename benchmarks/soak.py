@@ -1187,8 +1187,8 @@ def outage_note(soak: Soak, missing: Sequence[Logout]) -> str:
     adds = calls(soak, "outbox add", down, up)
     failed = calls(soak, "deny-list write", down, up)
     slowdown = (
-        f"; each logout's outbox write (a rewrite of the whole file, fsynced, in the signing "
-        f"thread) took a median {statistics.median(adds):.1f} ms while it grew, "
+        f"; each logout's outbox write (a rewrite of the whole file, fsynced, in a thread "
+        f"beside the signing one) took a median {statistics.median(adds):.1f} ms while it grew, "
         f"{statistics.median(before):.1f} ms before"
         if adds and before
         else ""
