@@ -78,7 +78,7 @@ MISSES = {
         "refill, and glibc's bytes in use stay level; in the run examined, most of what the RSS "
         "still gained was free memory glibc kept in its arenas (its kept-free figure grew by "
         "1.3 of the 1.5 MiB, and `malloc_trim(0)` at the end gave 1.4 MiB back): allocator "
-        "retention, not a leak. Five-minute runs of this soak have measured +0.4 to +1.0 "
+        "retention, not a leak. Five-minute runs of this soak have measured +0.4 to +1.2 "
         "MiB/min, so the goal can fall either way from run to run. A longer soak "
         "(`--soak-seconds 900`) would tell whether glibc's retention levels off too; "
         "`MALLOC_ARENA_MAX=2`, which many Python deployments set, limits it."
