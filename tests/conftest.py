@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -12,6 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from cfcookies.keys import KeyRing, PrivateKey, SigningKey, generate_private_key, private_key_pem
 from cfcookies.signing import Signer
+
+if TYPE_CHECKING:
+    from tests.moto_server import MotoServer
 
 RSA_KEY_ID = "K2JCJMDEHXQW5F"
 ECDSA_KEY_ID = "K3ECDSAP256TEST"
@@ -132,3 +137,25 @@ def driver(request: pytest.FixtureRequest) -> str:
 def declarative(request: pytest.FixtureRequest) -> bool:
     """grant()/revoke() calls (imperative), then a grants callable (declarative)."""
     return bool(request.param)
+
+
+# --- moto's server on loopback (the AWS side of tests/test_aws.py and its fault tests) ---------
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    """One moto server for the session (imported here only when a test asks for it)."""
+    from tests.moto_server import running_moto_server
+
+    with running_moto_server() as running:
+        yield running
+
+
+@pytest.fixture
+def server(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """The moto server, emptied, with fake AWS credentials in the environment."""
+    from tests.moto_server import use_fake_aws_environment
+
+    use_fake_aws_environment(monkeypatch)
+    moto.reset()
+    return moto

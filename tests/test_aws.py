@@ -41,7 +41,7 @@ from cfcookies.keys import (
     public_key_pem,
 )
 from tests.conftest import PASSPHRASE, FakeClock
-from tests.moto_server import MotoServer, running_moto_server, use_fake_aws_environment
+from tests.moto_server import MotoServer, use_fake_aws_environment
 
 OLD_ID = "K1OLDKEYPAIRID"
 NEW_ID = "K2NEWKEYPAIRID"
@@ -50,19 +50,6 @@ GROUP_ID = "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 
 # --------------------------------------------------------------------------------------------
 # Fixtures and helpers
-
-
-@pytest.fixture(scope="session")
-def moto() -> Iterator[MotoServer]:
-    with running_moto_server() as server:
-        yield server
-
-
-@pytest.fixture
-def server(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
-    use_fake_aws_environment(monkeypatch)
-    moto.reset()
-    return moto
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from cfcookies.exceptions import AWSError, ConfigurationError, KeyLoadError
 from cfcookies.keys import PrivateKey, key_fingerprint, private_key_pem
 from cfcookies.session import CloudFrontCookies
 from tests.conftest import FakeClock
-from tests.moto_server import MotoServer, running_moto_server, use_fake_aws_environment
+from tests.moto_server import MotoServer
 
 OLD_ID = "K1OLDKEYPAIRID"
 NEW_ID = "K2NEWKEYPAIRID"
@@ -213,19 +213,6 @@ class SteppingClock:
 
 # --------------------------------------------------------------------------------------------
 # Fixtures and helpers
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    with running_moto_server() as server:
-        yield server
-
-
-@pytest.fixture
-def server(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
-    use_fake_aws_environment(monkeypatch)
-    moto.reset()
-    return moto
 
 
 @pytest.fixture
