@@ -23,12 +23,10 @@ miss the RSA/ECDSA signing runs in a worker thread so a login storm does not sta
 
 from __future__ import annotations
 
-import inspect
 import os
-from typing import Any, Literal
+from typing import TYPE_CHECKING
 
 import anyio
-import anyio.to_thread
 from anyio.lowlevel import RunVar
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -36,17 +34,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
-from .session import (
-    ACTIONS_KEY,
-    MIDDLEWARE_KEY,
-    Actions,
-    CloudFrontCookies,
-    Outcome,
-    RequestInfo,
-    desired_prefixes,
-    grant,
-    revoke,
-)
+from .grants import MIDDLEWARE_KEY, grant, revoke
+from .session import CloudFrontCookies, Outcome, RequestInfo
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .config import Options
 
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 
@@ -63,6 +57,17 @@ def _full_path(scope: Scope) -> str:
     if base and not (path == base or path.startswith(base + "/")):
         return base + path
     return path
+
+
+def _attach(message: Message, outcome: Outcome) -> None:
+    """Append the ``Set-Cookie`` values, and make the response unstorable by shared caches."""
+    message.setdefault("headers", [])  # optional in ASGI: absent means none
+    headers = MutableHeaders(scope=message)
+    for value in outcome.set_cookie:
+        headers.append("set-cookie", value)
+    headers["cache-control"] = private_cache_control(headers.getlist("cache-control"))
+    for name in TARGETED_CACHE_HEADERS:
+        del headers[name]
 
 
 class CloudFrontCookieMiddleware:
@@ -84,7 +89,7 @@ class CloudFrontCookieMiddleware:
         *,
         cookies: CloudFrontCookies | None = None,
         signing_threads: int | None = None,
-        **options: Any,
+        **options: Unpack[Options],
     ) -> None:
         self.app = app
         if cookies is not None and options:
@@ -126,81 +131,29 @@ class CloudFrontCookieMiddleware:
                     host = value.decode("latin-1")
             elif name == b"cookie" and cookie is None:
                 cookie = value.decode("latin-1")
-        info = RequestInfo(
-            method=scope.get("method", "GET"),
-            path=_full_path(scope),
-            host=self.cookies.host(host),
-            cookie_header=cookie,
-        )
-        if self.cookies.is_keepalive(info):
+        cookies = self.cookies
+        info = cookies.request_info(scope.get("method", "GET"), _full_path(scope), host, cookie)
+        if cookies.is_keepalive(info):
             await self._keepalive(scope, send, info)
             return
 
-        cookies = self.cookies
-        imperative = (
-            cookies.grants is None and cookies.client_ip is None and cookies.session_binding is None
-        )
-
         async def send_with_cookies(message: Message) -> None:
-            if message["type"] == "http.response.start" and not (
-                # the steady state: nothing granted or revoked, cookies fresh (no await)
-                imperative and ACTIONS_KEY not in scope and cookies.settled(info)
-            ):
-                outcome = await self._decide(scope, info)
+            if message["type"] == "http.response.start" and not cookies.quiet(info, scope):
+                outcome = await self._respond(scope, info)
                 if outcome is not None and outcome.set_cookie:
-                    message.setdefault("headers", [])  # optional in ASGI: absent means none
-                    response_headers = MutableHeaders(scope=message)
-                    for value in outcome.set_cookie:
-                        response_headers.append("set-cookie", value)
-                    response_headers["cache-control"] = private_cache_control(
-                        response_headers.getlist("cache-control")
-                    )
-                    for name in TARGETED_CACHE_HEADERS:
-                        del response_headers[name]
+                    _attach(message, outcome)
             await send(message)
 
         scope[MIDDLEWARE_KEY] = cookies  # grant() checks what the session can hold
         await self.app(scope, receive, send_with_cookies)
 
-    async def _desired(self, scope: Scope) -> Any:
-        if self.cookies.grants is None:
-            return False
-        result = self.cookies.grants(Request(scope))
-        if inspect.isawaitable(result):
-            result = await result
-        return desired_prefixes(result)
-
-    async def _decide(self, scope: Scope, info: RequestInfo) -> Outcome | None:
-        desired: Any | Literal[False] = await self._desired(scope)
-        if self.cookies.client_ip is not None:
-            info = info._replace(client_ip=self.cookies.client_ip(Request(scope)))
-        if self.cookies.session_binding is not None:
-            binding = self.cookies.session_binding(Request(scope))
-            if inspect.isawaitable(binding):
-                binding = await binding
-            info = info._replace(binding=binding)
-        actions = scope.get(ACTIONS_KEY)
-        if actions is None and self.cookies.settled(info, desired):
-            return None
-        plan = self.cookies.plan(
-            info, desired=desired, actions=actions if isinstance(actions, Actions) else None
+    async def _respond(self, scope: Scope, info: RequestInfo) -> Outcome | None:
+        return await self.cookies.respond_async(
+            info, scope, lambda: Request(scope), limiter=self._signing_limiter()
         )
-        if not plan.changes_anything:
-            return None
-        if self.cookies.needs_signing(plan):
-            outcome = await anyio.to_thread.run_sync(
-                self.cookies.render, plan, limiter=self._signing_limiter()
-            )
-        else:
-            outcome = self.cookies.render(plan)
-        if plan.deny_sessions:
-            # the outbox write and the (bounded) wait for the deny-list run in a thread of
-            # anyio's default pool, never in the signing limiter
-            await anyio.to_thread.run_sync(self.cookies.record_logouts, plan)
-        return outcome
 
     async def _keepalive(self, scope: Scope, send: Send, info: RequestInfo) -> None:
-        outcome = await self._decide(scope, info)
+        outcome = await self._respond(scope, info)
         status, headers = self.cookies.keepalive_response(info, outcome)
         await send(
             {

@@ -1,41 +1,47 @@
 """The protocol-neutral decision: which CloudFront cookies a response adds, renews or deletes.
 
 :class:`CloudFrontCookies` holds the validated configuration (built once, at start-up). Per
-request it reads what was issued from the middleware's own state cookie (signed with
-itsdangerous, host-only on the app), learns what should be issued now (from the app's
-``grants`` callable and/or the ``grant()``/``revoke()`` calls the view made), and returns the
-``Set-Cookie`` header values that make the browser match.
+request it reads what was issued from the middleware's own state cookie (:mod:`cfcookies.state`),
+learns what should be issued now (from the app's ``grants`` callable and/or the
+``grant()``/``revoke()`` calls the view made, :mod:`cfcookies.grants`), decides a :class:`Plan`
+and renders it into the ``Set-Cookie`` header values that make the browser match.
 
-The ASGI and WSGI adapters only read the request and attach these headers, so both behave the
-same.
+:meth:`~CloudFrontCookies.plan` and :meth:`~CloudFrontCookies.render` do no I/O. What a plan
+needs besides (the app's answers, signing off the event loop, the deny-list write of a logout)
+is carried out in one place, :meth:`~CloudFrontCookies.respond` and its async twin, which every
+adapter calls; the steady-state shortcut, :meth:`~CloudFrontCookies.quiet`, lives here too.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
+import inspect
 import ipaddress
-import json
 import logging
 import os
 import re
-import threading
 import time
-import zlib
-from collections import OrderedDict
+import warnings
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal, NamedTuple
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from itsdangerous import BadData, URLSafeSerializer
-from itsdangerous.encoding import base64_encode
-
+from .config import (
+    Seconds,
+    build_keys,
+    check_callable,
+    check_cookie_budget,
+    check_deny_wait,
+    check_keepalive_path,
+    check_max_prefixes,
+    check_media_url,
+    check_revocation,
+    check_secrets,
+    check_state_cookie_name,
+    check_times,
+    seconds,
+)
 from .cookies import (
-    MAX_COOKIE_BYTES,
-    MAX_COOKIES_PER_DOMAIN,
     CookieAttributes,
     SameSite,
     cookie_value,
@@ -46,20 +52,23 @@ from .cookies import (
     validate_cookie_domain,
 )
 from .deny_writer import DenyEntry, DenyOutbox, DenyWriteFailure, DenyWriter, FileOutbox
-from .exceptions import (
-    ConfigurationError,
-    GrantLimitError,
-    ResourceError,
+from .exceptions import ConfigurationError, GrantLimitError
+from .grants import (
+    ACTIONS_KEY,
+    MIDDLEWARE_KEY,
+    Actions,
+    cookie_header_of,
+    desired_prefixes,
+    grant,
+    merge_prefixes,
+    recorded_actions,
+    revoke,
 )
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
-from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
-from .revocation import (
-    SESSION_COOKIE,
-    DenyList,
-    SessionSecrets,
-    mint_session_cookie,
-    new_session_id,
-)
+from .limits import SessionLimits, stand_in_state
+from .policy import Clock, Policy, prefix_resource, system_clock
+from .revocation import SESSION_COOKIE, DenyList, SessionSecrets, mint_session_cookie
+from .revocation import new_session_id as new_session_id
 from .signing import (
     COOKIE_HASH_ALGORITHM,
     COOKIE_KEY_PAIR_ID,
@@ -68,67 +77,60 @@ from .signing import (
     HashAlgorithm,
     Signer,
 )
+from .state import State, StateCodec
+
+if TYPE_CHECKING:
+    import anyio
 
 __all__ = [
     "ACTIONS_KEY",
+    "MIDDLEWARE_KEY",
     "Actions",
     "CloudFrontCookies",
     "Outcome",
     "Plan",
     "RequestInfo",
     "State",
-    "desired_prefixes",
     "grant",
     "host_from_header",
-    "merge_prefixes",
     "revoke",
 ]
 
 logger = logging.getLogger("cfcookies")
 
-#: Where ``grant()``/``revoke()`` leave their calls: a key of the ASGI scope or WSGI environ.
-ACTIONS_KEY = "cfcookies.actions"
-
-Seconds = int | timedelta
-
-_STATE_SALT = "cfcookies.state.v1"
-_STATE_CACHE_SIZE = 4096
-#: Where grant()/revoke() find the middleware that handles the request (its CloudFrontCookies).
-MIDDLEWARE_KEY = "cfcookies.middleware"
-#: A state payload longer than this is zlib-compressed when that makes it shorter (itsdangerous's
-#: own "." format, which the serializer reads back): folders share long common prefixes.
-_COMPRESS_ABOVE = 256
-#: Bytes kept free under the 4,096 a browser keeps per cookie: the bound of a grant's state
-#: cookie is computed with stand-ins for the values only known when it is written.
-_STATE_MARGIN = 64
 #: How far ahead of this instance's clock a state's grant time may be (instances' clocks differ a
 #: little) before the state is treated as written by a clock that is wrong.
 _CLOCK_SKEW = 60
-#: Stand-ins of realistic length and entropy for the state's bound (see grant_problem).
-_SID_STAND_IN = base64_encode(hashlib.sha256(b"cfcookies session id").digest()[:16]).decode()
-_BINDING_STAND_IN = base64_encode(hashlib.sha256(b"cfcookies binding").digest()[:16]).decode()
-
-
-def _seconds(value: Seconds, name: str) -> int:
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-        if seconds != int(seconds):
-            raise ConfigurationError(f"{name} must be whole seconds, got {value!r}")
-        return int(seconds)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigurationError(f"{name} must be a timedelta or whole seconds, got {value!r}")
-    return value
-
-
-# Normalising a prefix percent-encodes it character by character: the few prefixes an app grants
-# are normalised once, not on every request (only str inputs are cached; others raise as before).
-_normalize_cached = functools.lru_cache(maxsize=4096)(normalize_prefix)
-_prefix_resource_cached = functools.lru_cache(maxsize=4096)(prefix_resource)
 _HOST_NAME = re.compile(r"[a-z0-9.-]+")
 
+#: Names that moved to their own modules: still importable from here, with a warning.
+_MOVED = {"merge_prefixes": "cfcookies.grants", "desired_prefixes": "cfcookies.grants"}
 
-def _normalize(prefix: str) -> str:
-    return _normalize_cached(prefix) if type(prefix) is str else normalize_prefix(prefix)
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        warnings.warn(
+            f"cfcookies.session.{name} moved to {_MOVED[name]}.{name}",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {"merge_prefixes": merge_prefixes, "desired_prefixes": desired_prefixes}[name]
+    raise AttributeError(f"module 'cfcookies.session' has no attribute {name!r}")
+
+
+def host_from_header(value: str | None) -> str | None:
+    """The host name of a ``Host`` header, lower case, without port; None if it is not one."""
+    if not value or len(value) > 255:
+        return None
+    host = value.strip().lower()
+    if host.startswith("["):  # IPv6 literal
+        end = host.find("]")
+        return host[: end + 1] if end > 0 else None
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    host = host.rstrip(".")
+    if not _HOST_NAME.fullmatch(host):  # ASCII letters (lower case here), digits, '-' and '.'
+        return None
+    return host
 
 
 def _bindable_ip(value: str | None) -> str | None:
@@ -146,219 +148,6 @@ def _bindable_ip(value: str | None) -> str | None:
             return None
         address = mapped
     return f"{address}/32"
-
-
-def desired_prefixes(answer: Any) -> tuple[str, ...] | Literal[False] | None:
-    """What a ``grants`` callable answered, as a tuple (a lone string is one prefix).
-
-    ``False`` (no callable) and ``None`` (nothing granted) pass through unchanged.
-    """
-    if answer is False or answer is None:
-        return answer
-    if isinstance(answer, str):
-        return (answer,)
-    if not isinstance(answer, Iterable):
-        raise TypeError(
-            f"the grants callable must return prefixes (an iterable of str) or None, got "
-            f"{type(answer).__name__}"
-        )
-    return tuple(answer)
-
-
-def merge_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
-    """Normalise prefixes and drop those inside another (``/videos/`` covers ``/videos/a/``)."""
-    normalized = sorted({_normalize(p) for p in prefixes})
-    merged: list[str] = []
-    for prefix in normalized:  # sorted, so a folder comes before anything inside it
-        if not any(prefix.startswith(kept) for kept in merged):
-            merged.append(prefix)
-    return tuple(merged)
-
-
-# --- imperative calls from views ---------------------------------------------------------------
-
-
-@dataclass
-class Actions:
-    """The ``grant``/``revoke`` calls a view made during one request, in order."""
-
-    steps: list[tuple[Literal["grant", "revoke"], tuple[str, ...] | None]] = field(
-        default_factory=list
-    )
-    user_id: str | None = None
-
-    def apply(self, current: Iterable[str], *, grants: bool = True) -> tuple[str, ...]:
-        """``current`` after these calls (``grants=False``: after the revocations only)."""
-        result = set(current)
-        for kind, prefixes in self.steps:
-            if kind == "grant" and prefixes and grants:
-                result.update(prefixes)
-            elif kind == "revoke":
-                if prefixes is None:
-                    result.clear()
-                else:
-                    result.difference_update(prefixes)
-        return merge_prefixes(result)
-
-
-def _request_storage(request: object) -> MutableMapping[str, Any]:
-    """The per-request mapping behind any supported request object."""
-    scope = getattr(request, "scope", None)  # Starlette / FastAPI Request
-    if isinstance(scope, MutableMapping):
-        return scope
-    environ = getattr(request, "environ", None)  # Flask / werkzeug Request
-    if isinstance(environ, MutableMapping):
-        return environ
-    meta = getattr(request, "META", None)  # Django HttpRequest
-    if isinstance(meta, MutableMapping):
-        return meta
-    if isinstance(request, MutableMapping) and ("type" in request or "REQUEST_METHOD" in request):
-        return request  # a raw ASGI scope or WSGI environ
-    raise TypeError(
-        "grant()/revoke() take a Starlette, FastAPI, Flask or Django request, an ASGI scope or "
-        f"a WSGI environ; got {type(request).__name__}"
-    )
-
-
-def _cookie_header_of(storage: MutableMapping[str, Any]) -> str | None:
-    """The ``Cookie`` header of an ASGI scope, a WSGI environ or Django's ``META``."""
-    cookie = storage.get("HTTP_COOKIE")
-    if isinstance(cookie, str):
-        return cookie
-    for name, value in storage.get("headers") or ():
-        if name == b"cookie":
-            return bytes(value).decode("latin-1")
-    return None
-
-
-def _actions_of(request: object) -> Actions:
-    storage = request if isinstance(request, MutableMapping) else _request_storage(request)
-    actions = storage.get(ACTIONS_KEY)
-    if not isinstance(actions, Actions):
-        actions = Actions()
-        storage[ACTIONS_KEY] = actions
-    return actions
-
-
-def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
-    """Let this session read every file under ``prefixes`` (e.g. in the login view).
-
-    Prefixes add to what the session already holds. The cookies are set on this response.
-    ``user_id`` (with the edge deny-list enabled) lets "revoke this user" reach this session.
-
-    Raises :class:`~cfcookies.exceptions.GrantLimitError`, and grants nothing, when the session
-    could not hold the result: more folders than ``max_prefixes``, or cookies over the 4,096
-    bytes a browser keeps (checked when the request went through the middleware).
-    """
-    if not prefixes:
-        raise ResourceError("grant() needs at least one prefix, such as '/videos/course-1'")
-    normalized = tuple(_normalize(p) for p in prefixes)
-    storage = _request_storage(request)
-    actions = _actions_of(storage)
-    actions.steps.append(("grant", normalized))
-    middleware = storage.get(MIDDLEWARE_KEY)
-    if isinstance(middleware, CloudFrontCookies):
-        try:
-            middleware.check_grant(actions, storage, user_id)
-        except GrantLimitError:
-            actions.steps.pop()
-            raise
-    if user_id is not None:
-        actions.user_id = user_id
-
-
-def revoke(request: object, *prefixes: str) -> None:
-    """Take ``prefixes`` away from this session; with none, take everything (logout)."""
-    normalized = tuple(_normalize(p) for p in prefixes) if prefixes else None
-    _actions_of(request).steps.append(("revoke", normalized))
-
-
-# --- the state cookie --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class State:
-    """What the middleware issued to this browser, as recorded in its state cookie."""
-
-    prefixes: tuple[str, ...]
-    expires: int  # DateLessThan of the issued policies
-    key_pair_id: str
-    hash_algorithm: HashAlgorithm
-    domain: str | None
-    granted_at: int  # when the session first got cookies; renewals keep it
-    session_id: str = ""  # the edge session cookie's id ("" when revocation is off)
-    user_id: str = ""
-    ip_address: str = ""  # the AWS:SourceIp the policies are bound to ("" when unbound)
-    binding: str = ""  # digest of the app's session it was issued to ("" without session_binding)
-
-    def to_payload(self) -> dict[str, object]:
-        payload: dict[str, object] = {
-            "p": list(self.prefixes),
-            "e": self.expires,
-            "k": self.key_pair_id,
-            "h": self.hash_algorithm,
-            "d": self.domain or "",
-            "g": self.granted_at,
-        }
-        if self.session_id:
-            payload["s"] = self.session_id
-            payload["u"] = self.user_id
-        if self.ip_address:
-            payload["i"] = self.ip_address
-        if self.binding:
-            payload["b"] = self.binding
-        return payload
-
-    @classmethod
-    def from_payload(cls, payload: object) -> State | None:
-        if not isinstance(payload, dict):
-            return None
-        try:
-            prefixes = payload["p"]
-            expires = payload["e"]
-            key_pair_id = payload["k"]
-            hash_algorithm = payload["h"]
-            domain = payload["d"]
-            granted_at = payload["g"]
-            session_id = payload.get("s", "")
-            user_id = payload.get("u", "")
-            ip_address = payload.get("i", "")
-            binding = payload.get("b", "")
-        except KeyError:
-            return None
-        if not all(isinstance(v, str) for v in (session_id, user_id, ip_address, binding)):
-            return None
-        if (
-            not isinstance(prefixes, list)
-            or not all(isinstance(p, str) for p in prefixes)
-            or not isinstance(expires, int)
-            or not isinstance(granted_at, int)
-            or not isinstance(key_pair_id, str)
-            or hash_algorithm not in ("SHA1", "SHA256")
-            or not isinstance(domain, str)
-        ):
-            return None
-        try:
-            merged = merge_prefixes(prefixes)
-        except ResourceError:
-            return None
-        if list(merged) != prefixes:
-            return None
-        return cls(
-            merged,
-            expires,
-            key_pair_id,
-            hash_algorithm,
-            domain or None,
-            granted_at,
-            session_id,
-            user_id,
-            ip_address,
-            binding,
-        )
-
-
-# --- requests, plans and outcomes --------------------------------------------------------------
 
 
 class RequestInfo(NamedTuple):
@@ -412,6 +201,15 @@ class Outcome:
 NO_PLAN = Plan()
 
 
+class _Wanted(NamedTuple):
+    """What a response should leave the session holding, and why."""
+
+    prefixes: tuple[str, ...]
+    foreign: bool  # the state was issued to another of the app's sessions
+    vouched: bool  # the app answered for the session in this very request
+    binding: str
+
+
 class CloudFrontCookies:
     """Configuration and per-request decisions shared by the ASGI and WSGI middlewares.
 
@@ -429,7 +227,7 @@ class CloudFrontCookies:
         private_key: PrivateKey | KeySource | None = None,
         passphrase: str | bytes | None = None,
         cookie_domain: str | None = None,
-        grants: Any = None,
+        grants: Callable[[Any], Any] | None = None,
         lifetime: Seconds = timedelta(minutes=30),
         renew_before: Seconds = timedelta(minutes=10),
         granularity: Seconds = timedelta(minutes=5),
@@ -452,123 +250,44 @@ class CloudFrontCookies:
         deny_timeout: float = 5.0,
         deny_wait: float = 1.0,
         session_cookie_name: str = SESSION_COOKIE,
-        client_ip: Any = None,
-        session_binding: Any = None,
+        client_ip: Callable[[Any], Any] | None = None,
+        session_binding: Callable[[Any], Any] | None = None,
     ) -> None:
-        self.media_url, self.media_host = self._check_media_url(media_url, insecure_allow_http)
-        self.keys = self._build_keys(keys, key_pair_id, private_key, passphrase)
+        self.media_url, self.media_host = check_media_url(media_url, insecure_allow_http)
+        self.keys = build_keys(keys, key_pair_id, private_key, passphrase)
         self.signer = Signer(
             self.keys, hash_algorithm=hash_algorithm, cache_size=signature_cache_size, clock=clock
         )
         self.hash_algorithm = self.signer.hash_algorithm
         self.clock = clock
-        self.grants = grants
-        if grants is not None and not callable(grants):
-            raise ConfigurationError("grants must be a callable (sync or async) or None")
-
-        self.lifetime = _seconds(lifetime, "lifetime")
-        self.renew_before = _seconds(renew_before, "renew_before")
-        self.granularity = _seconds(granularity, "granularity")
-        self.max_session_age = (
-            None if max_session_age is None else _seconds(max_session_age, "max_session_age")
+        check_callable(grants, "grants", "a callable (sync or async) or None")
+        check_callable(
+            session_binding,
+            "session_binding",
+            "a callable from the request to the app's own session identifier (or None when "
+            "there is no session)",
         )
-        if not 60 <= self.lifetime <= 7 * 24 * 3600:
-            raise ConfigurationError(
-                f"lifetime must be between 60 seconds and 7 days, got {self.lifetime} s; "
-                f"keep it short and let renewal extend it"
-            )
-        if not 0 < self.renew_before < self.lifetime:
-            raise ConfigurationError(
-                f"renew_before ({self.renew_before} s) must be more than 0 and less than "
-                f"lifetime ({self.lifetime} s)"
-            )
-        if not 1 <= self.granularity <= self.lifetime - self.renew_before:
-            raise ConfigurationError(
-                f"granularity ({self.granularity} s) must be at least 1 s and at most "
-                f"lifetime - renew_before ({self.lifetime - self.renew_before} s), or fresh "
-                f"cookies would already be due for renewal"
-            )
-        if (
-            isinstance(max_prefixes, bool)
-            or not isinstance(max_prefixes, int)
-            or not (1 <= max_prefixes <= 50)
-        ):
-            raise ConfigurationError(
-                f"max_prefixes must be 1 to 50 (three to five cookies per prefix; browsers "
-                f"keep about {MAX_COOKIES_PER_DOMAIN} per domain), got {max_prefixes!r}"
-            )
-        self.max_prefixes = max_prefixes
+        check_callable(client_ip, "client_ip", "a callable from the request to the viewer's IPv4")
+        self.grants, self.session_binding, self.client_ip = grants, session_binding, client_ip
+        self.lifetime = seconds(lifetime, "lifetime")
+        self.renew_before = seconds(renew_before, "renew_before")
+        self.granularity = seconds(granularity, "granularity")
+        self.max_session_age = (
+            None if max_session_age is None else seconds(max_session_age, "max_session_age")
+        )
+        check_times(self.lifetime, self.renew_before, self.granularity)
+        self.max_prefixes = check_max_prefixes(max_prefixes)
         self.persistent = bool(persistent)
-        if session_secrets is not None and not isinstance(session_secrets, SessionSecrets):
-            raise ConfigurationError(
-                "session_secrets must be a cfcookies.revocation.SessionSecrets"
-            )
-        if deny_list is not None and session_secrets is None:
-            raise ConfigurationError(
-                "deny_list needs session_secrets: the edge can only deny sessions that carry the "
-                "signed session cookie"
-            )
-        if deny_list is not None and self.max_session_age is None:
-            raise ConfigurationError(
-                "deny_list needs max_session_age: a deny-list entry must outlive every renewal "
-                "of the session it denies, so sessions need an end (the default is 12 hours)"
-            )
-        if session_binding is not None and not callable(session_binding):
-            raise ConfigurationError(
-                "session_binding must be a callable from the request to the app's own session "
-                "identifier (or None when there is no session)"
-            )
-        self.session_binding = session_binding
-        self.session_secrets = session_secrets
-        if client_ip is not None and not callable(client_ip):
-            raise ConfigurationError(
-                "client_ip must be a callable from the request to the viewer's IPv4 address"
-            )
-        self.client_ip = client_ip
-        self.deny_list = deny_list
+        check_revocation(session_secrets, deny_list, self.max_session_age)
+        self.session_secrets, self.deny_list = session_secrets, deny_list
         #: Writes logouts into ``deny_list`` off the request path, retrying from an outbox.
-        self.deny_writer: DenyWriter | None = None
-        if deny_list is not None:
-            outbox: DenyOutbox | None = (
-                FileOutbox(deny_outbox)
-                if isinstance(deny_outbox, (str, os.PathLike))
-                else deny_outbox
-            )
-            self.deny_writer = DenyWriter(
-                deny_list,
-                outbox=outbox,
-                timeout=deny_timeout,
-                on_failure=on_deny_failure,
-                clock=clock,
-            )
-        elif deny_outbox is not None or on_deny_failure is not None:
-            raise ConfigurationError("deny_outbox and on_deny_failure need deny_list=")
-        if (
-            isinstance(deny_wait, bool)
-            or not isinstance(deny_wait, (int, float))
-            or not (0 <= deny_wait <= 30)
-        ):
-            raise ConfigurationError(f"deny_wait must be 0 to 30 seconds, got {deny_wait!r}")
+        self.deny_writer = self._deny_writer(deny_outbox, on_deny_failure, deny_timeout)
         #: How long a logout waits for its deny-list entry to be written (outside the signing
         #: limiter); a store already known to be failing is not waited for.
-        self.deny_wait = float(deny_wait)
+        self.deny_wait = check_deny_wait(deny_wait)
         self.session_cookie_name = session_cookie_name
-        self._check_cookie_budget()
-
-        if cookie_domain is not None:
-            domain = validate_cookie_domain(cookie_domain)
-            if not domain_matches(self.media_host, domain):
-                raise ConfigurationError(
-                    f"cookie domain {domain} does not cover media host {self.media_host}; set "
-                    f"cookie_domain to a parent of both the app's host and {self.media_host}"
-                )
-            self.cookie_domain: str | None = domain
-        else:
-            self.cookie_domain = None
-        if secure and self.media_url.startswith("http://") and not insecure_allow_http:
-            raise ConfigurationError(
-                "secure cookies need an https:// media_url"
-            )  # pragma: no cover
+        check_cookie_budget(self.max_prefixes, self.cookies_per_folder)
+        self.cookie_domain = self._cookie_domain(cookie_domain)
         if not secure and not insecure_allow_http:
             raise ConfigurationError(
                 "secure=False sends CloudFront cookies over plain HTTP; pass "
@@ -580,50 +299,73 @@ class CloudFrontCookies:
         self.state_attributes = CookieAttributes(
             domain=None, secure=secure, httponly=True, samesite=samesite or "Lax"
         )
-        if state_cookie_name is None:
-            # __Host-: browsers take it only from this host, Secure, Path=/ and without Domain,
-            # so a sibling subdomain cannot toss a state cookie in front of ours.
-            state_cookie_name = "__Host-cfcookies" if secure else "cfcookies"
-        if not isinstance(state_cookie_name, str) or state_cookie_name.startswith("CloudFront-"):
-            raise ConfigurationError(
-                "state_cookie_name must be a str not starting with CloudFront-"
-            )
-        if state_cookie_name.startswith(("__Host-", "__Secure-")) and not secure:
-            raise ConfigurationError(
-                f"state_cookie_name {state_cookie_name!r} needs secure=True: browsers refuse "
-                f"__Host- and __Secure- cookies without Secure"
-            )
-        dump_cookie(state_cookie_name, "x", path="/", attributes=self.state_attributes)
-        self.state_cookie_name = state_cookie_name
-        if keepalive_path is not None and (
-            not isinstance(keepalive_path, str) or not keepalive_path.startswith("/")
-        ):
-            raise ConfigurationError(f"keepalive_path must start with /, got {keepalive_path!r}")
-        self.keepalive_path = keepalive_path
-        self._serializer = URLSafeSerializer(self._check_secrets(state_secret), salt=_STATE_SALT)
-        # The state cookie is written as the serializer writes it (compact JSON, base64url,
-        # itsdangerous's HMAC with the newest secret's derived key) and read back by the
-        # serializer itself; the keyed HMAC is prepared once instead of on every login.
-        signer = self._serializer.make_signer()
-        self._state_mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
-        self._binding_mac = hmac.new(
-            signer.derive_key() + b"|session-binding", digestmod=hashlib.sha256
-        )
-        self._state_sep = signer.sep
-        self._lines_cache: dict[
+        self.state_cookie_name = check_state_cookie_name(state_cookie_name, secure)
+        dump_cookie(self.state_cookie_name, "x", path="/", attributes=self.state_attributes)
+        self.keepalive_path = check_keepalive_path(keepalive_path)
+        self.codec = StateCodec(check_secrets(state_secret))
+        self.limits = self._limits()
+        # Sessions granted the same prefix in the same expiry window get the very same
+        # CloudFront Set-Cookie lines: kept beside the signature they carry (see render).
+        self._lines: dict[
             tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str, HashAlgorithm]
         ] = {}
-        self._settled: dict[
-            tuple[str, str | None, Any, str | None, str | None], tuple[int, str]
-        ] = {}
-        self._hosts: dict[str, str | None] = {}
-        self._state_lines: dict[State, str] = {}
-        self._state_cache: OrderedDict[str, State] = OrderedDict()
-        self._state_lock = threading.Lock()
-        self._grant_checks: dict[tuple[tuple[str, ...], str], str | None] = {}
         self._warned_hosts: set[str] = set()
 
-    # -- configuration checks ----------------------------------------------------------------
+    # -- configuration -------------------------------------------------------------------------
+
+    def _deny_writer(
+        self,
+        outbox: str | os.PathLike[str] | DenyOutbox | None,
+        on_failure: Callable[[DenyWriteFailure], None] | None,
+        timeout: float,
+    ) -> DenyWriter | None:
+        if self.deny_list is None:
+            if outbox is not None or on_failure is not None:
+                raise ConfigurationError("deny_outbox and on_deny_failure need deny_list=")
+            return None
+        return DenyWriter(
+            self.deny_list,
+            outbox=FileOutbox(outbox) if isinstance(outbox, (str, os.PathLike)) else outbox,
+            timeout=timeout,
+            on_failure=on_failure,
+            clock=self.clock,
+        )
+
+    def _cookie_domain(self, cookie_domain: str | None) -> str | None:
+        if cookie_domain is None:
+            return None
+        domain = validate_cookie_domain(cookie_domain)
+        if not domain_matches(self.media_host, domain):
+            raise ConfigurationError(
+                f"cookie domain {domain} does not cover media host {self.media_host}; set "
+                f"cookie_domain to a parent of both the app's host and {self.media_host}"
+            )
+        return domain
+
+    def _limits(self) -> SessionLimits:
+        return SessionLimits(
+            media_url=self.media_url,
+            max_prefixes=self.max_prefixes,
+            cloudfront_attributes=self.cloudfront_attributes,
+            state_attributes=self.state_attributes,
+            state_cookie_name=self.state_cookie_name,
+            persistent=self.persistent,
+            bound=self.client_ip is not None,
+            dump_value=self.codec.dumps,
+            stand_in=stand_in_state(
+                key_pair_id_length=len(self.keys.active().key_pair_id),
+                domain=self.cookie_domain,
+                session_ids=self.session_secrets is not None,
+                bound=self.client_ip is not None,
+                binding=self.session_binding is not None,
+            ),
+            with_user_id=self.session_secrets is not None,
+        )
+
+    @property
+    def imperative_only(self) -> bool:
+        """No callable option to ask: only the view's grant()/revoke() calls change anything."""
+        return self.grants is None and self.client_ip is None and self.session_binding is None
 
     @property
     def cookies_per_folder(self) -> int:
@@ -636,78 +378,11 @@ class CloudFrontCookies:
             + (1 if self.session_secrets is not None else 0)
         )
 
-    def _check_cookie_budget(self) -> None:
-        """Refuse a ``max_prefixes`` whose cookies a browser would not all keep: beyond about
-        150 cookies per domain, Chromium drops the oldest, and a folder that loses one of its
-        cookies stops playing with no error anywhere."""
-        per_folder = self.cookies_per_folder
-        needed = self.max_prefixes * per_folder + 1  # + the state cookie
-        if needed > MAX_COOKIES_PER_DOMAIN:
-            fits = (MAX_COOKIES_PER_DOMAIN - 1) // per_folder
-            raise ConfigurationError(
-                f"max_prefixes={self.max_prefixes} can take {needed} cookies ({per_folder} per "
-                f"folder and the state cookie); browsers keep about {MAX_COOKIES_PER_DOMAIN} "
-                f"per domain and drop the oldest beyond that, breaking the folders that lose "
-                f"one. Set max_prefixes to {fits} or less, and grant common parent folders"
-            )
-
-    @staticmethod
-    def _check_media_url(media_url: str, insecure_allow_http: bool) -> tuple[str, str]:
-        if not isinstance(media_url, str):
-            raise ConfigurationError("media_url must be a str like https://media.example.com")
-        parts = urlsplit(media_url.strip())
-        if parts.scheme != "https" and not (parts.scheme == "http" and insecure_allow_http):
-            raise ConfigurationError(
-                f"media_url must start with https:// (CloudFront cookies are Secure), got "
-                f"{media_url!r}; pass insecure_allow_http=True for local http development"
-            )
-        if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise ConfigurationError(
-                f"media_url must be the distribution's origin only, like "
-                f"https://media.example.com, got {media_url!r}; grant paths with prefixes"
-            )
-        try:
-            prefix_resource(media_url, "/")
-        except ResourceError as exc:
-            raise ConfigurationError(f"media_url: {exc}") from None
-        return media_url.strip().rstrip("/"), parts.hostname.lower()
-
-    @staticmethod
-    def _build_keys(
-        keys: KeyRing | SigningKey | None,
-        key_pair_id: str | None,
-        private_key: PrivateKey | KeySource | None,
-        passphrase: str | bytes | None,
-    ) -> KeyRing:
-        if keys is not None:
-            if key_pair_id is not None or private_key is not None:
-                raise ConfigurationError("pass keys= or key_pair_id= with private_key=, not both")
-            return keys if isinstance(keys, KeyRing) else KeyRing(keys)
-        if key_pair_id is None or private_key is None:
-            raise ConfigurationError(
-                "pass key_pair_id= (the CloudFront public key ID) and private_key= (a path, "
-                "PEM or a loaded key), or keys=KeyRing(...)"
-            )
-        return KeyRing.from_key(key_pair_id, private_key, passphrase=passphrase)
-
-    @staticmethod
-    def _check_secrets(secret: str | bytes | Sequence[str | bytes]) -> list[bytes]:
-        secrets: list[str | bytes] = (
-            [secret] if isinstance(secret, (str, bytes)) else list(secret or [])
-        )
-        if not secrets:
-            raise ConfigurationError("state_secret is required (32+ random bytes)")
-        out: list[bytes] = []
-        for item in secrets:
-            value = item.encode() if isinstance(item, str) else item
-            if not isinstance(value, bytes) or len(value) < 32:
-                raise ConfigurationError(
-                    "each state_secret must be at least 32 bytes; generate one with "
-                    "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-                )
-            out.append(value)
-        # itsdangerous signs with the last key and accepts all: the caller lists newest first.
-        return list(reversed(out))
+    @property
+    def revocation_horizon(self) -> int:
+        """Seconds from a session's start after which nothing of it can be renewed or used:
+        ``max_session_age`` + ``lifetime`` + ``granularity`` (a deny entry lives that long)."""
+        return (self.max_session_age or 0) + self.lifetime + self.granularity
 
     def __repr__(self) -> str:
         return (
@@ -715,23 +390,31 @@ class CloudFrontCookies:
             f" keys={self.keys!r}, lifetime={self.lifetime})"
         )
 
-    # -- the state cookie --------------------------------------------------------------------
+    def cache_stats(self) -> dict[str, tuple[int, int]]:
+        """Entries held and bound of each cache: ``signatures`` (with the Set-Cookie lines
+        kept beside them) and ``states`` (verified state cookies)."""
+        return {
+            "signatures": (self.signer.cache_len(), self.signer.cache_size),
+            "set_cookie_lines": (len(self._lines), self.signer.cache_size),
+            "states": (self.codec.cache_len(), self.codec.cache_size),
+        }
+
+    # -- the state cookie ----------------------------------------------------------------------
 
     def read_state(self, cookie_header: str | bytes | None) -> tuple[State | None, bool]:
         """The issued state from a ``Cookie`` header, and whether a state cookie was present.
 
         A forged, stale or malformed state cookie reads as no state. When the header holds
         several cookies of that name (one tossed in by a sibling subdomain, say), the first
-        authentic one is taken. Verification is cached by value: a request that needs no new
-        cookies costs a dictionary lookup.
+        authentic one is taken. Verification is cached by value.
         """
         raw = cookie_value(cookie_header, self.state_cookie_name)
         if raw is None:
             return None, False
-        state = self._load_state(raw)
+        state = self.codec.loads(raw)
         if state is None:
             for other in cookie_values(cookie_header, self.state_cookie_name)[1:]:
-                state = self._load_state(other)
+                state = self.codec.loads(other)
                 if state is not None:
                     break
         return state, True
@@ -740,155 +423,32 @@ class CloudFrontCookies:
         """Every authentic state in a ``Cookie`` header (logout deletes what each one issued)."""
         states: list[State] = []
         for raw in cookie_values(cookie_header, self.state_cookie_name):
-            state = self._load_state(raw)
+            state = self.codec.loads(raw)
             if state is not None and state not in states:
                 states.append(state)
         return states
 
-    def _load_state(self, raw: str) -> State | None:
-        if len(raw) > MAX_COOKIE_BYTES:  # longer than any state cookie dump_state can write
-            return None
-        with self._state_lock:
-            state = self._state_cache.get(raw)
-            if state is not None:
-                self._state_cache.move_to_end(raw)
-                return state
-        try:
-            state = State.from_payload(self._serializer.loads(raw))
-        except (BadData, ValueError, TypeError, RecursionError):
-            state = None
-        if state is not None:
-            # Only authentic states are cached: forged values must neither hold memory nor
-            # evict the states of real sessions.
-            with self._state_lock:
-                self._state_cache[raw] = state
-                if len(self._state_cache) > _STATE_CACHE_SIZE:
-                    self._state_cache.popitem(last=False)
-        return state
-
     def binding_digest(self, value: str | None) -> str:
-        """What the state cookie records of the app's session identifier ``value``: a keyed
-        digest, so the identifier itself never travels in a second cookie."""
-        if value is None:
-            return ""
-        mac = self._binding_mac.copy()
-        mac.update(str(value).encode("utf-8", "surrogatepass"))
-        return base64_encode(mac.digest()[:16]).decode("ascii")
+        """What the state cookie records of the app's session identifier ``value``."""
+        return self.codec.binding_digest(value)
 
     def dump_state(self, state: State) -> str:
-        """The state cookie's ``Set-Cookie`` line. Logins into the same folders in the same
-        second (a login storm) share one state, so the last few lines are kept."""
-        if self.persistent:
-            return self._dump_state(state)
-        with self._state_lock:
-            line = self._state_lines.get(state)
-        if line is None:
-            line = self._dump_state(state)
-            with self._state_lock:
-                if len(self._state_lines) >= 64:
-                    self._state_lines.clear()
-                self._state_lines[state] = line
-        return line
-
-    def _state_value(self, state: State) -> str:
-        """The state cookie's value, in the serializer's own format: compact JSON, base64url,
-        signed. Its zlib step (a leading ``.``) is taken only for a long payload it shortens:
-        on a few dozen bytes it buys nothing and costs more than the HMAC."""
-        data = json.dumps(state.to_payload(), separators=(",", ":")).encode()
-        payload = base64_encode(data)
-        if len(data) > _COMPRESS_ABOVE:
-            compressed = zlib.compress(data)
-            if len(compressed) < len(data) - 1:
-                payload = b"." + base64_encode(compressed)
-        mac = self._state_mac.copy()
-        mac.update(payload)
-        return (payload + self._state_sep + base64_encode(mac.digest())).decode("ascii")
-
-    def _dump_state(self, state: State) -> str:
-        value = self._state_value(state)
+        """The state cookie's ``Set-Cookie`` line."""
         max_age = self._cookie_max_age(state.expires) if self.persistent else None
         return dump_cookie(
             self.state_cookie_name,
-            value,
+            self.codec.dumps(state),
             path="/",
             attributes=self.state_attributes,
             max_age=max_age,
         )
 
-    # -- what a session can hold --------------------------------------------------------------
+    # -- what a session can hold ---------------------------------------------------------------
 
     def grant_problem(self, prefixes: tuple[str, ...], user_id: str = "") -> str | None:
-        """Why a session could not hold ``prefixes`` (merged, normalised), or None.
-
-        Too many folders for ``max_prefixes``, a folder whose ``CloudFront-Policy`` cookie, or a
-        state cookie, over the 4,096 bytes a browser keeps. The state is measured as it would
-        be written, with stand-ins of full length for what is only known then (the session
-        ID, the key pair ID, the bound address, the expiry), less a small margin.
-        """
-        key = (prefixes, user_id)
-        with self._state_lock:
-            if key in self._grant_checks:
-                return self._grant_checks[key]
-        problem = self._grant_problem(prefixes, user_id)
-        with self._state_lock:
-            if len(self._grant_checks) >= _STATE_CACHE_SIZE:
-                self._grant_checks.clear()
-            self._grant_checks[key] = problem
-        return problem
-
-    def _grant_problem(self, prefixes: tuple[str, ...], user_id: str) -> str | None:
-        if len(prefixes) > self.max_prefixes:
-            return (
-                f"{len(prefixes)} folders granted to one session; max_prefixes="
-                f"{self.max_prefixes} fit in the browser's cookie jar. Grant a common parent "
-                f"folder instead"
-            )
-        for prefix in prefixes:
-            size = self._policy_cookie_bytes(prefix)
-            if size > MAX_COOKIE_BYTES:
-                return (
-                    f"the CloudFront-Policy cookie for the folder {prefix[:80]!r} would be {size} "
-                    f"bytes; browsers keep {MAX_COOKIE_BYTES}. Grant a shorter folder"
-                )
-        stand_in = State(
-            prefixes,
-            9_999_999_999,
-            "K" * max(32, len(self.keys.active().key_pair_id)),
-            "SHA256",
-            self.cookie_domain,
-            9_999_999_999,
-            _SID_STAND_IN if self.session_secrets is not None else "",
-            user_id,
-            "255.255.255.255/32" if self.client_ip is not None else "",
-            _BINDING_STAND_IN if self.session_binding is not None else "",
-        )
-        size = (
-            len(self.state_cookie_name)
-            + 1
-            + len(self._state_value(stand_in))
-            + len("; " + self.state_attributes.suffix("/"))
-            + (len("; Max-Age=9999999999") if self.persistent else 0)
-        )
-        if size > MAX_COOKIE_BYTES - _STATE_MARGIN:
-            return (
-                f"the session's state cookie would be about {size} bytes for "
-                f"{len(prefixes)} folders ({sum(map(len, prefixes))} characters); browsers keep "
-                f"{MAX_COOKIE_BYTES}. Grant fewer or shorter folders (a common parent folder)"
-            )
-        return None
-
-    def _policy_cookie_bytes(self, prefix: str) -> int:
-        """The longest ``Set-Cookie`` line of the ``CloudFront-Policy`` cookie for ``prefix``."""
-        ip = "255.255.255.255/32" if self.client_ip is not None else None
-        policy = Policy(_prefix_resource_cached(self.media_url, prefix), 9_999_999_999, None, ip)
-        value_length = -(-len(policy.to_json()) // 3) * 4
-        return (
-            len(COOKIE_POLICY)
-            + 1
-            + value_length
-            + len("; " + self.cloudfront_attributes.suffix(prefix))
-            + (len("; Max-Age=9999999999") if self.persistent else 0)
-        )
+        """Why a session could not hold ``prefixes`` (merged, normalised), or None: too many
+        folders for ``max_prefixes``, or a cookie over the 4,096 bytes a browser keeps."""
+        return self.limits.problem(prefixes, user_id)
 
     def check_grant(
         self, actions: Actions, storage: MutableMapping[str, Any], user_id: str | None
@@ -896,16 +456,57 @@ class CloudFrontCookies:
         """Raise :class:`GrantLimitError` when what ``actions`` grant, on top of what the
         request's session holds, could not be held (see :meth:`grant_problem`). Called by
         :func:`grant` in the view, while the request goes through the middleware."""
-        state, _ = self.read_state(_cookie_header_of(storage))
+        state, _ = self.read_state(cookie_header_of(storage))
         current = state.prefixes if state is not None else ()
         wanted = actions.apply(current)
         if user_id is None:
             user_id = actions.user_id or (state.user_id if state is not None else "")
-        problem = self.grant_problem(wanted, user_id)
+        problem = self.limits.problem(wanted, user_id)
         if problem is not None:
             raise GrantLimitError(problem)
 
-    # -- deciding ----------------------------------------------------------------------------
+    def _refuse_beyond_limits(
+        self, wanted: tuple[str, ...], state: State | None, actions: Actions | None
+    ) -> tuple[str, ...]:
+        """What to issue when ``wanted`` is more than a session can hold: never part of it,
+        never an error on every later request.
+
+        ``grant()`` already refused such a grant in the view; what reaches here came from the
+        ``grants`` callable (nothing is issued: the app's answer cannot be honoured, and what
+        the session held is removed) or from a session issued under larger limits (removed).
+        Without ``grants``, the view's revocations still apply to what the session held.
+        """
+        user_id = (actions.user_id if actions is not None else None) or (
+            state.user_id if state is not None else ""
+        )
+        problem = self.limits.problem(wanted, user_id)
+        if problem is None:
+            return wanted
+        fallback: tuple[str, ...] = ()
+        if self.grants is None and state is not None:
+            fallback = actions.apply(state.prefixes, grants=False) if actions else state.prefixes
+            if fallback and self.limits.problem(fallback, user_id) is not None:
+                fallback = ()
+        logger.error(
+            "cfcookies: grant refused: %s; %s",
+            problem,
+            "the session keeps what it held" if fallback else "no CloudFront cookies are issued",
+            extra={
+                "event": "cfcookies.grant.refused",
+                "prefixes": len(wanted),
+                "session_id": state.session_id if state is not None else "",
+                "user_id": user_id,
+            },
+        )
+        return fallback
+
+    # -- reading a request ---------------------------------------------------------------------
+
+    def request_info(
+        self, method: str, path: str, host_header: str | None, cookie_header: str | None
+    ) -> RequestInfo:
+        """What the decision needs of a request, from what an adapter read of it."""
+        return RequestInfo(method, path, host_from_header(host_header), cookie_header)
 
     def host_allowed(self, host: str | None) -> bool:
         """Whether cookies set on a response for ``host`` can reach the media host."""
@@ -928,6 +529,13 @@ class CloudFrontCookies:
             logger.warning("cfcookies: not issuing CloudFront cookies: %s", fix)
         return False
 
+    def is_keepalive(self, request: RequestInfo) -> bool:
+        return (
+            self.keepalive_path is not None
+            and request.path == self.keepalive_path
+            and request.method in ("GET", "POST", "HEAD")
+        )
+
     def now(self) -> int:
         if self.clock is system_clock:  # the same clock and the same floor, without a datetime
             return time.time_ns() // 1_000_000_000
@@ -938,85 +546,149 @@ class CloudFrontCookies:
         target = now + self.lifetime
         return -(-target // self.granularity) * self.granularity
 
+    # -- the steady state ----------------------------------------------------------------------
+
+    def quiet(self, request: RequestInfo, storage: MutableMapping[str, Any]) -> bool:
+        """The steady-state shortcut, asked before anything else: True when this request
+        certainly changes nothing, known without asking the app (no callable options, no
+        ``grant()``/``revoke()`` call) from the state cookie already judged fresh."""
+        return self.imperative_only and ACTIONS_KEY not in storage and self.settled(request)
+
+    def settled(self, request: RequestInfo, desired: tuple[str, ...] | None = None) -> bool:
+        """True when a request with this state cookie, host and app answers was already judged
+        to need nothing until now (same signing key, not yet due for renewal). False means
+        only "ask :meth:`plan`"."""
+        if self.grants is not None and desired is None:
+            return False
+        raw = cookie_value(request.cookie_header, self.state_cookie_name)
+        if raw is None:
+            return False
+        context = (request.host, desired, request.client_ip, request.binding)
+        return self.codec.quiet(raw, context, self.now(), self.keys.active().key_pair_id)
+
+    def _remember_settled(
+        self, request: RequestInfo, state: State, now: int, desired: tuple[str, ...] | None
+    ) -> None:
+        """Record that this browser's state needs nothing until its renewal time."""
+        raw = cookie_value(request.cookie_header, self.state_cookie_name)
+        if raw is None or request.host is None or self.codec.loads(raw) != state:
+            return  # (the first state cookie sent is not the authentic one: nothing to cache)
+        until = state.expires - self.renew_before
+        if self.max_session_age is not None:
+            until = min(until, state.granted_at + self.max_session_age + 1)
+        if until > now:
+            context = (request.host, desired, request.client_ip, request.binding)
+            self.codec.remember_quiet(raw, context, until, state.key_pair_id)
+
+    # -- deciding ------------------------------------------------------------------------------
+
     def plan(
         self,
         request: RequestInfo,
         *,
-        desired: Iterable[str] | Literal[False] | None = False,
+        desired: Iterable[str] | None = None,
         actions: Actions | None = None,
     ) -> Plan:
-        """Decide what this response does. ``desired=False`` means no ``grants`` callable.
-
-        ``desired`` is what the ``grants`` callable returned (an iterable of prefixes, or None
-        for none); ``actions`` the view's ``grant``/``revoke`` calls.
-        """
+        """Decide what this response does: ``desired`` is what the ``grants`` callable
+        answered (ignored without one), ``actions`` the view's ``grant``/``revoke`` calls."""
         state, had_cookie = self.read_state(request.cookie_header)
         now = self.now()
         current = state.prefixes if state else ()
-        binding = self.binding_digest(request.binding) if self.session_binding is not None else ""
+        wanted = self._wanted(request, state, now, desired, actions)
+        prefixes = wanted.prefixes
+        if prefixes and (prefixes != current or len(prefixes) > self.max_prefixes):
+            prefixes = self._refuse_beyond_limits(prefixes, state, actions)
+        if not self.host_allowed(request.host):
+            return NO_PLAN
+        if not prefixes:
+            if state is None:
+                return Plan(clear_state=had_cookie)
+            return self._ending_plan(request, state, now)
+        bound = _bindable_ip(request.client_ip) if self.client_ip is not None else None
+        if (
+            self.client_ip is not None
+            and state is not None
+            and not (wanted.foreign or wanted.vouched)
+        ):
+            # A state cookie replayed from another address renews for the address it was
+            # issued to, never for the new one.
+            bound = state.ip_address or None
+        fresh = state is None or not current or wanted.foreign or self._past_max_age(state, now)
+        if state is not None and not fresh and not self._due(state, now, prefixes, bound, wanted):
+            if actions is None:
+                self._remember_settled(
+                    request, state, now, tuple(desired) if desired is not None else None
+                )
+            return NO_PLAN
+        return self._issue_plan(state, now, prefixes, bound, fresh, wanted, actions)
+
+    def _wanted(
+        self,
+        request: RequestInfo,
+        state: State | None,
+        now: int,
+        desired: Iterable[str] | None,
+        actions: Actions | None,
+    ) -> _Wanted:
+        binding = self.codec.binding_digest(request.binding) if self.session_binding else ""
         # A state issued to another of the app's sessions (the app's session ended or changed)
         # is worth nothing: its grants are not renewed, and its session starts over.
         foreign = (
             state is not None and self.session_binding is not None and state.binding != binding
         )
-        imperative_only = desired is False
-        if imperative_only:
-            wanted: tuple[str, ...] = current
+        if self.grants is None:
+            wanted = state.prefixes if state else ()
             if state is not None and (foreign or self._session_too_old(state, now)):
                 wanted = ()
         else:
-            wanted = merge_prefixes(desired_prefixes(desired) or ())
-        if actions is not None and actions.steps:
+            wanted = merge_prefixes(desired or ())
+        if actions is not None:
             wanted = actions.apply(wanted)
         if self.session_binding is not None and request.binding is None:
             wanted = ()  # no session of the app's own: nothing to vouch for (fail closed)
-        if wanted and (wanted != current or len(wanted) > self.max_prefixes):
-            wanted = self._refuse_beyond_limits(wanted, state, actions, imperative_only)
-        if not self.host_allowed(request.host):
-            return NO_PLAN
-        if not wanted:
-            if state is None:
-                return Plan(clear_state=had_cookie)
-            return self._ending_plan(request, state, now)
-
-        active = self.keys.active()
         # The app vouches for the session when its grants callable answers, or when the view
         # granted in this very request; a bare state cookie does not.
-        vouched = not imperative_only or (
-            actions is not None and any(kind == "grant" for kind, _ in actions.steps)
-        )
-        bound = _bindable_ip(request.client_ip) if self.client_ip is not None else None
-        if self.client_ip is not None and state is not None and not foreign and not vouched:
-            # A state cookie replayed from another address renews for the address it was
-            # issued to, never for the new one.
-            bound = state.ip_address or None
-        fresh = state is None or not current or foreign or self._past_max_age(state, now)
-        needs_issue = (
-            state is None
-            or fresh
-            or (state.ip_address or None) != bound
-            or wanted != current
+        vouched = self.grants is not None or (actions is not None and actions.granted)
+        return _Wanted(wanted, foreign, vouched, binding)
+
+    def _due(
+        self,
+        state: State,
+        now: int,
+        prefixes: tuple[str, ...],
+        bound: str | None,
+        wanted: _Wanted,
+    ) -> bool:
+        """Whether a session that holds ``state`` needs its cookies issued again."""
+        active = self.keys.active()
+        return (
+            (state.ip_address or None) != bound
+            or prefixes != state.prefixes
             or state.expires - now < self.renew_before
             or self._from_a_wrong_clock(state, now)
             or state.key_pair_id != active.key_pair_id
             or state.hash_algorithm != self.signer.hash_algorithm_for(active)
             or state.domain != self.cookie_domain
-            or state.binding != binding
+            or state.binding != wanted.binding
         )
-        if not needs_issue:
-            if state is not None and (actions is None or not actions.steps):
-                self._remember_settled(request, state, now, desired)
-            return NO_PLAN
+
+    def _issue_plan(
+        self,
+        state: State | None,
+        now: int,
+        prefixes: tuple[str, ...],
+        bound: str | None,
+        fresh: bool,
+        wanted: _Wanted,
+        actions: Actions | None,
+    ) -> Plan:
+        current = state.prefixes if state is not None else ()
         expires = self.expiry_for(now)
-        stale = tuple(p for p in current if p not in wanted) if state else ()
+        stale = tuple(p for p in current if p not in prefixes)
         if state is not None and state.domain != self.cookie_domain:
             stale = current  # the old cookies live under another Domain: remove them all
         # (a grant time in the future came from a clock that is wrong: the session starts now)
         granted_at = now if fresh or state is None else min(state.granted_at, now)
-        policies = tuple(
-            Policy(_prefix_resource_cached(self.media_url, prefix), expires, None, bound)
-            for prefix in wanted
-        )
         session_id = user_id = ""
         deny: tuple[tuple[str, str, int], ...] = ()
         if self.session_secrets is not None:
@@ -1026,62 +698,26 @@ class CloudFrontCookies:
                 session_id = new_session_id()
             if actions is not None and actions.user_id is not None:
                 user_id = actions.user_id
-            if state is not None and foreign:
+            if state is not None and wanted.foreign:
                 deny = self._denials([state], now)
         return Plan(
-            issue=wanted,
+            issue=prefixes,
             expires=expires,
             delete=stale,
             delete_hash_cookie=state is not None and state.hash_algorithm == "SHA256",
             delete_domain=state.domain if state is not None else None,
             granted_at=granted_at,
-            policies=policies,
+            policies=tuple(
+                Policy(prefix_resource(self.media_url, prefix), expires, None, bound)
+                for prefix in prefixes
+            ),
             session_id=session_id,
             user_id=user_id,
             ip_address=bound or "",
             delete_session_cookie=state is not None and bool(state.session_id),
             deny_sessions=deny,
-            binding=binding,
+            binding=wanted.binding,
         )
-
-    def _refuse_beyond_limits(
-        self,
-        wanted: tuple[str, ...],
-        state: State | None,
-        actions: Actions | None,
-        imperative_only: bool,
-    ) -> tuple[str, ...]:
-        """What to issue when ``wanted`` is more than a session can hold (see
-        :meth:`grant_problem`): never part of it, never an error on every later request.
-
-        ``grant()`` already refused such a grant in the view; what reaches here came from the
-        ``grants`` callable (nothing is issued: the app's answer cannot be honoured, and what
-        the session held is removed) or from a session issued under larger limits (removed).
-        Without ``grants``, the view's revocations still apply to what the session held.
-        """
-        user_id = (actions.user_id if actions is not None else None) or (
-            state.user_id if state is not None else ""
-        )
-        problem = self.grant_problem(wanted, user_id)
-        if problem is None:
-            return wanted
-        fallback: tuple[str, ...] = ()
-        if imperative_only and state is not None:
-            fallback = actions.apply(state.prefixes, grants=False) if actions else state.prefixes
-            if fallback and self.grant_problem(fallback, user_id) is not None:
-                fallback = ()
-        logger.error(
-            "cfcookies: grant refused: %s; %s",
-            problem,
-            "the session keeps what it held" if fallback else "no CloudFront cookies are issued",
-            extra={
-                "event": "cfcookies.grant.refused",
-                "prefixes": len(wanted),
-                "session_id": state.session_id if state is not None else "",
-                "user_id": user_id,
-            },
-        )
-        return fallback
 
     def _from_a_wrong_clock(self, state: State, now: int) -> bool:
         """Whether ``state`` lies beyond what this instance could have written now: an expiry
@@ -1126,12 +762,6 @@ class CloudFrontCookies:
             deny_sessions=self._denials(states, now),
         )
 
-    @property
-    def revocation_horizon(self) -> int:
-        """Seconds from a session's start after which nothing of it can be renewed or used:
-        ``max_session_age`` + ``lifetime`` + ``granularity`` (a deny entry lives that long)."""
-        return (self.max_session_age or 0) + self.lifetime + self.granularity
-
     def _denials(self, states: Sequence[State], now: int) -> tuple[tuple[str, str, int], ...]:
         if self.deny_list is None:
             return ()
@@ -1152,20 +782,17 @@ class CloudFrontCookies:
     def _past_max_age(self, state: State, now: int) -> bool:
         return self.max_session_age is not None and now - state.granted_at > self.max_session_age
 
-    def needs_signing(self, plan: Plan) -> bool:
-        """Whether rendering ``plan`` computes a signature: the ASGI adapter then renders it in
-        a worker thread (of its signing limiter), off the event loop.
+    # -- rendering -----------------------------------------------------------------------------
 
-        Rendering does no I/O: the logouts of a plan go to the deny-list through
-        :meth:`record_logouts`, which the adapters call outside the signing limiter.
-        """
+    def needs_signing(self, plan: Plan) -> bool:
+        """Whether rendering ``plan`` computes a signature: :meth:`respond_async` then renders
+        it in a worker thread, off the event loop. Only peeks: counts no cache hit."""
         return any(self.signer.cached_signature(p.to_json()) is None for p in plan.policies)
 
     def render(self, plan: Plan) -> Outcome:
         """Sign (or take from the cache) and format the ``Set-Cookie`` values of ``plan``.
 
         Pure computation; the plan's logouts are recorded by :meth:`record_logouts`."""
-        headers: list[str] = []
         old_attributes = self.cloudfront_attributes
         if plan.delete_domain != self.cookie_domain and (
             plan.delete or plan.delete_hash_cookie or plan.delete_session_cookie
@@ -1177,73 +804,92 @@ class CloudFrontCookies:
                 httponly=old_attributes.httponly,
                 samesite=old_attributes.samesite,
             )
-        for prefix in plan.delete:
-            names = [COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]
-            if plan.delete_hash_cookie:
-                names.append(COOKIE_HASH_ALGORITHM)
-            if plan.delete_session_cookie:
-                names.append(self.session_cookie_name)
-            headers.extend(delete_cookie(n, path=prefix, attributes=old_attributes) for n in names)
-        state: State | None = None
-        if plan.issue:
-            max_age = self._cookie_max_age(plan.expires) if self.persistent else None
-            key_pair_id = ""
-            hash_algorithm: HashAlgorithm = "SHA1"
-            for prefix, policy in zip(plan.issue, plan.policies, strict=True):
-                key_pair_id, hash_algorithm, lines, policy_value = self._policy_cookies(
-                    prefix, policy, max_age
+        headers = self._deletions(plan, old_attributes)
+        if not plan.issue:
+            if plan.clear_state:
+                state_attributes = self.state_attributes
+                headers.append(
+                    delete_cookie(self.state_cookie_name, path="/", attributes=state_attributes)
                 )
-                headers.extend(lines)
-                # The marker follows the key that signed this very set (a rotation between an
-                # RSA and an ECDSA key changes it): a stale SHA256 marker would void SHA-1 cookies.
-                if plan.delete_hash_cookie and hash_algorithm != "SHA256":
-                    headers.append(
-                        delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
-                    )
-                if self.session_secrets is not None:
-                    # one session cookie per path, bound to the policy it goes with
-                    session_value = mint_session_cookie(
-                        session_id=plan.session_id,
-                        user_id=plan.user_id or None,
-                        expires=plan.expires,
-                        issued_at=plan.granted_at,
-                        policy=policy_value,
-                        secrets=self.session_secrets,
-                        clock=self.clock,
-                    )
-                    headers.append(
-                        dump_cookie(
-                            self.session_cookie_name,
-                            session_value,
-                            path=prefix,
-                            attributes=self.cloudfront_attributes,
-                            max_age=max_age,
-                        )
-                    )
-                elif plan.delete_session_cookie:
-                    headers.append(
-                        delete_cookie(
-                            self.session_cookie_name, path=prefix, attributes=old_attributes
-                        )
-                    )
-            state = State(
-                plan.issue,
-                plan.expires,
-                key_pair_id,
-                hash_algorithm,
-                self.cookie_domain,
-                plan.granted_at,
-                plan.session_id,
-                plan.user_id,
-                plan.ip_address,
-                plan.binding,
+            return Outcome(tuple(headers), None)
+        max_age = self._cookie_max_age(plan.expires) if self.persistent else None
+        key_pair_id = ""
+        hash_algorithm: HashAlgorithm = "SHA1"
+        for prefix, policy in zip(plan.issue, plan.policies, strict=True):
+            key_pair_id, hash_algorithm, lines, policy_value = self._policy_cookies(
+                prefix, policy, max_age
             )
-            headers.append(self.dump_state(state))
-        elif plan.clear_state:
-            headers.append(
-                delete_cookie(self.state_cookie_name, path="/", attributes=self.state_attributes)
+            headers.extend(lines)
+            # The marker follows the key that signed this very set (a rotation between an
+            # RSA and an ECDSA key changes it): a stale SHA256 marker would void SHA-1 cookies.
+            if plan.delete_hash_cookie and hash_algorithm != "SHA256":
+                headers.append(
+                    delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
+                )
+            headers.extend(
+                self._session_cookie(plan, prefix, policy_value, max_age, old_attributes)
             )
+        state = State(
+            plan.issue,
+            plan.expires,
+            key_pair_id,
+            hash_algorithm,
+            self.cookie_domain,
+            plan.granted_at,
+            plan.session_id,
+            plan.user_id,
+            plan.ip_address,
+            plan.binding,
+        )
+        headers.append(self.dump_state(state))
         return Outcome(tuple(headers), state)
+
+    def _deletions(self, plan: Plan, attributes: CookieAttributes) -> list[str]:
+        names = [COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]
+        if plan.delete_hash_cookie:
+            names.append(COOKIE_HASH_ALGORITHM)
+        if plan.delete_session_cookie:
+            names.append(self.session_cookie_name)
+        return [
+            delete_cookie(name, path=prefix, attributes=attributes)
+            for prefix in plan.delete
+            for name in names
+        ]
+
+    def _session_cookie(
+        self,
+        plan: Plan,
+        prefix: str,
+        policy_value: str,
+        max_age: int | None,
+        old_attributes: CookieAttributes,
+    ) -> list[str]:
+        """The revocation session cookie for ``prefix``, bound to the policy it goes with (or
+        the deletion of a former one, once revocation is turned off)."""
+        if self.session_secrets is None:
+            if plan.delete_session_cookie:
+                return [
+                    delete_cookie(self.session_cookie_name, path=prefix, attributes=old_attributes)
+                ]
+            return []
+        session_value = mint_session_cookie(
+            session_id=plan.session_id,
+            user_id=plan.user_id or None,
+            expires=plan.expires,
+            issued_at=plan.granted_at,
+            policy=policy_value,
+            secrets=self.session_secrets,
+            clock=self.clock,
+        )
+        return [
+            dump_cookie(
+                self.session_cookie_name,
+                session_value,
+                path=prefix,
+                attributes=self.cloudfront_attributes,
+                max_age=max_age,
+            )
+        ]
 
     def _policy_cookies(
         self, prefix: str, policy: Policy, max_age: int | None
@@ -1265,11 +911,9 @@ class CloudFrontCookies:
             policy.ip_address,
         )
         if max_age is None:
-            with self._state_lock:
-                cached = self._lines_cache.get(cache_key)
-                if cached is not None:
-                    self.signer.hits += 1  # a signature reused, as a signature cache hit
+            cached = self._lines.get(cache_key)
             if cached is not None:
+                self.signer.hits += 1  # a signature reused, as a signature cache hit
                 return active.key_pair_id, cached[2], cached[0], cached[1]
         signed = self.signer.sign_policy(policy)
         lines = tuple(
@@ -1278,79 +922,40 @@ class CloudFrontCookies:
             )
             for name, value in signed.cookies().items()
         )
-        if max_age is None and signed.key_pair_id == active.key_pair_id:
-            with self._state_lock:
-                if len(self._lines_cache) >= self.signer.cache_size:
-                    self._lines_cache.clear()
-                if self.signer.cache_size:
-                    self._lines_cache[cache_key] = (lines, signed.policy_b64, signed.hash_algorithm)
+        if max_age is None and signed.key_pair_id == active.key_pair_id and self.signer.cache_size:
+            if len(self._lines) >= self.signer.cache_size:
+                self._lines.clear()
+            self._lines[cache_key] = (lines, signed.policy_b64, signed.hash_algorithm)
         return signed.key_pair_id, signed.hash_algorithm, lines, signed.policy_b64
-
-    def record_logouts(self, plan: Plan) -> None:
-        """Record the logouts of ``plan`` for the deny-list, then wait up to ``deny_wait`` for
-        the deny-list to have them (not at all while its store is known to be failing).
-
-        The entries go to the deny-list writer's outbox (a file write with a file outbox) and
-        are written by its own thread, retried until written or lapsed, so a slow or failing
-        store never holds or fails the logout. The adapters call this after :meth:`render`, on
-        a thread of their own and never inside the signing limiter.
-        """
-        if not plan.deny_sessions or self.deny_writer is None:
-            return
-        entries = [DenyEntry(*denial) for denial in plan.deny_sessions]
-        self.deny_writer.submit(entries)
-        if self.deny_wait > 0:
-            self.deny_writer.settle(self.deny_wait, entries)
-
-    def close(self) -> None:
-        """Stop the deny-list writer's thread (entries not yet written stay in a file outbox
-        for the next start). Call at shutdown."""
-        if self.deny_writer is not None:
-            self.deny_writer.close()
-
-    def revoke_session(self, session_id: str) -> None:
-        """Deny one session at the edge now, for as long as it could still be renewed or used
-        (:attr:`revocation_horizon` from now)."""
-        until = self.now() + self.revocation_horizon
-        self._require_deny_list().revoke_session(session_id, until=until)
-
-    def revoke_user(self, user_id: str) -> None:
-        """Deny every session of ``user_id`` that began until now ("sign out everywhere"),
-        renewals included: renewed session cookies keep the time their session began."""
-        until = self.now() + self.revocation_horizon
-        self._require_deny_list().revoke_user(user_id, until=until)
-
-    def session_of(self, cookie_header: str | bytes | None) -> State | None:
-        """The state (session ID, user ID, prefixes, expiry) of the browser sending this header."""
-        return self.read_state(cookie_header)[0]
-
-    def _require_deny_list(self) -> DenyList:
-        if self.deny_list is None:
-            raise ConfigurationError("revoking at the edge needs deny_list= and session_secrets=")
-        return self.deny_list
 
     def _cookie_max_age(self, expires: int) -> int:
         return max(0, expires - self.now())
 
-    def decide(
-        self, request: RequestInfo, *, grants_arg: Any, storage: MutableMapping[str, Any]
+    # -- carrying a plan out: the one place with I/O -------------------------------------------
+
+    def _answers(self, request: RequestInfo, app_request: object) -> RequestInfo:
+        if self.client_ip is not None:
+            request = request._replace(client_ip=self.client_ip(app_request))
+        if self.session_binding is not None:
+            request = request._replace(binding=self.session_binding(app_request))
+        return request
+
+    def respond(
+        self, request: RequestInfo, storage: MutableMapping[str, Any], app_request: object
     ) -> Outcome | None:
         """The whole per-response decision for the synchronous adapters (WSGI, Flask, Django).
 
-        ``grants_arg`` is what the ``grants`` callable receives (the environ, Flask's or
+        ``app_request`` is what the callable options receive (the environ, Flask's or
         Django's request); ``storage`` is where ``grant()``/``revoke()`` left their calls.
         Returns None when the response needs no ``Set-Cookie``.
         """
-        desired: Any = desired_prefixes(self.grants(grants_arg)) if self.grants else False
-        if self.client_ip is not None:
-            request = request._replace(client_ip=self.client_ip(grants_arg))
-        if self.session_binding is not None:
-            request = request._replace(binding=self.session_binding(grants_arg))
-        actions = storage.get(ACTIONS_KEY)
-        if not isinstance(actions, Actions):
-            if self.settled(request, desired):
-                return None
-            actions = None
+        if self.quiet(request, storage):
+            return None
+        desired = desired_prefixes(self.grants(app_request)) if self.grants else None
+        request = self._answers(request, app_request)
+        actions = recorded_actions(storage)
+        if actions is None and self.settled(request, desired):
+            return None
         plan = self.plan(request, desired=desired, actions=actions)
         if not plan.changes_anything:
             return None
@@ -1358,72 +963,60 @@ class CloudFrontCookies:
         self.record_logouts(plan)
         return outcome
 
-    # -- the steady state, from a cache -------------------------------------------------------
+    async def respond_async(
+        self,
+        request: RequestInfo,
+        storage: MutableMapping[str, Any],
+        app_request: Callable[[], object],
+        *,
+        limiter: anyio.CapacityLimiter | None = None,
+    ) -> Outcome | None:
+        """:meth:`respond` for the ASGI adapter: the callable options may be coroutines; a
+        plan that needs a signature is rendered in a worker thread of ``limiter`` and a
+        logout's deny-list write runs in a thread of anyio's default pool, never on the loop.
+        ``app_request`` builds what the callable options receive, at most once."""
+        import anyio.to_thread
 
-    def _remember_settled(self, request: RequestInfo, state: State, now: int, desired: Any) -> None:
-        """Record that this browser's state needs nothing until its renewal time."""
-        raw = cookie_value(request.cookie_header, self.state_cookie_name)
-        if raw is None or request.host is None or self._load_state(raw) != state:
-            return  # (the first state cookie sent is not the authentic one: nothing to cache)
-        until = state.expires - self.renew_before
-        if self.max_session_age is not None:
-            until = min(until, state.granted_at + self.max_session_age + 1)
-        if until <= now:
-            return
-        desired_key = None if desired is False else desired
-        if len(self._settled) >= _STATE_CACHE_SIZE:
-            self._settled.clear()
-        self._settled[(raw, request.host, desired_key, request.client_ip, request.binding)] = (
-            until,
-            state.key_pair_id,
-        )
-
-    def settled(self, request: RequestInfo, desired: Any = False) -> bool:
-        """True when this request certainly changes nothing: a cached, cheap form of
-        :meth:`plan` returning no change, for a browser whose state was already judged fresh
-        (same state cookie, same host, same ``grants`` answer, same signing key, not yet due
-        for renewal). False means only "ask :meth:`plan`"."""
-        if desired is None:
-            return False
-        raw = cookie_value(request.cookie_header, self.state_cookie_name)
-        if raw is None:
-            return False
-        try:
-            entry = self._settled.get(
-                (
-                    raw,
-                    request.host,
-                    None if desired is False else desired,
-                    request.client_ip,
-                    request.binding,
-                )
-            )
-        except TypeError:  # an unhashable answer from the grants callable
-            return False
-        return (
-            entry is not None
-            and self.now() < entry[0]
-            and entry[1] == self.keys.active().key_pair_id
-        )
-
-    def host(self, value: str | None) -> str | None:
-        """:func:`host_from_header`, remembered for the few hosts an app is reached by."""
-        if value is None:
+        built: object = None
+        if not self.imperative_only:
+            built = app_request()
+        desired = None
+        if self.grants is not None:
+            answer = self.grants(built)
+            desired = desired_prefixes(await answer if _awaitable(answer) else answer)
+        if self.client_ip is not None:
+            request = request._replace(client_ip=self.client_ip(built))
+        if self.session_binding is not None:
+            binding = self.session_binding(built)
+            request = request._replace(binding=await binding if _awaitable(binding) else binding)
+        actions = recorded_actions(storage)
+        if actions is None and self.settled(request, desired):
             return None
-        try:
-            return self._hosts[value]
-        except KeyError:
-            host = host_from_header(value)
-            if len(self._hosts) < 256:
-                self._hosts[value] = host
-            return host
+        plan = self.plan(request, desired=desired, actions=actions)
+        if not plan.changes_anything:
+            return None
+        if self.needs_signing(plan):
+            outcome = await anyio.to_thread.run_sync(self.render, plan, limiter=limiter)
+        else:
+            outcome = self.render(plan)
+        if plan.deny_sessions:
+            await anyio.to_thread.run_sync(self.record_logouts, plan)
+        return outcome
 
-    def is_keepalive(self, request: RequestInfo) -> bool:
-        return (
-            self.keepalive_path is not None
-            and request.path == self.keepalive_path
-            and request.method in ("GET", "POST", "HEAD")
-        )
+    def record_logouts(self, plan: Plan) -> None:
+        """Record the logouts of ``plan`` for the deny-list, then wait up to ``deny_wait`` for
+        the deny-list to have them (not at all while its store is known to be failing).
+
+        The entries go to the deny-list writer's outbox (a file write with a file outbox) and
+        are written by its own thread, retried until written or lapsed, so a slow or failing
+        store never holds or fails the logout.
+        """
+        if not plan.deny_sessions or self.deny_writer is None:
+            return
+        entries = [DenyEntry(*denial) for denial in plan.deny_sessions]
+        self.deny_writer.submit(entries)
+        if self.deny_wait > 0:
+            self.deny_writer.settle(self.deny_wait, entries)
 
     def keepalive_response(
         self, request: RequestInfo, outcome: Outcome | None
@@ -1443,17 +1036,31 @@ class CloudFrontCookies:
         headers.append(("X-CFCookies-Expires", str(state.expires)))
         return 204, headers
 
+    # -- revocation at the edge ----------------------------------------------------------------
 
-def host_from_header(value: str | None) -> str | None:
-    """The host name of a ``Host`` header, lower case, without port; None if it is not one."""
-    if not value or len(value) > 255:
-        return None
-    host = value.strip().lower()
-    if host.startswith("["):  # IPv6 literal
-        end = host.find("]")
-        return host[: end + 1] if end > 0 else None
-    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    host = host.rstrip(".")
-    if not _HOST_NAME.fullmatch(host):  # ASCII letters (lower case here), digits, '-' and '.'
-        return None
-    return host
+    def close(self) -> None:
+        """Stop the deny-list writer's thread (entries not yet written stay in a file outbox
+        for the next start). Call at shutdown."""
+        if self.deny_writer is not None:
+            self.deny_writer.close()
+
+    def revoke_session(self, session_id: str) -> None:
+        """Deny one session at the edge now, for as long as it could still be renewed or used
+        (:attr:`revocation_horizon` from now)."""
+        until = self.now() + self.revocation_horizon
+        self._require_deny_list().revoke_session(session_id, until=until)
+
+    def revoke_user(self, user_id: str) -> None:
+        """Deny every session of ``user_id`` that began until now ("sign out everywhere"),
+        renewals included: renewed session cookies keep the time their session began."""
+        until = self.now() + self.revocation_horizon
+        self._require_deny_list().revoke_user(user_id, until=until)
+
+    def _require_deny_list(self) -> DenyList:
+        if self.deny_list is None:
+            raise ConfigurationError("revoking at the edge needs deny_list= and session_secrets=")
+        return self.deny_list
+
+
+def _awaitable(value: object) -> bool:
+    return inspect.isawaitable(value)

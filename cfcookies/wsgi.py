@@ -25,33 +25,40 @@ from typing import TYPE_CHECKING, Any
 
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
-from .session import (
-    ACTIONS_KEY,
-    MIDDLEWARE_KEY,
-    CloudFrontCookies,
-    Outcome,
-    RequestInfo,
-    grant,
-    host_from_header,
-    revoke,
-)
+from .grants import MIDDLEWARE_KEY, grant, revoke
+from .session import CloudFrontCookies, Outcome, RequestInfo
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from typing_extensions import Unpack
+
+    from .config import Options
 
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 
 
-def request_info(environ: WSGIEnvironment, cookies: CloudFrontCookies | None = None) -> RequestInfo:
+def request_info(environ: WSGIEnvironment, cookies: CloudFrontCookies) -> RequestInfo:
     """What the decision needs of a WSGI request."""
     host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")
-    host = host if isinstance(host, str) else None
-    return RequestInfo(
-        method=str(environ.get("REQUEST_METHOD", "GET")),
-        path=str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")),
-        host=cookies.host(host) if cookies is not None else host_from_header(host),
-        cookie_header=environ.get("HTTP_COOKIE"),
+    return cookies.request_info(
+        str(environ.get("REQUEST_METHOD", "GET")),
+        str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")),
+        host if isinstance(host, str) else None,
+        environ.get("HTTP_COOKIE"),
     )
+
+
+def with_cookies(headers: list[tuple[str, str]], outcome: Outcome) -> list[tuple[str, str]]:
+    """``headers`` with the ``Set-Cookie`` values added, unstorable by shared caches."""
+    cache_control = [v for k, v in headers if k.lower() == "cache-control"]
+    kept = [
+        (k, v)
+        for k, v in headers
+        if k.lower() != "cache-control" and k.lower() not in TARGETED_CACHE_HEADERS
+    ]
+    kept.extend(("Set-Cookie", value) for value in outcome.set_cookie)
+    kept.append(("Cache-Control", private_cache_control(cache_control)))
+    return kept
 
 
 class CloudFrontCookieMiddleware:
@@ -68,7 +75,7 @@ class CloudFrontCookieMiddleware:
         app: WSGIApplication,
         *,
         cookies: CloudFrontCookies | None = None,
-        **options: Any,
+        **options: Unpack[Options],
     ) -> None:
         self.app = app
         if cookies is not None and options:
@@ -78,39 +85,25 @@ class CloudFrontCookieMiddleware:
         if grants is not None and inspect.iscoroutinefunction(grants):
             raise ConfigurationError("the WSGI middleware needs a sync grants callable")
 
-    def decide(self, environ: WSGIEnvironment, info: RequestInfo) -> Outcome | None:
-        return self.cookies.decide(info, grants_arg=environ, storage=environ)
-
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         cookies = self.cookies
         info = request_info(environ, cookies)
         if cookies.is_keepalive(info):
-            status, headers = self.cookies.keepalive_response(info, self.decide(environ, info))
+            status, headers = cookies.keepalive_response(
+                info, cookies.respond(info, environ, environ)
+            )
             start_response("204 No Content" if status == 204 else "401 Unauthorized", headers)
             return [b""]
         decided: list[Outcome | None] = []
-        imperative = cookies.grants is None and cookies.client_ip is None
 
         def start_response_with_cookies(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Any:
             if not decided:
-                decided.append(
-                    None  # the steady state: nothing granted or revoked, cookies fresh
-                    if imperative and ACTIONS_KEY not in environ and cookies.settled(info)
-                    else self.decide(environ, info)
-                )
+                decided.append(cookies.respond(info, environ, environ))
             outcome = decided[0]
             if outcome is not None and outcome.set_cookie:
-                headers = list(headers)
-                headers.extend(("Set-Cookie", value) for value in outcome.set_cookie)
-                cache_control = [v for k, v in headers if k.lower() == "cache-control"]
-                headers = [
-                    (k, v)
-                    for k, v in headers
-                    if k.lower() != "cache-control" and k.lower() not in TARGETED_CACHE_HEADERS
-                ]
-                headers.append(("Cache-Control", private_cache_control(cache_control)))
+                headers = with_cookies(list(headers), outcome)
             if exc_info is None:
                 return start_response(status, headers)
             return start_response(status, headers, exc_info)

@@ -523,7 +523,7 @@ def test_the_state_cookie_is_a_host_cookie_when_secure(
     """Secure deployments name the state cookie __Host-cfcookies: browsers accept it only from
     the app's own host, so a sibling subdomain cannot toss one in (insecure development keeps
     the plain name, and a __Host- name without Secure is refused)."""
-    secure = CloudFrontCookies(**base_options(rsa_key, clock))
+    secure = CloudFrontCookies(**base_options(rsa_key, clock, grants=lambda request: None))
     assert secure.state_cookie_name == "__Host-cfcookies"
     line = secure.dump_state(
         secure.render(

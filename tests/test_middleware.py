@@ -617,13 +617,13 @@ def test_the_steady_state_cache_follows_a_changed_grants_answer(
     ],
 )
 def test_a_grants_answer_is_read_once_as_a_tuple(answer: Any, expected: Any) -> None:
-    from cfcookies.session import desired_prefixes
+    from cfcookies.grants import desired_prefixes
 
     assert desired_prefixes(answer) == expected
 
 
 def test_a_grants_answer_that_is_not_prefixes_is_a_clear_error() -> None:
-    from cfcookies.session import desired_prefixes
+    from cfcookies.grants import desired_prefixes
 
     with pytest.raises(TypeError, match="must return prefixes"):
         desired_prefixes(42)

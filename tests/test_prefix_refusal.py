@@ -17,9 +17,11 @@ import pytest
 from cfcookies import policy
 from cfcookies.cookies import CookieAttributes, dump_cookie
 from cfcookies.exceptions import ResourceError
+from cfcookies.grants import grant, merge_prefixes
 from cfcookies.keys import PrivateKey
 from cfcookies.policy import normalize_prefix, prefix_resource
-from cfcookies.session import CloudFrontCookies, RequestInfo, State, grant, merge_prefixes
+from cfcookies.session import CloudFrontCookies, RequestInfo
+from cfcookies.state import State
 from tests.conftest import RSA_KEY_ID, FakeClock
 
 MEDIA = "https://media.example.com"
@@ -204,7 +206,7 @@ REQUEST = RequestInfo("GET", "/", "app.example.com", None)
 def test_a_grants_callable_with_a_blank_name_signs_nothing(
     rsa_key: PrivateKey, clock: FakeClock, name: str
 ) -> None:
-    cookies = _cookies(rsa_key, clock)
+    cookies = _cookies(rsa_key, clock, grants=lambda request: None)
     with pytest.raises(ResourceError):
         cookies.plan(REQUEST, desired=["/users/" + name])
 

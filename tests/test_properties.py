@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from cfcookies.cookies import CookieAttributes, dump_cookie
 from cfcookies.exceptions import MalformedPolicyError, ResourceError, WeakHashWarning
+from cfcookies.grants import merge_prefixes
 from cfcookies.keys import KeyRing, PrivateKey, PublicKey, SigningKey
 from cfcookies.policy import (
     Policy,
@@ -29,7 +30,6 @@ from cfcookies.policy import (
     prefix_resource,
     resource_matches,
 )
-from cfcookies.session import merge_prefixes
 from cfcookies.signing import (
     COOKIE_KEY_PAIR_ID,
     COOKIE_POLICY,

@@ -345,7 +345,9 @@ def test_reprs_and_strs_show_no_secret(
     signed = signer.sign_policy(Policy("https://media.example.test/v/*", clock.epoch + 600))
     secrets.add(signed.signature_b64)
     info = RequestInfo("GET", "/", "app.example.test", None)
-    plan = cookies.plan(info, desired=["/videos/course-1"])
+    plan = _cookies(rsa_key, clock, grants=lambda request: None).plan(
+        info, desired=["/videos/course-1"]
+    )
     outcome = cookies.render(plan)
     secrets.add_cookies(outcome.set_cookie)
     session_secrets = SessionSecrets(SESSION_SECRET, previous=OTHER_STATE_SECRET)

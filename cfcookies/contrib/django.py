@@ -34,14 +34,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from ..exceptions import ConfigurationError
-from ..session import (
-    MIDDLEWARE_KEY,
-    CloudFrontCookies,
-    Outcome,
-    RequestInfo,
-    grant,
-    revoke,
-)
+from ..grants import MIDDLEWARE_KEY, grant, revoke
+from ..session import CloudFrontCookies, Outcome, RequestInfo
 from ._config import import_callable
 
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
@@ -84,14 +78,14 @@ class CloudFrontCookieMiddleware:
             raise ImproperlyConfigured(f"settings.CFCOOKIES: {exc}") from exc
 
     def _decide(self, request: HttpRequest, info: RequestInfo) -> Outcome | None:
-        return self.cookies.decide(info, grants_arg=request, storage=request.META)
+        return self.cookies.respond(info, request.META, request)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        info = RequestInfo(
-            method=request.method or "GET",
-            path=request.path,
-            host=self.cookies.host(request.META.get("HTTP_HOST")),
-            cookie_header=request.META.get("HTTP_COOKIE"),
+        info = self.cookies.request_info(
+            request.method or "GET",
+            request.path,
+            request.META.get("HTTP_HOST"),
+            request.META.get("HTTP_COOKIE"),
         )
         if self.cookies.is_keepalive(info):
             outcome = self._decide(request, info)

@@ -14,14 +14,8 @@ from typing import Any
 from flask import Flask, Response, request
 
 from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
-from ..session import (
-    MIDDLEWARE_KEY,
-    CloudFrontCookies,
-    Outcome,
-    RequestInfo,
-    grant,
-    revoke,
-)
+from ..grants import MIDDLEWARE_KEY, grant, revoke
+from ..session import CloudFrontCookies, Outcome, RequestInfo
 from ._config import options_from
 
 __all__ = ["FlaskCloudFrontCookies", "grant", "revoke"]
@@ -57,13 +51,10 @@ class FlaskCloudFrontCookies:
 
     def _decide(self) -> tuple[RequestInfo, Outcome | None]:
         cookies = self._core()
-        info = RequestInfo(
-            method=request.method,
-            path=request.path,
-            host=cookies.host(request.headers.get("Host")),
-            cookie_header=request.headers.get("Cookie"),
+        info = cookies.request_info(
+            request.method, request.path, request.headers.get("Host"), request.headers.get("Cookie")
         )
-        return info, cookies.decide(info, grants_arg=request, storage=request.environ)
+        return info, cookies.respond(info, request.environ, request)
 
     def _before_request(self) -> None:
         request.environ[MIDDLEWARE_KEY] = self._core()  # grant() checks what the session holds

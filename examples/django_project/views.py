@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.utils.html import format_html, format_html_join
 
-from cfcookies.session import merge_prefixes
+from cfcookies.grants import merge_prefixes
 
 # user -> (password, folders). A real app checks hashed passwords and reads grants from its DB.
 USERS: dict[str, tuple[str, list[str]]] = {

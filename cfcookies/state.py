@@ -1,0 +1,224 @@
+"""The state cookie: what the middleware issued to one browser, signed, host-only on the app.
+
+:class:`State` is the record; :class:`StateCodec` writes and reads it in itsdangerous's
+``URLSafeSerializer`` format (compact JSON, base64url, an HMAC keyed by the newest secret; older
+secrets still read). This is the only module that uses itsdangerous.
+
+The codec also holds the one cache of the per-request path: states already verified, keyed by
+the cookie's value, each remembering until when a request carrying it needs nothing (see
+:meth:`StateCodec.quiet`). Only authentic states enter it, so forged values neither hold memory
+nor evict real sessions. Reads take no lock (a ``dict`` lookup is atomic); writes take one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import zlib
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
+
+from .cookies import MAX_COOKIE_BYTES
+from .exceptions import ResourceError
+from .grants import merge_prefixes
+from .signing import HashAlgorithm
+
+__all__ = ["State", "StateCodec"]
+
+_SALT = "cfcookies.state.v1"
+#: Verified states kept (one per active browser, as far as it goes).
+STATE_CACHE_SIZE = 4096
+#: A payload longer than this is zlib-compressed when that makes it shorter (itsdangerous's own
+#: "." format, which the serializer reads back): folders share long common prefixes.
+_COMPRESS_ABOVE = 256
+
+
+@dataclass(frozen=True)
+class State:
+    """What the middleware issued to this browser, as recorded in its state cookie."""
+
+    prefixes: tuple[str, ...]
+    expires: int  # DateLessThan of the issued policies
+    key_pair_id: str
+    hash_algorithm: HashAlgorithm
+    domain: str | None
+    granted_at: int  # when the session first got cookies; renewals keep it
+    session_id: str = ""  # the edge session cookie's id ("" when revocation is off)
+    user_id: str = ""
+    ip_address: str = ""  # the AWS:SourceIp the policies are bound to ("" when unbound)
+    binding: str = ""  # digest of the app's session it was issued to ("" without session_binding)
+
+    def to_payload(self) -> dict[str, object]:
+        payload: dict[str, object] = {
+            "p": list(self.prefixes),
+            "e": self.expires,
+            "k": self.key_pair_id,
+            "h": self.hash_algorithm,
+            "d": self.domain or "",
+            "g": self.granted_at,
+        }
+        if self.session_id:
+            payload["s"] = self.session_id
+            payload["u"] = self.user_id
+        if self.ip_address:
+            payload["i"] = self.ip_address
+        if self.binding:
+            payload["b"] = self.binding
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: object) -> State | None:
+        """The state a verified payload records, or None if it is not one this module writes
+        (a field missing or of the wrong type, prefixes not merged and normalised)."""
+        if not isinstance(payload, dict):
+            return None
+        try:
+            prefixes = payload["p"]
+            expires = payload["e"]
+            key_pair_id = payload["k"]
+            hash_algorithm = payload["h"]
+            domain = payload["d"]
+            granted_at = payload["g"]
+        except KeyError:
+            return None
+        optional = tuple(payload.get(name, "") for name in ("s", "u", "i", "b"))
+        if not all(isinstance(v, str) for v in optional):
+            return None
+        if (
+            not isinstance(prefixes, list)
+            or not all(isinstance(p, str) for p in prefixes)
+            or not isinstance(expires, int)
+            or not isinstance(granted_at, int)
+            or not isinstance(key_pair_id, str)
+            or hash_algorithm not in ("SHA1", "SHA256")
+            or not isinstance(domain, str)
+        ):
+            return None
+        try:
+            merged = merge_prefixes(prefixes)
+        except ResourceError:
+            return None
+        if list(merged) != prefixes:
+            return None
+        session_id, user_id, ip_address, binding = optional
+        return cls(
+            merged,
+            expires,
+            key_pair_id,
+            hash_algorithm,
+            domain or None,
+            granted_at,
+            session_id,
+            user_id,
+            ip_address,
+            binding,
+        )
+
+
+class _Known:
+    """A verified state, and (context, until, key pair ID): requests carrying it in that
+    context need nothing until then while that key is active. One attribute, replaced whole,
+    so that a reader never sees half of an update."""
+
+    __slots__ = ("quiet", "state")
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.quiet: tuple[Hashable, int, str] | None = None
+
+
+class StateCodec:
+    """Writes and reads state cookie values; remembers the states it verified.
+
+    ``secrets`` are the state secrets, newest first (at least 32 bytes each): the newest signs,
+    all of them verify, so a secret can be rotated without logging anyone out.
+    """
+
+    def __init__(self, secrets: Sequence[bytes], *, cache_size: int = STATE_CACHE_SIZE) -> None:
+        # itsdangerous signs with the last key and accepts all: the caller lists newest first.
+        self._serializer = URLSafeSerializer(list(reversed(secrets)), salt=_SALT)
+        # Values are written as the serializer writes them and read back by the serializer
+        # itself; the keyed HMAC is prepared once instead of on every login.
+        signer = self._serializer.make_signer()
+        key = signer.derive_key()
+        self._mac = hmac.new(key, digestmod=signer.digest_method)
+        self._binding_mac = hmac.new(key + b"|session-binding", digestmod=hashlib.sha256)
+        self._sep = signer.sep
+        self.cache_size = cache_size
+        self._known: dict[str, _Known] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"StateCodec(cache_size={self.cache_size})"
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def dumps(self, state: State) -> str:
+        """The cookie value of ``state``. Its zlib step (a leading ``.``) is taken only for a
+        long payload it shortens: on a few dozen bytes it buys nothing and costs more than the
+        HMAC."""
+        data = json.dumps(state.to_payload(), separators=(",", ":")).encode()
+        payload = base64_encode(data)
+        if len(data) > _COMPRESS_ABOVE:
+            compressed = zlib.compress(data)
+            if len(compressed) < len(data) - 1:
+                payload = b"." + base64_encode(compressed)
+        mac = self._mac.copy()
+        mac.update(payload)
+        return (payload + self._sep + base64_encode(mac.digest())).decode("ascii")
+
+    def binding_digest(self, value: str | None) -> str:
+        """What a state records of the app's session identifier ``value``: a keyed digest, so
+        the identifier itself never travels in a second cookie."""
+        if value is None:
+            return ""
+        mac = self._binding_mac.copy()
+        mac.update(str(value).encode("utf-8", "surrogatepass"))
+        return base64_encode(mac.digest()[:16]).decode("ascii")
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def loads(self, raw: str) -> State | None:
+        """The state of an authentic cookie value, or None (forged, stale or malformed)."""
+        known = self._known.get(raw)
+        if known is not None:
+            return known.state
+        if len(raw) > MAX_COOKIE_BYTES:  # longer than any state cookie dumps can write
+            return None
+        try:
+            state = State.from_payload(self._serializer.loads(raw))
+        except (BadData, ValueError, TypeError, RecursionError):
+            return None
+        if state is not None and self.cache_size:
+            with self._lock:
+                if raw not in self._known:
+                    if len(self._known) >= self.cache_size:
+                        del self._known[next(iter(self._known))]  # the oldest
+                    self._known[raw] = _Known(state)
+        return state
+
+    # -- the steady state ----------------------------------------------------------------------
+
+    def remember_quiet(self, raw: str, context: Hashable, until: int, key_pair_id: str) -> None:
+        """Record that requests carrying ``raw`` in ``context`` (host, the app's answer, ...)
+        need nothing until ``until`` while ``key_pair_id`` is the active key."""
+        known = self._known.get(raw)
+        if known is not None:
+            known.quiet = (context, until, key_pair_id)
+
+    def quiet(self, raw: str, context: Hashable, now: int, key_pair_id: str) -> bool:
+        """Whether a request carrying ``raw`` in ``context`` certainly needs nothing now."""
+        known = self._known.get(raw)
+        if known is None or known.quiet is None:
+            return False
+        remembered, until, remembered_key = known.quiet
+        return now < until and remembered_key == key_pair_id and remembered == context
+
+    def cache_len(self) -> int:
+        """How many verified states are remembered."""
+        return len(self._known)
