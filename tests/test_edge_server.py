@@ -181,7 +181,7 @@ def test_runner_reports_a_server_that_does_not_start_in_time() -> None:
             await send({"type": "lifespan.shutdown.complete"})
 
     server = UvicornThread(slow, startup_timeout=0.2)
-    timer = threading.Timer(0.5, release.set)
+    timer = threading.Timer(2.0, release.set)  # well after the 0.2 s deadline
     timer.start()
     try:
         with pytest.raises(ConfigurationError, match=r"did not start in 0\.2 s"):
