@@ -3,7 +3,8 @@ TLS certificate authority, and headless Chromium (Debian's) through Playwright.
 
 A server's port must be known before the apps are built (the middleware's ``media_url`` and the
 edge's CORS origin carry it), so :func:`bind_loopback` binds first and :class:`ThreadedUvicorn`
-serves the bound socket afterwards.
+(the package's one uvicorn runner, :mod:`cfcookies.edge.server`) serves the bound socket
+afterwards.
 
 The browser tests skip when Chromium or Playwright is missing, unless
 ``CFCOOKIES_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where they fail instead.
@@ -16,11 +17,8 @@ import ipaddress
 import os
 import shutil
 import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import pytest
@@ -29,7 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-LOOPBACK = "127.0.0.1"
+from cfcookies.edge.server import LOOPBACK, UvicornThread, bind_socket
+
 REQUIRE_BROWSER = os.environ.get("CFCOOKIES_REQUIRE_BROWSER") == "1"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -49,10 +48,7 @@ CHROMIUM_FLAGS = (
 
 def bind_loopback() -> socket.socket:
     """A TCP socket bound to a free port on 127.0.0.1 (not yet listening)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOOPBACK, 0))
-    return sock
+    return bind_socket(LOOPBACK, 0)
 
 
 def port_of(sock: socket.socket) -> int:
@@ -69,8 +65,12 @@ def port_is_closed(port: int) -> bool:
         return True
 
 
-class ThreadedUvicorn:
-    """Serve an ASGI app on an already bound socket with uvicorn, in a thread (TLS optional)."""
+class ThreadedUvicorn(UvicornThread):
+    """Serve an ASGI app on an already bound socket with uvicorn, in a thread (TLS optional).
+
+    The package's runner (:class:`cfcookies.edge.server.UvicornThread`) with the browser
+    tests' settings: lifespan on, a graceful shutdown of at most 3 seconds.
+    """
 
     def __init__(
         self,
@@ -80,56 +80,9 @@ class ThreadedUvicorn:
         certfile: Path | None = None,
         keyfile: Path | None = None,
     ) -> None:
-        import uvicorn
-
-        self.sock = sock
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                log_level="warning",
-                lifespan="on",
-                ssl_certfile=str(certfile) if certfile else None,
-                ssl_keyfile=str(keyfile) if keyfile else None,
-                timeout_graceful_shutdown=3,
-            )
+        super().__init__(
+            app, sock=sock, certfile=certfile, keyfile=keyfile, timeout_graceful_shutdown=3
         )
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.error: BaseException | None = None
-
-    def _run(self) -> None:
-        try:
-            self.server.run(sockets=[self.sock])
-        except BaseException as exc:  # reported by start()/stop()
-            self.error = exc
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("uvicorn did not start") from self.error
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        if self.thread.is_alive():
-            self.thread.join(10)
-        self.sock.close()
-        if self.thread.is_alive():
-            raise RuntimeError("uvicorn did not stop in time")
-
-    def __enter__(self) -> ThreadedUvicorn:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @dataclass(frozen=True)

@@ -280,7 +280,7 @@ def test_every_behaviour_allows_and_caches_reads_only(template: dict[str, Any]) 
     """Every behaviour allows and caches GET and HEAD only; CORS names the same methods.
 
     Anything else, a CORS preflight included, gets CloudFront's HTML 403; so does the local edge
-    by default (tests/test_edge_cloudfront_answers.py checks that the two agree).
+    by default (tests/test_edge_answers.py checks that the two agree).
     """
     for behaviour in behaviours(template):
         assert behaviour["AllowedMethods"] == ["GET", "HEAD"]

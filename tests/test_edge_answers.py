@@ -1,4 +1,5 @@
-"""The edge answers as the template's distribution does: missing objects, methods, OPTIONS.
+"""cfcookies.edge.answers: the edge answers as the template's distribution does (missing
+objects, methods, OPTIONS).
 
 - A missing object under a granted prefix: CloudFront relays what S3 answers. The template's
   bucket policy grants the origin access control ``s3:GetObject`` only, so S3 answers ``403
@@ -12,7 +13,6 @@
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +21,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from cfcookies._cli_edge import register
 from cfcookies.edge import ALLOWED_METHOD_SETS, EdgeApp
 from cfcookies.exceptions import ConfigurationError
-from cfcookies.keys import PrivateKey, PublicKey, public_key_pem
+from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
 
 from .conftest import RSA_KEY_ID, FakeClock
@@ -336,62 +335,6 @@ def test_allowed_methods_refuses_other_sets(
     """A set CloudFront does not offer, or one with writes, is refused when the app is built."""
     with pytest.raises(ConfigurationError, match="allowed_methods"):
         EdgeApp(root, public_keys=keys, allowed_methods=methods)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cfcookies")
-    register(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def test_cli_passes_allowed_methods_and_missing_object(
-    tmp_path: Path, root: Path, rsa_key: PrivateKey, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`cfcookies edge --allowed-methods ... --missing-object ...` reaches run_edge."""
-    from cfcookies import edge as edge_module
-
-    pem = tmp_path / "public.pem"
-    pem.write_text(public_key_pem(rsa_key))
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(edge_module, "run_edge", lambda root, **kw: calls.append(kw))
-    args = _parser().parse_args(
-        [
-            "edge",
-            "--root",
-            str(root),
-            "--public-key",
-            f"{RSA_KEY_ID}={pem}",
-            "--allowed-methods",
-            "GET,HEAD,OPTIONS",
-            "--missing-object",
-            "NoSuchKey",
-        ]
-    )
-    assert args.func(args) == 0
-    (call,) = calls
-    assert (call["allowed_methods"], call["missing_object"]) == (
-        ["GET", "HEAD", "OPTIONS"],
-        "NoSuchKey",
-    )
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        pytest.param(["--allowed-methods", "GET,HEAD,POST"], id="methods"),
-        pytest.param(["--missing-object", "NotFound"], id="missing-object"),
-    ],
-)
-def test_cli_refuses_other_values(
-    tmp_path: Path, root: Path, rsa_key: PrivateKey, argv: list[str]
-) -> None:
-    """Values outside the choices are usage errors."""
-    pem = tmp_path / "public.pem"
-    pem.write_text(public_key_pem(rsa_key))
-    base = ["edge", "--root", str(root), "--public-key", f"{RSA_KEY_ID}={pem}"]
-    assert _parser().parse_args(base).allowed_methods == "GET,HEAD"
-    with pytest.raises(SystemExit):
-        _parser().parse_args([*base, *argv])
 
 
 # --- the edge and the template agree --------------------------------------------------------------

@@ -1,12 +1,8 @@
-"""cfcookies.edge: the local CloudFront answers as verify_request decides, and serves files well."""
+"""cfcookies.edge.app: EdgeApp answers as verify_request decides, and serves files well."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
-import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +11,16 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from cfcookies import edge as edge_module
-from cfcookies._cli_edge import register
-from cfcookies.edge import EdgeApp, EdgeRequest, EdgeServer, content_type_for, parse_range
+from cfcookies.edge import EdgeApp, EdgeRequest, content_type_for, parse_range
 from cfcookies.exceptions import ConfigurationError, ExpiredError
-from cfcookies.keys import PrivateKey, PublicKey, private_key_pem, public_key_pem
+from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
 from cfcookies.verify import verify_request
 
 from .conftest import RSA_KEY_ID, FakeClock
+from .edge_support import asgi_raw
 from .verification_cases import (
     CASE_IDS,
-    CLIENT_IP,
     MEDIA_URL,
     RESOURCE,
     SEGMENT,
@@ -87,47 +81,6 @@ def client(edge: EdgeApp) -> Iterator[TestClient]:
 def cookie(signer: Signer) -> str:
     cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
-
-def _asgi(
-    app: EdgeApp,
-    raw_path: bytes,
-    *,
-    headers: list[tuple[bytes, bytes]] | None = None,
-    method: str = "GET",
-) -> tuple[int, dict[str, str], bytes]:
-    """Call the app with a hand-made scope, so that the raw path is exactly as given."""
-    from urllib.parse import unquote_to_bytes
-
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "https",
-        "path": unquote_to_bytes(raw_path).decode("utf-8", "replace"),
-        "raw_path": raw_path,
-        "query_string": b"",
-        "headers": [(b"host", b"media.example.test"), *(headers or [])],
-        "client": (CLIENT_IP, 50000),
-        "server": ("media.example.test", 443),
-    }
-    messages: list[MutableMapping[str, Any]] = []
-
-    async def receive() -> MutableMapping[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        messages.append(message)
-
-    async def call() -> None:
-        await app(scope, receive, send)
-
-    anyio.run(call)
-    start = messages[0]
-    response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
-    body = b"".join(m.get("body", b"") for m in messages[1:])
-    return start["status"], response_headers, body
 
 
 # --- the verification table, through the edge -------------------------------------------------
@@ -325,7 +278,7 @@ def test_other_methods_are_refused(client: TestClient, cookie: str) -> None:
 )
 def test_traversal_never_serves(edge: EdgeApp, cookie: str, raw_path: bytes) -> None:
     """Paths that leave root, or hide separators, are missing objects even with valid cookies."""
-    status, headers, body = _asgi(edge, raw_path, headers=[(b"cookie", cookie.encode())])
+    status, headers, body = asgi_raw(edge, raw_path, headers=[(b"cookie", cookie.encode())])
     assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
     assert b"<Code>AccessDenied</Code>" in body
     assert b"outside the bucket" not in body
@@ -333,14 +286,14 @@ def test_traversal_never_serves(edge: EdgeApp, cookie: str, raw_path: bytes) -> 
 
 def test_traversal_without_cookies_is_403(edge: EdgeApp) -> None:
     """Without a signature a traversal attempt is refused before any file lookup."""
-    status, _, _ = _asgi(edge, b"/videos/course-1/../../../secret.txt")
+    status, _, _ = asgi_raw(edge, b"/videos/course-1/../../../secret.txt")
     assert status == 403
 
 
 def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: str) -> None:
     """A symlink inside root that points outside it is not served."""
     (root / "videos" / "course-1" / "link.ts").symlink_to(root.parent / "secret.txt")
-    status, headers, body = _asgi(
+    status, headers, body = asgi_raw(
         edge, b"/videos/course-1/link.ts", headers=[(b"cookie", cookie.encode())]
     )
     assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
@@ -355,7 +308,7 @@ def test_unprotected_path_needs_no_signature(client: TestClient) -> None:
 
 def test_unprotected_prefix_does_not_leak_by_traversal(edge: EdgeApp) -> None:
     """A traversal out of an unprotected prefix still needs a signature."""
-    status, _, _ = _asgi(edge, b"/public/../videos/course-1/seg-0001.ts")
+    status, _, _ = asgi_raw(edge, b"/public/../videos/course-1/seg-0001.ts")
     assert status == 403
 
 
@@ -504,97 +457,3 @@ def test_deny_list_hook(
     assert (response.status_code, response.headers["x-cfcookies-decision"]) == (status, reason)
     assert len(check.seen) == 1
     assert check.seen[0].cookies["CloudFront-Key-Pair-Id"] == RSA_KEY_ID
-
-
-# --- a real server ----------------------------------------------------------------------------
-
-
-@pytest.mark.server
-def test_real_uvicorn_server(edge: EdgeApp, cookie: str) -> None:
-    """Over loopback, uvicorn serves signed requests, ranges and refusals as in-process."""
-    with EdgeServer(edge, port=0) as server:
-        assert server.url.startswith("http://127.0.0.1:")
-        with httpx.Client(base_url=server.url) as client:
-            ok = client.get(SEGMENT, headers={"cookie": cookie, "range": "bytes=0-9"})
-            denied = client.get(SEGMENT)
-    assert (ok.status_code, ok.content) == (206, SEGMENT_BYTES[:10])
-    assert ok.headers["server"] == "CloudFront"
-    assert denied.status_code == 403
-    assert "<Code>MissingKey</Code>" in denied.text
-
-
-# --- CLI and packaging ------------------------------------------------------------------------
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cfcookies")
-    register(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def test_cli_edge_runs_with_the_options(
-    tmp_path: Path, root: Path, rsa_key: PrivateKey, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`cfcookies edge` hands the root, keys and options to run_edge."""
-    pem = tmp_path / "public.pem"
-    pem.write_text(public_key_pem(rsa_key))
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(
-        edge_module, "run_edge", lambda root, **kw: calls.append({"root": root, **kw})
-    )
-    args = _parser().parse_args(
-        [
-            "edge",
-            "--root",
-            str(root),
-            "--public-key",
-            f"{RSA_KEY_ID}={pem}",
-            "--port",
-            "9443",
-            "--cors-origin",
-            APP_ORIGIN,
-            "--public-url",
-            MEDIA_URL,
-        ]
-    )
-    assert args.func(args) == 0
-    (call,) = calls
-    assert (call["root"], call["port"], call["host"]) == (str(root), 9443, "127.0.0.1")
-    assert call["cors_origins"] == [APP_ORIGIN]
-    assert (call["allowed_methods"], call["missing_object"]) == (["GET", "HEAD"], "AccessDenied")
-    assert call["public_keys"][RSA_KEY_ID].public_numbers() == rsa_key.public_key().public_numbers()
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        pytest.param("no-equals-sign", id="no-id"),
-        pytest.param("bad id!=x.pem", id="bad-id"),
-        pytest.param("K2JCJMDEHXQW5F=/nonexistent.pem", id="missing-file"),
-    ],
-)
-def test_cli_edge_rejects_bad_public_key(value: str, root: Path) -> None:
-    """A --public-key that is not ID=PATH to a readable key is a usage error."""
-    with pytest.raises(SystemExit):
-        _parser().parse_args(["edge", "--root", str(root), "--public-key", value])
-
-
-def test_cli_edge_private_key_file_is_accepted(tmp_path: Path, rsa_key: PrivateKey) -> None:
-    """A private key file works as --public-key (its public half is used)."""
-    pem = tmp_path / "private.pem"
-    pem.write_bytes(private_key_pem(rsa_key))
-    args = _parser().parse_args(["edge", "--root", ".", "--public-key", f"{RSA_KEY_ID}={pem}"])
-    assert args.public_keys[0][0] == RSA_KEY_ID
-
-
-def test_edge_imports_without_uvicorn() -> None:
-    """cfcookies.edge imports when uvicorn is not installed."""
-    code = "import sys; sys.modules['uvicorn'] = None; import cfcookies.edge; print('ok')"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
-    )
-    assert result.stdout.strip() == "ok", result.stderr
