@@ -131,6 +131,23 @@ def test_logout_deletes_every_cloudfront_cookie_and_the_edge_refuses_again(
         assert 'action="/login"' in client.get(served.app + "/").text
 
 
+def test_the_courses_not_granted_say_no_cookies_reach_them_and_the_edge_sees_no_key(
+    served: Served,
+) -> None:
+    """Alice's cookies carry course-1's Path: course-2 receives none, so CloudFront says
+    MissingKey, as the card on her page explains."""
+    with http_client() as client:
+        log_in(client, served, "alice")
+        page = client.get(served.app + "/").text
+        refused = client.get(served.info.media("course-2"))
+    card = page[page.index("Courses you were not granted") :]
+    assert "sends no cookies to these paths" in card
+    assert "<code>403 MissingKey</code>" in card
+    assert "sends the same cookies" not in page
+    assert refused.status_code == 403
+    assert "<Code>MissingKey</Code>" in refused.text
+
+
 def test_the_app_redirects_other_host_names_to_its_origin(served: Served) -> None:
     with http_client() as client:
         response = client.get(served.app + "/", headers={"Host": "localhost"})
