@@ -1,8 +1,8 @@
 """What the demo is made of: its courses, its users, and what a built demo tells its user.
 
 Plain data, shared by the media generator (which writes each course's folder), the app (which
-grants courses to users) and the runner (which prints the users and their passwords). Keeping it
-apart lets :mod:`cfcookies.demo.media` write the library without importing the web app.
+grants courses to users) and the runner (which prints the users and their passwords). Kept
+apart so that :mod:`cfcookies.demo.media` depends on this data, not on the web app.
 """
 
 from __future__ import annotations
