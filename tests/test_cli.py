@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import json
 import os
 import stat
 import subprocess
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -440,12 +437,7 @@ def test_load_key_spec_delegates_aws_specs(
 
 def test_load_key_spec_without_aws_module(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without cfcookies.aws, an AWS spec gives a clear error instead of an ImportError."""
-    real_find_spec = importlib.util.find_spec
-
-    def find_spec(name: str, *args: Any) -> Any:
-        return None if name == "cfcookies.aws" else real_find_spec(name, *args)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setitem(sys.modules, "cfcookies.aws", None)  # import cfcookies.aws now fails
     with pytest.raises(ConfigurationError, match=r"cfcookies\.aws"):
         cli.load_key_spec("secretsmanager:app/key")
 
@@ -897,43 +889,46 @@ def test_no_command_is_a_usage_error(run: Any) -> None:
     assert "usage:" in result.err
 
 
-def test_missing_plugin_is_fine_and_broken_plugin_raises(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A plugin module that is absent is skipped; one that fails to import raises."""
-    monkeypatch.setattr(cli, "PLUGIN_MODULES", ("cfcookies._cli_does_not_exist",))
-    monkeypatch.setattr(cli, "REVOCATION_MODULE", "cfcookies._cli_nor_this")
+def test_every_command_group_is_registered(key_files: KeyFiles) -> None:
+    """build_parser registers every command group: each parses to its handler."""
+    edge_key = f"{RSA_KEY_ID}={key_files.public_pem}"
+    commands = {
+        "keygen": ["keygen", "--out", "x"],
+        "cookies": ["cookies", *_signing_args(key_files, "--resource", RESOURCE)],
+        "sign-url": ["sign-url", URL, *_signing_args(key_files)],
+        "verify": ["verify", "--url", URL],
+        "aws": ["aws", "status", "--key-group-id", "KG"],
+        "aws revoke": ["aws", "revoke", "purge", "--local-file", "deny.json"],
+        "edge": ["edge", "--root", ".", "--public-key", edge_key],
+        "demo": ["demo"],
+    }
     parser = cli.build_parser()
-    assert parser.parse_args(["keygen", "--out", "x"]).command == "keygen"
-
-    broken = types.ModuleType("cfcookies._cli_broken")
-    monkeypatch.setitem(sys.modules, "cfcookies._cli_broken", broken)
-    broken.__spec__ = types.SimpleNamespace(name="cfcookies._cli_broken")  # type: ignore[assignment]
-    monkeypatch.setattr(cli, "PLUGIN_MODULES", ("cfcookies._cli_broken",))
-    with pytest.raises(AttributeError):
-        cli.build_parser()
+    for name, argv in commands.items():
+        args = parser.parse_args(argv)
+        assert args.command == name.split()[0]
+        assert callable(args.func), name
 
 
-def test_plugin_register_receives_top_level_subparsers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A plugin's register(subparsers) can add a top-level command that main runs."""
-    plugin = types.ModuleType("cfcookies._cli_fake")
-    plugin.__spec__ = types.SimpleNamespace(name="cfcookies._cli_fake")  # type: ignore[assignment]
+def test_a_group_register_adds_top_level_commands_that_main_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command group's register(subparsers) can add a top-level command that main runs."""
+    from cfcookies.cli import demo
 
     def register(subparsers: Any) -> None:
         fake = subparsers.add_parser("fake")
         fake.set_defaults(func=lambda args: 7)
 
-    plugin.register = register  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cfcookies._cli_fake", plugin)
-    monkeypatch.setattr(cli, "PLUGIN_MODULES", ("cfcookies._cli_fake",))
-    monkeypatch.setattr(cli, "REVOCATION_MODULE", "cfcookies._cli_nor_this")
+    monkeypatch.setattr(demo, "register", register)
     assert cli.main(["fake"]) == 7
 
 
-def test_revocation_falls_back_to_top_level_without_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the aws commands, revocation commands are mounted at the top level."""
-    monkeypatch.setattr(cli, "PLUGIN_MODULES", ())
-    parser = cli.build_parser()
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert "revoke" in subparsers.choices
+def test_revocation_commands_are_not_top_level(run: Any) -> None:
+    """The revocation commands exist only under ``aws``: at the top level they are unknown."""
+    for command in ("revoke", "function"):
+        result = run(command, "--help")
+        assert result.code == 2
+        assert "invalid choice" in result.err
 
 
 def test_python_dash_m_help() -> None:

@@ -20,7 +20,6 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from cfcookies import cli
 from cfcookies.demo import (
     COURSES,
     SEGMENTS,
@@ -648,10 +647,8 @@ def test_the_demos_copy_of_cookies_is_bounded_and_hides_values_in_repr() -> None
 
 
 def _demo_command() -> list[str]:
-    """``python -m cfcookies demo``, or the module alone while the CLI does not mount it yet."""
-    if "cfcookies._cli_demo" in getattr(cli, "PLUGIN_MODULES", ()):
-        return [sys.executable, "-m", "cfcookies", "demo"]
-    return [sys.executable, "-m", "cfcookies._cli_demo"]
+    """``python -m cfcookies demo``."""
+    return [sys.executable, "-m", "cfcookies", "demo"]
 
 
 class DemoProcess:

@@ -16,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from cfcookies import edge as edge_module
-from cfcookies._cli_edge import register
+from cfcookies.cli.edge import register
 from cfcookies.edge import EdgeApp, EdgeRequest, EdgeServer, content_type_for, parse_range
 from cfcookies.exceptions import ConfigurationError, ExpiredError
 from cfcookies.keys import PrivateKey, PublicKey, private_key_pem, public_key_pem

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from cfcookies._cli_edge import register
+from cfcookies.cli.edge import register
 from cfcookies.edge import ALLOWED_METHOD_SETS, EdgeApp
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey, PublicKey, public_key_pem

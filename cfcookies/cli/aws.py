@@ -1,8 +1,10 @@
 """``cfcookies aws …``: public keys, key groups, rotation and status through botocore.
 
-Wired into the main parser by ``cfcookies.cli`` with ``_cli_aws.register(subparsers)``. Every
-subcommand sets ``func(args) -> int``: 0 on success, 1 on an error, 3 when a rotation step is
-refused because it would break cookies in use (run it again later). Errors go to stderr in one
+Wired into the main parser by :mod:`cfcookies.cli.main` with ``register(subparsers)``, which
+returns the ``aws`` command's own subparsers so that the revocation commands can hang under it
+(``cfcookies aws function …``, ``cfcookies aws revoke …``). Every subcommand sets
+``func(args) -> int``: 0 on success, 1 on an error, 3 when a rotation step is refused because
+it would break cookies in use (run it again later). Errors go to stderr in one
 line, never with a traceback, never with key material or credentials.
 
 Credentials and region come from botocore's standard chain (``AWS_PROFILE``, environment,
@@ -22,10 +24,11 @@ from typing import Any
 
 import botocore.session
 
-from . import aws
-from .exceptions import CloudFrontCookieError, ConfigurationError
-from .keys import PrivateKey, PublicKey, load_public_key
-from .policy import system_clock
+from .. import aws
+from ..exceptions import CloudFrontCookieError, ConfigurationError
+from ..keys import PrivateKey, PublicKey, load_public_key
+from ..policy import system_clock
+from .common import Subparsers, print_error
 
 __all__ = ["register"]
 
@@ -103,7 +106,7 @@ def _run(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
             _note(f"cfcookies aws: refused: {exc}")
             return EXIT_REFUSED
         except CloudFrontCookieError as exc:
-            _note(f"cfcookies aws: error: {exc}")
+            print_error(str(exc), command="aws")
             return EXIT_ERROR
 
     func.__name__ = command.__name__
@@ -279,8 +282,8 @@ def _add_key_source(parser: argparse.ArgumentParser, prefix: str) -> None:
     parser.add_argument("--comment", help="public key comment")
 
 
-def register(subparsers: Any) -> None:
-    """Add ``aws`` and its subcommands to the main parser's ``add_subparsers()`` object."""
+def register(subparsers: Subparsers) -> Subparsers:
+    """Add ``aws`` and its subcommands to ``subparsers``; return the ``aws`` subparsers."""
     common = _common()
     parser = subparsers.add_parser(
         "aws",
@@ -289,7 +292,20 @@ def register(subparsers: Any) -> None:
         "botocore with the standard AWS credential chain.",
     )
     commands = parser.add_subparsers(dest="aws_command", metavar="COMMAND", required=True)
+    _add_upload_key(commands, common)
+    _add_status(commands, common)
+    rotate = commands.add_parser(
+        "rotate",
+        help="rotate the signing key: start, switch, finish (AWS's documented order)",
+    )
+    steps = rotate.add_subparsers(dest="rotate_step", metavar="STEP", required=True)
+    _add_rotate_start(steps, common)
+    _add_rotate_switch(steps, common)
+    _add_rotate_finish(steps, common)
+    return commands
 
+
+def _add_upload_key(commands: Subparsers, common: argparse.ArgumentParser) -> None:
     upload = commands.add_parser(
         "upload-key",
         parents=[common],
@@ -301,6 +317,8 @@ def register(subparsers: Any) -> None:
     where.add_argument("--create-key-group", metavar="NAME", help="create a key group holding it")
     upload.set_defaults(func=_run(_cmd_upload_key))
 
+
+def _add_status(commands: Subparsers, common: argparse.ArgumentParser) -> None:
     status = commands.add_parser(
         "status",
         parents=[common],
@@ -314,12 +332,8 @@ def register(subparsers: Any) -> None:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=_run(_cmd_status))
 
-    rotate = commands.add_parser(
-        "rotate",
-        help="rotate the signing key: start, switch, finish (AWS's documented order)",
-    )
-    steps = rotate.add_subparsers(dest="rotate_step", metavar="STEP", required=True)
 
+def _add_rotate_start(steps: Subparsers, common: argparse.ArgumentParser) -> None:
     start = steps.add_parser(
         "start",
         parents=[common],
@@ -329,6 +343,8 @@ def register(subparsers: Any) -> None:
     _add_key_source(start, "new-")
     start.set_defaults(func=_run(_cmd_rotate_start))
 
+
+def _add_rotate_switch(steps: Subparsers, common: argparse.ArgumentParser) -> None:
     switch = steps.add_parser(
         "switch",
         parents=[common],
@@ -349,6 +365,8 @@ def register(subparsers: Any) -> None:
     switch.add_argument("--new-passphrase-env", metavar="VAR", help="its passphrase variable")
     switch.set_defaults(func=_run(_cmd_rotate_switch))
 
+
+def _add_rotate_finish(steps: Subparsers, common: argparse.ArgumentParser) -> None:
     finish = steps.add_parser(
         "finish",
         parents=[common],
