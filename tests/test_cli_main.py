@@ -103,6 +103,19 @@ def test_python_dash_m_help() -> None:
     assert "sign-url" in done.stdout
 
 
+def test_help_imports_neither_botocore_nor_uvicorn() -> None:
+    """Building the parser for ``cfcookies --help`` imports neither botocore nor uvicorn."""
+    code = (
+        "import sys; from cfcookies.cli import main; main(['--help']); "
+        "print(sorted(m for m in ('botocore', 'uvicorn') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
 def test_round_trip_keygen_cookies_verify(run: Any, tmp_path: Path) -> None:
     """keygen → cookies → verify is allowed (exit 0); a tampered cookie is refused (exit 1)."""
     keys = tmp_path / "keys"
