@@ -25,7 +25,7 @@ from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult
 
 from cfcookies import aws
-from cfcookies._cli_aws import register
+from cfcookies.cli.aws import register
 from cfcookies.exceptions import (
     AWSError,
     ConfigurationError,

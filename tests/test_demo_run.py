@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from cfcookies import cli
 from tests.browser_support import bind_loopback, port_is_closed, port_of
 from tests.demo_support import http_client, post_form
 
@@ -25,10 +24,8 @@ pytestmark = pytest.mark.server
 
 
 def _demo_command() -> list[str]:
-    """``python -m cfcookies demo``, or the module alone while the CLI does not mount it yet."""
-    if "cfcookies._cli_demo" in getattr(cli, "PLUGIN_MODULES", ()):
-        return [sys.executable, "-m", "cfcookies", "demo"]
-    return [sys.executable, "-m", "cfcookies._cli_demo"]
+    """``python -m cfcookies demo``."""
+    return [sys.executable, "-m", "cfcookies", "demo"]
 
 
 class DemoProcess:

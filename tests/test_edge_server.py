@@ -25,7 +25,7 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from cfcookies import edge as edge_module
-from cfcookies._cli_edge import register
+from cfcookies.cli.edge import register
 from cfcookies.edge import EdgeApp, EdgeServer, run_edge
 from cfcookies.edge.server import LOOPBACK, UvicornThread, bind_socket
 from cfcookies.exceptions import ConfigurationError

@@ -22,7 +22,8 @@ from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cfcookies import _cli_revocation, revocation
+from cfcookies import revocation
+from cfcookies.cli import revocation as cli_revocation
 from cfcookies.exceptions import (
     AWSError,
     ConfigurationError,
@@ -1463,7 +1464,7 @@ def test_associate_replace_swaps_the_other_function(cf_client: tuple[Any, Stubbe
 
 def _cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="cfcookies aws")
-    _cli_revocation.register(parser.add_subparsers(dest="command", required=True))
+    cli_revocation.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result
@@ -1557,7 +1558,7 @@ def test_cli_secret_requires_the_environment_variable(
 def test_cli_durations_are_from_now(text: str, seconds: int) -> None:
     """Durations turn into an aware UTC time that far from now."""
     before = datetime.now(timezone.utc)
-    when = _cli_revocation.parse_duration(text)
+    when = cli_revocation.parse_duration(text)
     assert when.tzinfo is not None
     assert abs((when - before).total_seconds() - seconds) < 5
 
@@ -1573,12 +1574,12 @@ def test_cli_durations_are_from_now(text: str, seconds: int) -> None:
 def test_cli_bad_durations_are_argument_errors(text: str) -> None:
     """Unknown units and zone-less times are argparse errors."""
     with pytest.raises(argparse.ArgumentTypeError):
-        _cli_revocation.parse_duration(text)
+        cli_revocation.parse_duration(text)
 
 
 def test_cli_iso_time_with_zone_is_accepted() -> None:
     """An ISO time with a zone is converted to UTC."""
-    assert _cli_revocation.parse_duration("2031-01-01T01:00:00+01:00") == datetime(
+    assert cli_revocation.parse_duration("2031-01-01T01:00:00+01:00") == datetime(
         2031, 1, 1, tzinfo=timezone.utc
     )
 
@@ -1590,7 +1591,7 @@ def test_cli_publish_prints_the_live_function_arn(
 ) -> None:
     """`function publish` creates and publishes the function and prints its ARN."""
     client, stubber = cf_client
-    monkeypatch.setattr(_cli_revocation, "_botocore_client", lambda service: client)
+    monkeypatch.setattr(cli_revocation, "_botocore_client", lambda service: client)
     stubber.add_client_error(
         "describe_function", service_error_code="NoSuchFunctionExists", http_status_code=404
     )
@@ -1611,7 +1612,7 @@ def test_cli_associate_reports_an_existing_association(
 ) -> None:
     """`function associate` says so when the behaviour already runs the function."""
     client, stubber = cf_client
-    monkeypatch.setattr(_cli_revocation, "_botocore_client", lambda service: client)
+    monkeypatch.setattr(cli_revocation, "_botocore_client", lambda service: client)
     stubber.add_response(
         "get_distribution_config",
         {"DistributionConfig": _distribution_config(FunctionAssociations=ASSOCIATED), "ETag": "D1"},
@@ -1626,7 +1627,7 @@ def test_cli_revoke_session_writes_to_the_key_value_store(
 ) -> None:
     """`revoke session --kvs-arn` puts the prefixed entry into the KeyValueStore."""
     client, stubber = kvs_client
-    monkeypatch.setattr(_cli_revocation, "_botocore_client", lambda service: client)
+    monkeypatch.setattr(cli_revocation, "_botocore_client", lambda service: client)
     _describe(stubber, "E1")
     stubber.add_response("update_keys", {"ItemCount": 1, "TotalSizeInBytes": 1, "ETag": "E2"})
     argv = ["revoke", "session", "sess-1", "--kvs-arn", KVS_ARN, "--key-prefix", "app/"]
@@ -1638,7 +1639,7 @@ def test_cli_secret_rotation_stores_both_secrets(
 ) -> None:
     """`function secret --rotate` stores the new secret and keeps the old as previous."""
     client, stubber = kvs_client
-    monkeypatch.setattr(_cli_revocation, "_botocore_client", lambda service: client)
+    monkeypatch.setattr(cli_revocation, "_botocore_client", lambda service: client)
     monkeypatch.setenv("CFCOOKIES_SESSION_SECRET", SECRET)
     stubber.add_response(
         "get_key",

@@ -14,7 +14,8 @@ import pytest
 from moto.cloudfront.models import DefaultCacheBehaviour
 from starlette.testclient import TestClient
 
-from cfcookies import _cli_revocation, revocation
+from cfcookies import revocation
+from cfcookies.cli import revocation as cli_revocation
 from cfcookies.edge import EdgeApp
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey
@@ -447,7 +448,7 @@ def test_cli_associate_names_the_lambda_at_edge_conflict_and_changes_nothing(
 
     distribution_id = make_distribution(cloudfront, {VIDEOS: ["viewer-response"]})
     before = behaviours(cloudfront, distribution_id)
-    monkeypatch.setattr(_cli_revocation, "_botocore_client", lambda service: cloudfront)
+    monkeypatch.setattr(cli_revocation, "_botocore_client", lambda service: cloudfront)
     code = main(
         [
             "aws", "function", "associate", "--distribution-id", distribution_id,

@@ -1,9 +1,14 @@
 """``cfcookies aws …``: public keys, key groups, rotation and status through botocore.
 
-Wired into the main parser by ``cfcookies.cli`` with ``_cli_aws.register(subparsers)``. Every
-subcommand sets ``func(args) -> int``: 0 on success, 1 on an error, 3 when a rotation step is
-refused because it would break cookies in use (run it again later). Errors go to stderr in one
+Wired into the main parser by :mod:`cfcookies.cli.main` with ``register(subparsers)``, which
+returns the ``aws`` command's own subparsers so that the revocation commands can hang under it
+(``cfcookies aws function …``, ``cfcookies aws revoke …``). Every subcommand sets
+``func(args) -> int``: 0 on success, 1 on an error, 3 when a rotation step is refused because
+it would break cookies in use (run it again later). Errors go to stderr in one
 line, never with a traceback, never with key material or credentials.
+
+botocore and :mod:`cfcookies.aws` are imported when a command runs, not when the parser is
+built, so that ``cfcookies --help`` and the other commands start without them.
 
 Credentials and region come from botocore's standard chain (``AWS_PROFILE``, environment,
 config files, instance or task roles); ``--profile``, ``--region`` and ``--endpoint-url``
@@ -18,14 +23,15 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
+from ..exceptions import CloudFrontCookieError, ConfigurationError
+from ..keys import PrivateKey, PublicKey, load_public_key
+from ..policy import system_clock
+from .common import Subparsers, print_error
 
-from . import aws
-from .exceptions import CloudFrontCookieError, ConfigurationError
-from .keys import PrivateKey, PublicKey, load_public_key
-from .policy import system_clock
+if TYPE_CHECKING:
+    from ..aws import KeyMaterial
 
 __all__ = ["register"]
 
@@ -36,6 +42,10 @@ ClientFactory = Callable[[str, argparse.Namespace], Any]
 
 
 def _default_client_factory(service: str, args: argparse.Namespace) -> Any:
+    import botocore.session
+
+    from ..aws import make_client
+
     session = getattr(args, "_aws_session", None)
     if session is None:
         session = (
@@ -44,7 +54,7 @@ def _default_client_factory(service: str, args: argparse.Namespace) -> Any:
             else botocore.session.get_session()
         )
         args._aws_session = session
-    return aws.make_client(
+    return make_client(
         service, session=session, region_name=args.region, endpoint_url=args.endpoint_url
     )
 
@@ -63,10 +73,12 @@ def _passphrase(variable: str | None) -> str | None:
     return value
 
 
-def _material(args: argparse.Namespace, spec: str, passphrase_env: str | None) -> aws.KeyMaterial:
-    parsed = aws.parse_key_spec(spec)
+def _material(args: argparse.Namespace, spec: str, passphrase_env: str | None) -> KeyMaterial:
+    from ..aws import fetch_key_material, parse_key_spec
+
+    parsed = parse_key_spec(spec)
     client = _client(args, parsed.kind) if parsed.kind in ("secretsmanager", "ssm") else None
-    return aws.fetch_key_material(parsed, passphrase=_passphrase(passphrase_env), client=client)
+    return fetch_key_material(parsed, passphrase=_passphrase(passphrase_env), client=client)
 
 
 def _positive_seconds(text: str) -> int:
@@ -97,13 +109,15 @@ def _note(text: str) -> None:
 
 def _run(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def func(args: argparse.Namespace) -> int:
+        from ..aws import RotationRefusedError
+
         try:
             return command(args)
-        except aws.RotationRefusedError as exc:
+        except RotationRefusedError as exc:
             _note(f"cfcookies aws: refused: {exc}")
             return EXIT_REFUSED
         except CloudFrontCookieError as exc:
-            _note(f"cfcookies aws: error: {exc}")
+            print_error(str(exc), command="aws")
             return EXIT_ERROR
 
     func.__name__ = command.__name__
@@ -125,18 +139,20 @@ def _key_arg(args: argparse.Namespace, prefix: str) -> PrivateKey | PublicKey:
 
 
 def _cmd_upload_key(args: argparse.Namespace) -> int:
+    from ..aws import create_key_group, rotate_start, upload_public_key
+
     cloudfront = _client(args, "cloudfront")
     key = _key_arg(args, "")
     options: dict[str, Any] = {"name": args.name, "comment": args.comment, "clock": args.clock}
     if args.key_group_id is not None:
         # Reuses a key the group already holds; deletes the upload if the group refuses it.
-        info = aws.rotate_start(cloudfront, key_group_id=args.key_group_id, new_key=key, **options)
+        info = rotate_start(cloudfront, key_group_id=args.key_group_id, new_key=key, **options)
         _note(f"public key {info.id} is in key group {args.key_group_id}")
     else:
-        info = aws.upload_public_key(cloudfront, key, **options)
+        info = upload_public_key(cloudfront, key, **options)
         _note(f"uploaded public key {info.id} ({info.name})")
         if args.create_key_group is not None:
-            group = aws.create_key_group(
+            group = create_key_group(
                 cloudfront, name=args.create_key_group, public_key_ids=[info.id]
             )
             _note(f"created key group {group.id} ({group.name}) holding {info.id}")
@@ -147,9 +163,11 @@ def _cmd_upload_key(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from ..aws import DEFAULT_KEYS_PER_KEY_GROUP, key_status
+
     cloudfront = _client(args, "cloudfront")
     signing = _material(args, args.private_key, args.passphrase_env) if args.private_key else None
-    status = aws.key_status(
+    status = key_status(
         cloudfront, args.key_group_id, signing=signing, distribution_id=args.distribution_id
     )
     if args.json:
@@ -158,7 +176,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     group = status.key_group
     print(
         f"key group {group.id} ({group.name}): {len(status.public_keys)} public keys "
-        f"(CloudFront's default quota: {aws.DEFAULT_KEYS_PER_KEY_GROUP} per group)"
+        f"(CloudFront's default quota: {DEFAULT_KEYS_PER_KEY_GROUP} per group)"
     )
     for key in status.public_keys:
         created = key.created_time.strftime("%Y-%m-%dT%H:%M:%SZ") if key.created_time else "?"
@@ -178,8 +196,10 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_rotate_start(args: argparse.Namespace) -> int:
+    from ..aws import rotate_start
+
     cloudfront = _client(args, "cloudfront")
-    info = aws.rotate_start(
+    info = rotate_start(
         cloudfront,
         key_group_id=args.key_group_id,
         new_key=_key_arg(args, "new-"),
@@ -198,7 +218,9 @@ def _cmd_rotate_start(args: argparse.Namespace) -> int:
 
 
 def _cmd_rotate_switch(args: argparse.Namespace) -> int:
-    target = aws.parse_key_spec(args.private_key)
+    from ..aws import parse_key_spec, rotate_switch
+
+    target = parse_key_spec(args.private_key)
     if target.kind not in ("secretsmanager", "ssm"):
         raise ConfigurationError(
             f"{target} is not in AWS, so the switch is yours to make: store the new key where "
@@ -207,7 +229,7 @@ def _cmd_rotate_switch(args: argparse.Namespace) -> int:
         )
     cloudfront = _client(args, "cloudfront")
     new_key = _material(args, args.new_private_key, args.new_passphrase_env).private_key
-    written = aws.rotate_switch(
+    written = rotate_switch(
         cloudfront,
         key_group_id=args.key_group_id,
         target=target,
@@ -231,9 +253,11 @@ def _cmd_rotate_switch(args: argparse.Namespace) -> int:
 
 
 def _cmd_rotate_finish(args: argparse.Namespace) -> int:
+    from ..aws import rotate_finish
+
     cloudfront = _client(args, "cloudfront")
     signing = _material(args, args.private_key, args.passphrase_env)
-    group = aws.rotate_finish(
+    group = rotate_finish(
         cloudfront,
         key_group_id=args.key_group_id,
         old_key_id=args.old_key_id,
@@ -279,8 +303,8 @@ def _add_key_source(parser: argparse.ArgumentParser, prefix: str) -> None:
     parser.add_argument("--comment", help="public key comment")
 
 
-def register(subparsers: Any) -> None:
-    """Add ``aws`` and its subcommands to the main parser's ``add_subparsers()`` object."""
+def register(subparsers: Subparsers) -> Subparsers:
+    """Add ``aws`` and its subcommands to ``subparsers``; return the ``aws`` subparsers."""
     common = _common()
     parser = subparsers.add_parser(
         "aws",
@@ -289,7 +313,20 @@ def register(subparsers: Any) -> None:
         "botocore with the standard AWS credential chain.",
     )
     commands = parser.add_subparsers(dest="aws_command", metavar="COMMAND", required=True)
+    _add_upload_key(commands, common)
+    _add_status(commands, common)
+    rotate = commands.add_parser(
+        "rotate",
+        help="rotate the signing key: start, switch, finish (AWS's documented order)",
+    )
+    steps = rotate.add_subparsers(dest="rotate_step", metavar="STEP", required=True)
+    _add_rotate_start(steps, common)
+    _add_rotate_switch(steps, common)
+    _add_rotate_finish(steps, common)
+    return commands
 
+
+def _add_upload_key(commands: Subparsers, common: argparse.ArgumentParser) -> None:
     upload = commands.add_parser(
         "upload-key",
         parents=[common],
@@ -301,6 +338,8 @@ def register(subparsers: Any) -> None:
     where.add_argument("--create-key-group", metavar="NAME", help="create a key group holding it")
     upload.set_defaults(func=_run(_cmd_upload_key))
 
+
+def _add_status(commands: Subparsers, common: argparse.ArgumentParser) -> None:
     status = commands.add_parser(
         "status",
         parents=[common],
@@ -314,12 +353,8 @@ def register(subparsers: Any) -> None:
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(func=_run(_cmd_status))
 
-    rotate = commands.add_parser(
-        "rotate",
-        help="rotate the signing key: start, switch, finish (AWS's documented order)",
-    )
-    steps = rotate.add_subparsers(dest="rotate_step", metavar="STEP", required=True)
 
+def _add_rotate_start(steps: Subparsers, common: argparse.ArgumentParser) -> None:
     start = steps.add_parser(
         "start",
         parents=[common],
@@ -329,6 +364,8 @@ def register(subparsers: Any) -> None:
     _add_key_source(start, "new-")
     start.set_defaults(func=_run(_cmd_rotate_start))
 
+
+def _add_rotate_switch(steps: Subparsers, common: argparse.ArgumentParser) -> None:
     switch = steps.add_parser(
         "switch",
         parents=[common],
@@ -349,6 +386,8 @@ def register(subparsers: Any) -> None:
     switch.add_argument("--new-passphrase-env", metavar="VAR", help="its passphrase variable")
     switch.set_defaults(func=_run(_cmd_rotate_switch))
 
+
+def _add_rotate_finish(steps: Subparsers, common: argparse.ArgumentParser) -> None:
     finish = steps.add_parser(
         "finish",
         parents=[common],

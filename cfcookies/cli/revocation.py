@@ -1,8 +1,9 @@
 """CLI commands for edge revocation: ``function code|publish|associate|secret`` and
 ``revoke session|user|purge``.
 
-Mounted by :mod:`cfcookies.cli` under ``aws`` (``cfcookies aws function ...``,
-``cfcookies aws revoke ...``) with ``_cli_revocation.register(aws_subparsers)``.
+Mounted by :mod:`cfcookies.cli.main` under ``aws`` (``cfcookies aws function ...``,
+``cfcookies aws revoke ...``) with ``register(aws_subparsers)``. botocore is imported only when
+a command talks to CloudFront.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from . import revocation
-from .exceptions import CloudFrontCookieError
+from .. import revocation
+from ..exceptions import CloudFrontCookieError
+from .common import Subparsers, print_error
 
 __all__ = ["parse_duration", "register"]
 
@@ -41,7 +43,7 @@ def parse_duration(text: str) -> datetime:
     return when.astimezone(timezone.utc)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``function`` and ``revoke`` command groups to ``subparsers``."""
     function = subparsers.add_parser(
         "function", help="the CloudFront Function that enforces revocation at the edge"
@@ -144,7 +146,7 @@ def _guard(func: Any) -> Any:
         try:
             result: int = func(args)
         except CloudFrontCookieError as exc:
-            print(f"cfcookies: error: {exc}", file=sys.stderr)
+            print_error(str(exc))
             return 2
         return result
 
@@ -206,11 +208,10 @@ def _cmd_associate(args: argparse.Namespace) -> int:
 def _cmd_secret(args: argparse.Namespace) -> int:
     value = os.environ.get(args.secret_env, "")
     if not value:
-        print(
-            f"cfcookies: error: set ${args.secret_env} to the secret the app uses (make one with "
+        print_error(
+            f"set ${args.secret_env} to the secret the app uses (make one with "
             f"python -c 'from cfcookies.revocation import generate_secret; "
-            f"print(generate_secret())')",
-            file=sys.stderr,
+            f"print(generate_secret())')"
         )
         return 2
     revocation.require_crt()

@@ -1,19 +1,18 @@
 """CLI command ``cfcookies demo``: the demo app and the local edge, with throwaway keys.
 
-Mounted by :mod:`cfcookies.cli` with ``_cli_demo.register(subparsers)``; the command's handler
-is in ``args.func(args) -> int``. ``python -m cfcookies._cli_demo [options]`` runs it alone.
+Mounted by :mod:`cfcookies.cli.main` with ``register(subparsers)``; the command's handler is in
+``args.func(args) -> int``. The demo and uvicorn are imported only when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import Any
 
-from .exceptions import CloudFrontCookieError
+from ..exceptions import CloudFrontCookieError
+from .common import Subparsers
 
-__all__ = ["main", "register"]
+__all__ = ["register"]
 
 
 def _port(text: str) -> int:
@@ -24,7 +23,7 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``demo`` command to ``subparsers``."""
     demo = subparsers.add_parser(
         "demo",
@@ -77,7 +76,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from .demo import run_demo
+    from ..demo import run_demo
 
     if args.app_port and args.app_port == args.edge_port:
         print("cfcookies demo: --app-port and --edge-port must differ", file=sys.stderr)
@@ -103,17 +102,3 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``cfcookies demo`` alone (for when the main CLI is not at hand)."""
-    parser = argparse.ArgumentParser(prog="cfcookies")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    register(subparsers)
-    args = parser.parse_args(["demo", *(sys.argv[1:] if argv is None else argv)])
-    result: int = args.func(args)
-    return result
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,17 +1,17 @@
 """CLI command ``cfcookies edge``: serve a folder as a local CloudFront that checks signatures.
 
-Mounted by :mod:`cfcookies.cli` with ``_cli_edge.register(subparsers)``; the command's handler
-is in ``args.func(args) -> int``.
+Mounted by :mod:`cfcookies.cli.main` with ``register(subparsers)``; the command's handler is in
+``args.func(args) -> int``. The edge app and uvicorn are imported only when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from .exceptions import CloudFrontCookieError, ConfigurationError
-from .keys import PublicKey, load_public_key, validate_key_pair_id
+from ..exceptions import CloudFrontCookieError, ConfigurationError
+from ..keys import PublicKey, load_public_key, validate_key_pair_id
+from .common import Subparsers
 
 __all__ = ["parse_public_key", "register"]
 
@@ -30,7 +30,7 @@ def parse_public_key(text: str) -> tuple[str, PublicKey]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``edge`` command to ``subparsers``."""
     edge = subparsers.add_parser(
         "edge",
@@ -106,7 +106,7 @@ def register(subparsers: Any) -> None:
 
 
 def _cmd_edge(args: argparse.Namespace) -> int:
-    from .edge import run_edge
+    from ..edge import run_edge
 
     keys: dict[str, PublicKey] = {}
     for key_pair_id, key in args.public_keys:
