@@ -184,12 +184,6 @@ class TimedOutbox(FileOutbox):
         self.probe.timed("outbox remove", lambda: sup(entries))
 
 
-def _size(owner: object, name: str) -> int:
-    """The length of a cache the library keeps (-1 if it has gone: the soak reads internals)."""
-    value = getattr(owner, name, None)
-    return len(value) if value is not None else -1
-
-
 _MALLINFO2 = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
 
 
@@ -221,26 +215,7 @@ def malloc_trim() -> bool:
 
 def server_stats(cookies: Any, deny_list: LocalDenyList, probe: Probe) -> dict[str, Any]:
     """What the stats route answers."""
-    from cfcookies import session as core
-
-    state_bound = getattr(core, "_STATE_CACHE_SIZE", 0)
-    caches: dict[str, tuple[int, int]] = {
-        "signatures": (cookies.signer.cache_len(), cookies.signer.cache_size),
-        "Set-Cookie lines": (_size(cookies, "_lines_cache"), cookies.signer.cache_size),
-        "verified states": (_size(cookies, "_state_cache"), state_bound),
-        "settled states": (_size(cookies, "_settled"), state_bound),
-        "grant checks": (_size(cookies, "_grant_checks"), state_bound),
-        "state lines": (_size(cookies, "_state_lines"), 64),
-        "hosts": (_size(cookies, "_hosts"), 256),
-    }
-    for label, name in (
-        ("prefixes", "_normalize_cached"),
-        ("resources", "_prefix_resource_cached"),
-    ):
-        cached = getattr(core, name, None)
-        if cached is not None:
-            info = cached.cache_info()
-            caches[label] = (info.currsize, info.maxsize or 0)
+    caches: dict[str, tuple[int, int]] = dict(cookies.cache_stats())
     try:
         deny_entries: int | None = len(deny_list.entries())
     except Exception:  # the store is down (its file is a directory)
@@ -1210,7 +1185,7 @@ def plateau_note(soak: Soak, per_minute: float) -> str:
     kinds = soak.kinds
     issued = kinds["login"] + kinds["one more folder"] + kinds["drop a folder"] + kinds["renewal"]
     states = issued / soak.seconds * 60
-    full = [(name, _full_at(soak.samples, name)) for name in ("signatures", "verified states")]
+    full = [(name, _full_at(soak.samples, name)) for name in ("signatures", "states")]
     when = ", ".join(f"{name} at {at:.0f} s" if at else f"{name} never" for name, at in full)
     filled = all(at is not None and at <= half for _, at in full)
     deny = [

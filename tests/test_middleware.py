@@ -607,28 +607,6 @@ def test_the_steady_state_cache_follows_a_changed_grants_answer(
     assert not browser.opens("/videos/course-1/a.ts")
 
 
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        pytest.param("/videos/a", ("/videos/a",), id="a-lone-string-is-one-prefix"),
-        pytest.param(["/a", "/b"], ("/a", "/b"), id="list"),
-        pytest.param((p for p in ["/a"]), ("/a",), id="generator-read-once"),
-        pytest.param(None, None, id="none"),
-    ],
-)
-def test_a_grants_answer_is_read_once_as_a_tuple(answer: Any, expected: Any) -> None:
-    from cfcookies.grants import desired_prefixes
-
-    assert desired_prefixes(answer) == expected
-
-
-def test_a_grants_answer_that_is_not_prefixes_is_a_clear_error() -> None:
-    from cfcookies.grants import desired_prefixes
-
-    with pytest.raises(TypeError, match="must return prefixes"):
-        desired_prefixes(42)
-
-
 def test_asgi_signs_with_at_most_signing_threads_at_once(
     rsa_key: PrivateKey, clock: FakeClock
 ) -> None:

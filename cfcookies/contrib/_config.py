@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from importlib import import_module
 from typing import Any
 
+from ..config import OPTION_NAMES
 from ..exceptions import ConfigurationError
-from ..session import CloudFrontCookies
-
-OPTION_NAMES = tuple(
-    name
-    for name, parameter in inspect.signature(CloudFrontCookies.__init__).parameters.items()
-    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
-)
 
 
 def import_callable(value: Any, option: str) -> Any:
