@@ -202,8 +202,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory, ecdsa_key: PrivateKey) -> It
     bypassed = CloudFrontCookies(**options, max_prefixes=LARGEST_ACCEPTED)
     # A DELIBERATE BYPASS of the start-up check, to show what it prevents: the instance is built
     # with an accepted max_prefixes, then raised to the old ceiling, so that the per-grant check
-    # (which reads the attribute) lets up to 50 folders through, as before the fix.
-    bypassed.max_prefixes = len(FOLDERS)
+    # (which reads its limits) lets up to 50 folders through, as before the fix.
+    bypassed.max_prefixes = bypassed.limits.max_prefixes = len(FOLDERS)
 
     app_urls = [f"https://{APP_HOST}:{port_of(s)}" for s in (accepted_sock, bypassed_sock)]
     edge = EdgeApp(
