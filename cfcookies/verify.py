@@ -60,7 +60,14 @@ from .exceptions import (
     VerificationError,
 )
 from .keys import KeyRing, PublicKey
-from .policy import Clock, Policy, parse_policy, resource_matches, system_clock
+from .policy import (
+    Clock,
+    Policy,
+    canned_policy_bytes,
+    parse_policy,
+    resource_matches,
+    system_clock,
+)
 from .signing import (
     CLOUDFRONT_COOKIE_NAMES,
     COOKIE_EXPIRES,
@@ -296,14 +303,6 @@ def _shown_id(key_pair_id: str) -> str:
     return "a value that is not a CloudFront key ID (letters and digits)"
 
 
-def _canned_bytes(resource: str, expires: int) -> bytes:
-    """The canned policy CloudFront rebuilds from the request URL (no validation: it just is)."""
-    return (
-        '{"Statement":[{"Resource":"' + resource + '","Condition":{"DateLessThan":'
-        '{"AWS:EpochTime":' + str(expires) + "}}}]}"
-    ).encode("utf-8", "replace")
-
-
 class _Run:
     """Collects checks as they pass; ``fail`` ends the run with a decision."""
 
@@ -519,7 +518,7 @@ def _verify(
             )
         expires = int(expires_text)
         policy = Policy(signed.url, expires)
-        policy_bytes = _canned_bytes(signed.url, expires)
+        policy_bytes = canned_policy_bytes(signed.url, expires)
         run.ok(
             "policy",
             f"canned policy rebuilt for this exact URL, expiring {_iso(expires)} "
