@@ -42,7 +42,7 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
-from .cookies import parse_cookie_pairs
+from .cookies import domain_matches, parse_cookie_pairs, parse_set_cookie
 from .exceptions import (
     BadSignatureError,
     ConfigurationError,
@@ -712,30 +712,6 @@ class CookieDelivery:
     domain: str | None
 
 
-def _parse_set_cookie(header: str) -> tuple[str, dict[str, str]] | None:
-    parts = header.split(";")
-    name, sep, _ = parts[0].partition("=")
-    if not sep or not name.strip():
-        return None
-    attrs: dict[str, str] = {}
-    for part in parts[1:]:
-        key, _, value = part.partition("=")
-        attrs.setdefault(key.strip().lower(), value.strip())
-    return name.strip(), attrs
-
-
-def _domain_matches(host: str, domain: str) -> bool:
-    return host == domain or (host.endswith("." + domain) and not _is_ip(host))
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 def _path_matches(request_path: str, cookie_path: str) -> bool:
     """RFC 6265 §5.1.4 path-match."""
     if request_path == cookie_path:
@@ -772,21 +748,21 @@ def cookie_delivery(
     issuer = (issuer or host).lower()
     out: list[CookieDelivery] = []
     for header in set_cookie_headers:
-        parsed = _parse_set_cookie(header)
-        if parsed is None or not parsed[0].startswith("CloudFront-"):
+        parsed = parse_set_cookie(header)
+        if parsed is None or not parsed.name.startswith("CloudFront-"):
             continue
-        name, attrs = parsed
+        name, attrs = parsed.name, parsed.attributes
         domain = attrs.get("domain") or None
         cookie_path = attrs.get("path") or None
         reasons: list[str] = []
         if domain is not None:
             bare = domain.lstrip(".").lower()
-            if not _domain_matches(issuer, bare):
+            if not domain_matches(issuer, bare):
                 reasons.append(
                     f"the browser rejects it: Domain={domain} does not cover {issuer}, the host "
                     "that set it"
                 )
-            elif not _domain_matches(host, bare):
+            elif not domain_matches(host, bare):
                 reasons.append(f"Domain={domain} does not cover {host}")
         elif issuer != host:
             reasons.append(
