@@ -23,7 +23,7 @@ from cfcookies.signing import (
     Signer,
     cf_b64encode,
 )
-from cfcookies.verify import CHECK_NAMES, XML_MESSAGES, error_xml, verify_request
+from cfcookies.verify import CHECK_NAMES, XML_MESSAGES, Check, error_xml, verify_request
 
 from .conftest import OLD_KEY_ID, RSA_KEY_ID, FakeClock
 from .verification_cases import (
@@ -161,6 +161,24 @@ def test_messages_never_contain_cookie_values(
         if p.startswith(("Signature=", "Policy="))
     ]
     assert not [s for s in secrets if s and any(s in t for t in texts)]
+
+
+def test_check_names_are_cloudfronts_order() -> None:
+    """The table of steps runs CloudFront's checks in its order, each with a title."""
+    assert CHECK_NAMES == (
+        "signed_request",
+        "key_pair_id",
+        "trusted_key",
+        "signature_encoding",
+        "policy",
+        "hash_algorithm",
+        "signature",
+        "date_greater_than",
+        "date_less_than",
+        "ip_address",
+        "resource",
+    )
+    assert all(Check(name, "passed").title != name for name in CHECK_NAMES)
 
 
 def test_checks_stop_at_the_failure(table: VerificationTable, clock: FakeClock) -> None:
