@@ -1,16 +1,20 @@
-"""Cookies: reading a ``Cookie`` header, and rendering ``Set-Cookie`` values and deletions.
+"""Cookies: reading a ``Cookie`` header, rendering and parsing ``Set-Cookie``, the domain match.
 
 Also the ``Cache-Control`` a response gets when it carries cookies: :func:`private_cache_control`.
 
 Parsing never raises on client bytes: what cannot be read is skipped. Rendering validates names,
-values and attributes, and spells attributes as werkzeug's ``dump_cookie`` does.
+values and attributes, and spells attributes as werkzeug's ``dump_cookie`` does. Reading a
+``Set-Cookie`` (:func:`parse_set_cookie`) and deciding which hosts a cookie ``Domain`` covers
+(:func:`domain_matches`) follow RFC 6265 as browsers do; they live here once, for the
+middleware's start-up checks and for :mod:`cfcookies.diagnose`.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,11 +26,14 @@ __all__ = [
     "TARGETED_CACHE_HEADERS",
     "CookieAttributes",
     "SameSite",
+    "SetCookie",
     "cookie_value",
     "delete_cookie",
+    "domain_matches",
     "dump_cookie",
     "parse_cookie_header",
     "parse_cookie_pairs",
+    "parse_set_cookie",
     "private_cache_control",
     "validate_cookie_domain",
 ]
@@ -179,9 +186,32 @@ def validate_cookie_domain(domain: str) -> str:
 
 
 def domain_matches(host: str, domain: str) -> bool:
-    """Whether a cookie with ``Domain=domain`` is sent to ``host`` (RFC 6265 5.1.3)."""
-    host = host.lower().rstrip(".")
-    return host == domain or host.endswith("." + domain)
+    """Whether a cookie with ``Domain=domain`` is sent to ``host`` (RFC 6265 5.1.3).
+
+    Case-insensitive. A host name matches the domain itself and every name under it
+    (``media.example.com`` and ``example.com`` match ``example.com``; ``badexample.com`` does
+    not). An IP address matches only itself, exactly: ``192.0.2.1`` is not under ``0.2.1``, its
+    labels are numbers, not names. ``domain`` is the attribute's value without its leading dot;
+    the host is taken as given (``example.com.``, with a trailing dot, is another host to a
+    browser, so it does not match ``example.com``).
+    """
+    host = host.lower()
+    domain = domain.lower()
+    if host == domain:
+        return True
+    return bool(domain) and host.endswith("." + domain) and not _is_ip_address(host)
+
+
+def _is_ip_address(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address (an IPv6 one with or without brackets)."""
+    text = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if ":" not in text and not text.rpartition(".")[2].isdigit():
+        return False  # a host name (its last label is not a number): decided without parsing
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -314,3 +344,41 @@ def private_cache_control(values: Iterable[str]) -> str:
         if name not in ("public", "s-maxage", "private"):
             kept.append(directive)
     return ", ".join(kept)
+
+
+# --- reading Set-Cookie, as a browser does --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One ``Set-Cookie`` value as a browser reads it (RFC 6265 5.2).
+
+    ``attributes`` maps each attribute's lower-case name to its trimmed value, ``""`` for a
+    flag such as ``secure``; values are not interpreted (``max-age`` and ``expires`` stay text).
+    """
+
+    name: str
+    value: str
+    attributes: Mapping[str, str]
+
+
+def parse_set_cookie(header: str) -> SetCookie | None:
+    """Read a ``Set-Cookie`` value as RFC 6265 5.2 does; None when a browser would ignore it.
+
+    The name and value are the text before the first ``;``, split at its first ``=`` and
+    trimmed; without an ``=``, or with an empty name, the header is ignored. An attribute given
+    twice keeps its last value, as browsers use the last ``Path``, ``Domain`` or ``Max-Age``.
+    Never raises.
+    """
+    first, _, rest = header.partition(";")
+    name, sep, value = first.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        return None
+    attributes: dict[str, str] = {}
+    for part in rest.split(";"):
+        key, _, argument = part.partition("=")
+        key = key.strip().lower()
+        if key:
+            attributes[key] = argument.strip()
+    return SetCookie(name, value.strip(), attributes)

@@ -30,6 +30,7 @@ __all__ = [
     "Clock",
     "Policy",
     "TimeInput",
+    "canned_policy_bytes",
     "canned_policy_json",
     "normalize_ip_address",
     "normalize_prefix",
@@ -286,10 +287,21 @@ def canned_policy_json(resource: str, date_less_than: int) -> bytes:
     validate_resource(resource, allow_wildcards=False)
     if isinstance(date_less_than, bool) or not isinstance(date_less_than, int):
         raise PolicyTimeError("date_less_than must be integer epoch seconds")
+    return canned_policy_bytes(resource, date_less_than)
+
+
+def canned_policy_bytes(resource: str, date_less_than: int) -> bytes:
+    """The canned policy bytes for ``resource`` and ``date_less_than``, unchecked.
+
+    What CloudFront rebuilds from a request URL and its ``Expires`` to verify a canned
+    signature: the verifier takes the URL as the viewer sent it, so nothing is validated here
+    (a character UTF-8 cannot encode becomes ``?``). :func:`canned_policy_json` validates first,
+    for signing; for a valid resource both give the same bytes.
+    """
     return (
         '{"Statement":[{"Resource":"' + resource + '","Condition":{"DateLessThan":'
         '{"AWS:EpochTime":' + str(date_less_than) + "}}}]}"
-    ).encode()
+    ).encode("utf-8", "replace")
 
 
 def _epoch_field(condition: dict[str, object], name: str) -> int:

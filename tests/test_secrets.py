@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 import cfcookies.cli
 from cfcookies import aws
 from cfcookies.asgi import CloudFrontCookieMiddleware as ASGIMiddleware
+from cfcookies.diagnose import explain
 from cfcookies.exceptions import CloudFrontCookieError
 from cfcookies.keys import (
     KeyRing,
@@ -46,7 +47,7 @@ from cfcookies.revocation import (
 )
 from cfcookies.session import CloudFrontCookies, RequestInfo
 from cfcookies.signing import Signer
-from cfcookies.verify import explain, verify_request
+from cfcookies.verify import verify_request
 from cfcookies.wsgi import CloudFrontCookieMiddleware as WSGIMiddleware
 from tests.conftest import PASSPHRASE, RSA_KEY_ID, FakeClock, KeyFiles
 from tests.middleware_apps import MEDIA_URL, call_wsgi, raw_wsgi_app, starlette_app

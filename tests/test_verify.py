@@ -1,10 +1,9 @@
-"""cfcookies.verify: CloudFront's decision, its order of checks, and the explain report."""
+"""cfcookies.verify: CloudFront's decision and its order of checks."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cfcookies import exceptions as exc
+from cfcookies.diagnose import explain
 from cfcookies.keys import KeyRing, PrivateKey, PublicKey, SigningKey
 from cfcookies.policy import Policy
 from cfcookies.signing import (
@@ -23,19 +23,11 @@ from cfcookies.signing import (
     Signer,
     cf_b64encode,
 )
-from cfcookies.verify import (
-    CHECK_NAMES,
-    XML_MESSAGES,
-    cookie_delivery,
-    error_xml,
-    explain,
-    verify_request,
-)
+from cfcookies.verify import CHECK_NAMES, XML_MESSAGES, Check, error_xml, verify_request
 
 from .conftest import OLD_KEY_ID, RSA_KEY_ID, FakeClock
 from .verification_cases import (
     CASE_IDS,
-    CLIENT_IP,
     MEDIA_URL,
     RESOURCE,
     SEGMENT,
@@ -169,6 +161,24 @@ def test_messages_never_contain_cookie_values(
         if p.startswith(("Signature=", "Policy="))
     ]
     assert not [s for s in secrets if s and any(s in t for t in texts)]
+
+
+def test_check_names_are_cloudfronts_order() -> None:
+    """The table of steps runs CloudFront's checks in its order, each with a title."""
+    assert CHECK_NAMES == (
+        "signed_request",
+        "key_pair_id",
+        "trusted_key",
+        "signature_encoding",
+        "policy",
+        "hash_algorithm",
+        "signature",
+        "date_greater_than",
+        "date_less_than",
+        "ip_address",
+        "resource",
+    )
+    assert all(Check(name, "passed").title != name for name in CHECK_NAMES)
 
 
 def test_checks_stop_at_the_failure(table: VerificationTable, clock: FakeClock) -> None:
@@ -650,234 +660,6 @@ def test_huge_header_is_refused(keys: dict[str, PublicKey]) -> None:
     """A megabyte of cookies is refused as missing, not parsed."""
     header = f"{COOKIE_SIGNATURE}=" + "A" * 1_000_000
     assert verify_request(URL, cookies=header, public_keys=keys).reason == "missing_key_pair_id"
-
-
-# --- explain ------------------------------------------------------------------------------------
-
-
-def test_explain_marks_the_failing_check(table: VerificationTable, clock: FakeClock) -> None:
-    """The report lists the checks in order and marks the expiry check as the failure."""
-    case = table.by_id("expired")
-    report = explain(
-        case.url, cookie_header=case.cookie_header(), public_keys=table.public_keys, now=clock()
-    )
-    assert "DENIED, 403 AccessDenied (expired)" in report
-    assert "[FAIL] the policy has not expired (DateLessThan)" in report
-    assert report.index("[ok  ] the signature matches") < report.index("[FAIL]")
-    assert "renew" in report
-
-
-def test_explain_allowed(table: VerificationTable, clock: FakeClock) -> None:
-    """The report for a good request says CloudFront would serve it."""
-    case = table.by_id("allowed")
-    report = explain(
-        case.url,
-        cookie_header=case.cookie_header(),
-        public_keys=table.public_keys,
-        client_ip=CLIENT_IP,
-        now=clock(),
-    )
-    assert "ALLOWED" in report
-    assert "FAIL" not in report
-
-
-def _set_cookies(cookies: dict[str, str], path: str) -> list[str]:
-    return [
-        f"{name}={value}; Domain=example.test; Path={path}; Secure; HttpOnly"
-        for name, value in cookies.items()
-    ]
-
-
-def _har(signer: Signer, *, with_cookies_on: str, requested: list[str]) -> dict[str, Any]:
-    cookies = signer.cookies_for(RESOURCE, date_less_than=timedelta(hours=1))
-    login = {
-        "request": {"url": "https://app.example.test/login", "headers": [], "cookies": []},
-        "response": {
-            "status": 200,
-            "headers": [
-                {"name": "set-cookie", "value": v}
-                for v in _set_cookies(cookies, "/videos/course-1/")
-            ],
-        },
-    }
-    entries: list[dict[str, Any]] = [login]
-    for path in requested:
-        sent = path.startswith(with_cookies_on)
-        entries.append(
-            {
-                "request": {
-                    "url": MEDIA_URL + path,
-                    "headers": [{"name": ":authority", "value": "media.example.test"}],
-                    "cookies": [{"name": k, "value": v} for k, v in cookies.items()]
-                    if sent
-                    else [],
-                },
-                "response": {"status": 200 if sent else 403, "headers": []},
-            }
-        )
-    return {"log": {"version": "1.2", "entries": entries}}
-
-
-def test_explain_har_each_media_entry(signer: Signer, keys: dict[str, PublicKey]) -> None:
-    """From a HAR, every media request is explained, with why a cookie was not sent."""
-    har = _har(
-        signer,
-        with_cookies_on="/videos/course-1/",
-        requested=["/videos/course-1/index.m3u8", "/videos/course-10/x.ts"],
-    )
-    report = explain(har=har, public_keys=keys, now=signer.clock())
-    first, second = report.split("\nGET ")
-    assert "ALLOWED" in first
-    assert "the browser got HTTP 403" in second
-    assert "missing_key_pair_id" in second
-    assert (
-        "CloudFront-Policy was set for Path=/videos/course-1/ and is not sent to "
-        "/videos/course-10/x.ts" in second
-    )
-
-
-def test_explain_har_file_and_url(
-    signer: Signer, keys: dict[str, PublicKey], tmp_path: Path
-) -> None:
-    """A HAR file on disk is read and the entry for the given URL is the one explained."""
-    har = _har(signer, with_cookies_on="/", requested=["/videos/course-1/a.ts", "/img/b.png"])
-    path = tmp_path / "session.har"
-    path.write_text(json.dumps(har), encoding="utf-8")
-    report = explain(MEDIA_URL + "/img/b.png", har=path, public_keys=keys, now=signer.clock())
-    assert report.startswith(f"GET {MEDIA_URL}/img/b.png")
-    assert "resource_mismatch" in report
-    assert report.count("GET ") == 1
-
-
-def test_explain_har_header_cookie_used(signer: Signer, keys: dict[str, PublicKey]) -> None:
-    """A HAR request's Cookie header is read when its cookies list is empty."""
-    cookies = signer.cookies_for(RESOURCE, date_less_than=timedelta(hours=1))
-    header = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    har = {
-        "log": {
-            "entries": [{"request": {"url": URL, "headers": [{"name": "Cookie", "value": header}]}}]
-        }
-    }
-    assert "ALLOWED" in explain(URL, har=har, public_keys=keys, now=signer.clock())
-
-
-@pytest.mark.parametrize(
-    "har",
-    [pytest.param({"log": {}}, id="no-entries"), pytest.param({"entries": []}, id="not-har")],
-)
-def test_explain_rejects_non_har(keys: dict[str, PublicKey], har: dict[str, Any]) -> None:
-    """A document without log.entries is refused with a configuration error."""
-    with pytest.raises(exc.ConfigurationError):
-        explain(har=har, public_keys=keys)
-
-
-# --- would the browser send it? -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("set_cookie", "url", "issued_by", "sent", "why"),
-    [
-        pytest.param(
-            "CloudFront-Policy=x; Domain=example.test; Path=/videos/course-1/; Secure",
-            URL,
-            "app.example.test",
-            True,
-            "sent",
-            id="parent-domain",
-        ),
-        pytest.param(
-            "CloudFront-Policy=x; Path=/videos/course-1/",
-            URL,
-            "app.example.test",
-            False,
-            "host-only",
-            id="host-only-other-host",
-        ),
-        pytest.param(
-            "CloudFront-Policy=x; Path=/",
-            URL,
-            "media.example.test",
-            True,
-            "sent",
-            id="host-only-same-host",
-        ),
-        pytest.param(
-            "CloudFront-Policy=x; Domain=.example.test; Path=/videos/course-1/",
-            f"{MEDIA_URL}/videos/course-10/x.ts",
-            None,
-            False,
-            "Path=/videos/course-1/",
-            id="course-10",
-        ),
-        pytest.param(
-            "CloudFront-Policy=x; Domain=example.test; Path=/videos/course-1",
-            f"{MEDIA_URL}/videos/course-10/x.ts",
-            None,
-            False,
-            "Path=",
-            id="no-slash-path",
-        ),
-        pytest.param(
-            "CloudFront-Policy=x; Domain=example.test; Path=/; Secure",
-            "http://media.example.test/a",
-            None,
-            False,
-            "Secure",
-            id="secure-on-http",
-        ),
-        pytest.param(
-            "CloudFront-Policy=x; Domain=other.test; Path=/",
-            URL,
-            "app.example.test",
-            False,
-            "rejects",
-            id="foreign-domain",
-        ),
-        pytest.param(
-            "CloudFront-Policy=; Domain=example.test; Path=/; Max-Age=0",
-            URL,
-            None,
-            False,
-            "deletes",
-            id="deletion",
-        ),
-        pytest.param(
-            "CloudFront-Policy=x; Domain=example.test", URL, None, False, "no Path", id="no-path"
-        ),
-    ],
-)
-def test_cookie_delivery(
-    set_cookie: str, url: str, issued_by: str | None, sent: bool, why: str
-) -> None:
-    """The RFC 6265 domain, path and Secure rules decide whether the browser sends a cookie."""
-    (delivery,) = cookie_delivery(url, [set_cookie], issued_by=issued_by)
-    assert delivery.sent is sent
-    assert why in delivery.reason
-
-
-def test_cookie_delivery_ignores_other_cookies() -> None:
-    """Only CloudFront-* Set-Cookie headers are judged."""
-    assert cookie_delivery(URL, ["session=1; Path=/"]) == []
-
-
-def test_explain_needs_a_url_or_har(keys: dict[str, PublicKey]) -> None:
-    """explain without a URL or a HAR is a usage error."""
-    with pytest.raises(exc.ConfigurationError):
-        explain(public_keys=keys)
-
-
-def test_explain_har_without_the_url(signer: Signer, keys: dict[str, PublicKey]) -> None:
-    """A URL absent from the HAR is reported as such."""
-    har = _har(signer, with_cookies_on="/", requested=["/videos/course-1/a.ts"])
-    report = explain(MEDIA_URL + "/other.ts", har=har, public_keys=keys, now=signer.clock())
-    assert report == f"The HAR export has no request for {MEDIA_URL}/other.ts.\n"
-
-
-def test_explain_hides_signed_url_values(signer: Signer, keys: dict[str, PublicKey]) -> None:
-    """The report shows a signed URL with its Signature and Policy values hidden."""
-    url = signer.sign_url(URL, date_less_than=timedelta(hours=1), resource=RESOURCE)
-    report = explain(url, public_keys=keys, now=signer.clock())
-    assert "Policy=...&Signature=...&Key-Pair-Id=K2JCJMDEHXQW5F" in report
 
 
 def test_hash_algorithm_alone_is_not_a_signed_url(
