@@ -10,7 +10,7 @@ expiry rules to the ``Set-Cookie`` headers the app issued.
 This is apart from :mod:`cfcookies.verify` because it is for people, not for the edge: the
 verifier decides, and stays small enough to read beside AWS's documentation; the report, the HAR
 reader and the browser's cookie rules only describe. Everything a client sent is printed escaped
-(:func:`_printable`), so a report can neither drive a terminal nor forge a line.
+(:func:`printable`), so a report can neither drive a terminal nor forge a line.
 """
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def _escape_char(char: str) -> str:
     return f"\\U{code:08x}"
 
 
-def _printable(text: str, *, keep_newlines: bool = False) -> str:
+def printable(text: str, *, keep_newlines: bool = False) -> str:
     """``text`` safe for a terminal: every character ``repr`` would escape is escaped.
 
     That is C0 and C1 controls (``ESC`` as ``\\x1b``, ``\\r``, ``\\x08`` ...), ``DEL``, bidi
@@ -263,7 +263,7 @@ def _printable(text: str, *, keep_newlines: bool = False) -> str:
     if text.isprintable():
         return text
     if keep_newlines:
-        return "\n".join(_printable(line) for line in text.split("\n"))
+        return "\n".join(printable(line) for line in text.split("\n"))
     return "".join(c if c.isprintable() else _escape_char(c) for c in text)
 
 
@@ -350,7 +350,7 @@ def _explain_har(
             base = _split_url(url)[0]
             chosen = [e for e in entries if _split_url(e.url)[0] == base]
         if not chosen:
-            return f"The HAR export has no request for {_printable(_short(url))}.\n"
+            return f"The HAR export has no request for {printable(_short(url))}.\n"
         chosen = chosen[:1]
     else:
         chosen = [e for e in entries if _is_media(e.url)]
@@ -421,7 +421,7 @@ def _explain_one(
                 lines.append(f"    - {d.name} ({where}): {verdict}")
     # Each line is one line: whatever the client sent (URL, cookies, policy, Set-Cookie) is
     # escaped, newlines included, so it can neither drive the terminal nor forge a line.
-    return "\n".join(_printable(line) for line in lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _redact(url: str) -> str:

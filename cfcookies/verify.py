@@ -732,8 +732,7 @@ def _verify(
 
 # --- names that moved to cfcookies.diagnose -------------------------------------------------------
 
-# ``_printable`` too: the CLI's escaper of what clients sent, until the CLI imports it from there.
-_MOVED_TO_DIAGNOSE = frozenset({"CookieDelivery", "cookie_delivery", "explain", "_printable"})
+_MOVED_TO_DIAGNOSE = frozenset({"CookieDelivery", "cookie_delivery", "explain"})
 
 
 def __getattr__(name: str) -> Any:

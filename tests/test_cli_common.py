@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from cfcookies import cli
-from cfcookies.cli.common import printable
 from cfcookies.exceptions import ConfigurationError, KeyLoadError
 from cfcookies.keys import PrivateKey, SigningKey, key_fingerprint, private_key_pem
 from cfcookies.signing import Signer
@@ -152,23 +151,3 @@ def test_load_key_spec_without_aws_module(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(sys.modules, "cfcookies.aws", None)  # import cfcookies.aws now fails
     with pytest.raises(ConfigurationError, match=r"cfcookies\.aws"):
         cli.load_key_spec("secretsmanager:app/key")
-
-
-@pytest.mark.parametrize(
-    ("text", "shown"),
-    [
-        pytest.param("https://a.example/x.ts", "https://a.example/x.ts", id="plain"),
-        pytest.param("a\x1b[31mb\rc", "a\\x1b[31mb\\rc", id="esc-cr"),
-        pytest.param("x\u202ey\u2066", "x\\u202ey\\u2066", id="bidi"),
-        pytest.param("\ud800", "\\ud800", id="lone-surrogate"),
-        pytest.param("one\ntwo", "one\\ntwo", id="newline"),
-    ],
-)
-def test_printable_escapes_what_a_terminal_would_obey(text: str, shown: str) -> None:
-    """Controls, bidi overrides and lone surrogates are printed as their escapes."""
-    assert printable(text) == shown
-
-
-def test_printable_can_keep_newlines() -> None:
-    """keep_newlines keeps the lines of a report and escapes what is inside them."""
-    assert printable("a\x1b\nb\r", keep_newlines=True) == "a\\x1b\nb\\r"

@@ -11,7 +11,7 @@ import pytest
 
 from cfcookies import exceptions as exc
 from cfcookies import verify
-from cfcookies.diagnose import CookieDelivery, cookie_delivery, explain
+from cfcookies.diagnose import CookieDelivery, cookie_delivery, explain, printable
 from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
 
@@ -292,3 +292,23 @@ def test_verify_has_no_other_moved_names() -> None:
     """Any other unknown name is still an AttributeError on cfcookies.verify."""
     with pytest.raises(AttributeError):
         verify.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        pytest.param("https://a.example/x.ts", "https://a.example/x.ts", id="plain"),
+        pytest.param("a\x1b[31mb\rc", "a\\x1b[31mb\\rc", id="esc-cr"),
+        pytest.param("x\u202ey\u2066", "x\\u202ey\\u2066", id="bidi"),
+        pytest.param("\ud800", "\\ud800", id="lone-surrogate"),
+        pytest.param("one\ntwo", "one\\ntwo", id="newline"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_obey(text: str, shown: str) -> None:
+    """Controls, bidi overrides and lone surrogates are printed as their escapes."""
+    assert printable(text) == shown
+
+
+def test_printable_can_keep_newlines() -> None:
+    """keep_newlines keeps the lines of a report and escapes what is inside them."""
+    assert printable("a\x1b\nb\r", keep_newlines=True) == "a\\x1b\nb\\r"

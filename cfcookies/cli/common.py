@@ -26,7 +26,6 @@ __all__ = [
     "load_key_spec",
     "load_public_spec",
     "print_error",
-    "printable",
 ]
 
 #: A command's handler, set with ``set_defaults(func=…)``: the exit status from the parsed args.
@@ -131,32 +130,3 @@ def print_error(message: str, *, command: str | None = None) -> None:
 
 
 _NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def _escape_char(char: str) -> str:
-    if char in _NAMED_ESCAPES:
-        return _NAMED_ESCAPES[char]
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def printable(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` safe for a terminal: every character ``repr`` would escape is escaped.
-
-    That is C0 and C1 controls (``ESC`` as ``\\x1b``, ``\\r``, ``\\x08`` ...), ``DEL``, bidi
-    overrides and other format characters (``\\u202e``, ``\\u2066`` ...), line and paragraph
-    separators, lone surrogates (which could not even be encoded) and unassigned code points.
-    With ``keep_newlines`` the ``\\n`` between lines stay; otherwise they are escaped too.
-
-    The same as the one :func:`cfcookies.verify.explain` applies to its report (kept here so
-    that the command line imports no private helper of the verifier).
-    """
-    if text.isprintable():
-        return text
-    if keep_newlines:
-        return "\n".join(printable(line) for line in text.split("\n"))
-    return "".join(c if c.isprintable() else _escape_char(c) for c in text)

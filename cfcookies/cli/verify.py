@@ -1,8 +1,8 @@
 """``cfcookies verify``: decide as CloudFront would whether a request is allowed, and why.
 
 Given a URL with its Cookie header, or a browser HAR export, it prints the decision and the
-report of :func:`cfcookies.verify.explain`. URLs, cookies and HAR contents come from clients:
-everything printed passes through :func:`cfcookies.cli.common.printable`, so their control
+report of :func:`cfcookies.diagnose.explain`. URLs, cookies and HAR contents come from clients:
+everything printed passes through :func:`cfcookies.diagnose.printable`, so their control
 characters and bidi overrides are printed escaped (``\\x1b``, ``\\r``, ``\\u202e``), never sent
 to the terminal.
 """
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 
+from ..diagnose import printable
 from ..exceptions import CloudFrontCookieError, ConfigurationError
 from ..keys import validate_key_pair_id
-from .common import Subparsers, epoch, load_public_spec, print_error, printable
+from .common import Subparsers, epoch, load_public_spec, print_error
 
 __all__ = ["register"]
 
@@ -60,7 +61,8 @@ def _out(text: str) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ..verify import explain, verify_request
+    from ..diagnose import explain
+    from ..verify import verify_request
 
     specs: list[str] = args.public_key or []
     ids: list[str] = args.key_pair_id or []

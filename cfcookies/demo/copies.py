@@ -20,27 +20,12 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..cookies import parse_set_cookie
 from ..keys import PublicKey
 from ..policy import Clock
 from ..verify import Decision, verify_request
 
 _MAX_COPIES = 512
-
-
-def _parse_set_cookie(value: str) -> tuple[str, str, str, bool] | None:
-    """Name, value, Path and whether it deletes the cookie, of a ``Set-Cookie`` value."""
-    first, _, rest = value.partition(";")
-    name, eq, cookie = first.partition("=")
-    if not eq or not name.strip():
-        return None
-    path, deletes = "/", False
-    for attribute in rest.split(";"):
-        key, _, arg = attribute.strip().partition("=")
-        if key.lower() == "path":
-            path = arg.strip() or "/"
-        elif key.lower() == "max-age" and arg.strip() == "0":
-            deletes = True
-    return name.strip(), cookie.strip(), path, deletes
 
 
 class CookieCopies:
@@ -63,14 +48,14 @@ class CookieCopies:
             jar = self._jars.setdefault(demo_id, {})
             self._jars.move_to_end(demo_id)
             for header in set_cookie:
-                parsed = _parse_set_cookie(header)
+                parsed = parse_set_cookie(header)
                 if parsed is None:
                     continue
-                name, value, path, deletes = parsed
-                if deletes:
-                    jar.pop((name, path), None)
+                path = parsed.attributes.get("path") or "/"
+                if parsed.attributes.get("max-age") == "0":
+                    jar.pop((parsed.name, path), None)
                 else:
-                    jar[(name, path)] = value
+                    jar[(parsed.name, path)] = parsed.value
             while len(self._jars) > self._limit:
                 self._jars.popitem(last=False)
 
