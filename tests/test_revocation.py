@@ -22,7 +22,8 @@ from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cfcookies import _cli_revocation, revocation
+from cfcookies import _cli_revocation, aws, revocation
+from cfcookies.aws import KeyValueStoreDenyList, kvs
 from cfcookies.exceptions import (
     AWSError,
     ConfigurationError,
@@ -32,7 +33,6 @@ from cfcookies.exceptions import (
 )
 from cfcookies.revocation import (
     ForgedSessionError,
-    KeyValueStoreDenyList,
     LocalDenyList,
     MalformedSessionError,
     MissingSessionError,
@@ -945,7 +945,7 @@ def test_kvs_writes_are_batched_by_fifty_with_chained_etags(
 def test_kvs_batches_respect_the_three_megabyte_limit() -> None:
     """A batch is cut before it would pass 3 MB, whatever the key count."""
     big = [(f"k{n}", "v" * 1_000_000) for n in range(7)]
-    sizes = [len(batch) for batch in revocation._batches(big)]
+    sizes = [len(batch) for batch in kvs._batches(big)]
     assert sizes == [3, 3, 1]
 
 
@@ -1090,14 +1090,14 @@ def test_kvs_purge_deletes_stale_entries_across_pages(kvs_client: tuple[Any, Stu
 
 def test_kvs_needs_awscrt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without awscrt the KeyValueStore deny-list refuses to start and names the extra."""
-    monkeypatch.setattr(revocation, "crt_available", lambda: False)
+    monkeypatch.setattr(kvs, "crt_available", lambda: False)
     with pytest.raises(ConfigurationError, match=r"pip install 'cfcookies\[crt\]'"):
         KeyValueStoreDenyList(kvs_arn=KVS_ARN, client=object())
 
 
 def test_awscrt_is_detected_when_installed() -> None:
     """crt_available reports the awscrt that the test environment installs."""
-    assert revocation.crt_available()
+    assert aws.crt_available()
 
 
 @pytest.mark.parametrize(
@@ -1174,9 +1174,7 @@ def test_publish_creates_a_new_function_and_publishes_it(cf_client: tuple[Any, S
         {"FunctionSummary": _summary("LIVE")},
         {"Name": "cfcookies-revocation", "IfMatch": "E1"},
     )
-    arn = revocation.publish_function(
-        client, name="cfcookies-revocation", code=code, kvs_arn=KVS_ARN
-    )
+    arn = aws.publish_function(client, name="cfcookies-revocation", code=code, kvs_arn=KVS_ARN)
     assert arn == FUNCTION_ARN
 
 
@@ -1205,7 +1203,7 @@ def test_publish_updates_an_existing_function_with_its_etag(cf_client: tuple[Any
         {"Name": "cfcookies-revocation", "IfMatch": "E8"},
     )
     assert (
-        revocation.publish_function(client, name="cfcookies-revocation", code=code, kvs_arn=KVS_ARN)
+        aws.publish_function(client, name="cfcookies-revocation", code=code, kvs_arn=KVS_ARN)
         == FUNCTION_ARN
     )
 
@@ -1221,7 +1219,7 @@ def test_publish_refuses_what_cloudfront_would(kwargs: dict[str, str], match: st
     """A bad function name or code over 10 KB is refused before any call."""
     arguments = {"name": "ok", "code": "x", "kvs_arn": KVS_ARN, **kwargs}
     with pytest.raises(ConfigurationError, match=match):
-        revocation.publish_function(object(), **arguments)
+        aws.publish_function(object(), **arguments)
 
 
 def test_publish_failure_is_an_aws_error(cf_client: tuple[Any, Stubber]) -> None:
@@ -1231,7 +1229,7 @@ def test_publish_failure_is_an_aws_error(cf_client: tuple[Any, Stubber]) -> None
         "describe_function", service_error_code="AccessDenied", http_status_code=403
     )
     with pytest.raises(AWSError, match="DescribeFunction failed: AccessDenied"):
-        revocation.publish_function(client, name="f", code="x", kvs_arn=KVS_ARN)
+        aws.publish_function(client, name="f", code="x", kvs_arn=KVS_ARN)
 
 
 def _distribution_config(**behaviour_extra: Any) -> dict[str, Any]:
@@ -1307,7 +1305,7 @@ def test_associate_sets_viewer_request_function_on_chosen_behaviour(
         {"Distribution": _distribution(expected), "ETag": "D2"},
         {"Id": "EDFDVBD6EXAMPLE", "IfMatch": "D1", "DistributionConfig": expected},
     )
-    assert revocation.associate_function(
+    assert aws.associate_function(
         client,
         distribution_id="EDFDVBD6EXAMPLE",
         function_arn=FUNCTION_ARN,
@@ -1335,9 +1333,7 @@ def test_associate_keeps_viewer_response_functions(cf_client: tuple[Any, Stubber
         {"Distribution": _distribution(expected), "ETag": "D2"},
         {"Id": "EDFDVBD6EXAMPLE", "IfMatch": "D1", "DistributionConfig": expected},
     )
-    revocation.associate_function(
-        client, distribution_id="EDFDVBD6EXAMPLE", function_arn=FUNCTION_ARN
-    )
+    aws.associate_function(client, distribution_id="EDFDVBD6EXAMPLE", function_arn=FUNCTION_ARN)
 
 
 def test_associate_is_a_no_op_when_already_associated(cf_client: tuple[Any, Stubber]) -> None:
@@ -1348,7 +1344,7 @@ def test_associate_is_a_no_op_when_already_associated(cf_client: tuple[Any, Stub
         {"DistributionConfig": _distribution_config(FunctionAssociations=ASSOCIATED), "ETag": "D1"},
         {"Id": "EDFDVBD6EXAMPLE"},
     )
-    assert not revocation.associate_function(
+    assert not aws.associate_function(
         client, distribution_id="EDFDVBD6EXAMPLE", function_arn=FUNCTION_ARN
     )
 
@@ -1377,7 +1373,7 @@ def test_associate_retries_once_on_precondition_failed(cf_client: tuple[Any, Stu
         {"Distribution": _distribution(expected), "ETag": "D4"},
         {"Id": "EDFDVBD6EXAMPLE", "IfMatch": "D3", "DistributionConfig": expected},
     )
-    assert revocation.associate_function(
+    assert aws.associate_function(
         client, distribution_id="EDFDVBD6EXAMPLE", function_arn=FUNCTION_ARN
     )
 
@@ -1431,7 +1427,7 @@ def test_associate_refuses_unsafe_changes(
         {"Id": "EDFDVBD6EXAMPLE"},
     )
     with pytest.raises(ConfigurationError, match=match):
-        revocation.associate_function(
+        aws.associate_function(
             client, distribution_id="EDFDVBD6EXAMPLE", function_arn=FUNCTION_ARN, **kwargs
         )
 
@@ -1453,7 +1449,7 @@ def test_associate_replace_swaps_the_other_function(cf_client: tuple[Any, Stubbe
         {"Distribution": _distribution(expected), "ETag": "D2"},
         {"Id": "EDFDVBD6EXAMPLE", "IfMatch": "D1", "DistributionConfig": expected},
     )
-    assert revocation.associate_function(
+    assert aws.associate_function(
         client, distribution_id="EDFDVBD6EXAMPLE", function_arn=FUNCTION_ARN, replace=True
     )
 
@@ -1531,7 +1527,7 @@ def test_cli_kvs_without_awscrt_names_the_extra(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`revoke session --kvs-arn` without awscrt exits 2 and tells how to install it."""
-    monkeypatch.setattr(revocation, "crt_available", lambda: False)
+    monkeypatch.setattr(kvs, "crt_available", lambda: False)
     assert _cli(["revoke", "session", "s1", "--kvs-arn", KVS_ARN]) == 2
     assert "pip install 'cfcookies[crt]'" in capsys.readouterr().err
 
