@@ -61,8 +61,7 @@ from urllib.parse import urlencode
 import httpx
 import itsdangerous
 
-from cfcookies.deny_writer import DenyEntry, FileOutbox
-from cfcookies.revocation import LocalDenyList
+from cfcookies.revocation import DenyEntry, FileOutbox, LocalDenyList
 
 from ._apps import APP_HOST, KEY_PAIR_ID, cloudfront_cookies, key
 from ._harness import Check, Scale, Section, percentile

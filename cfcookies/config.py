@@ -15,11 +15,10 @@ from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from .cookies import MAX_COOKIES_PER_DOMAIN, SameSite
-from .deny_writer import DenyOutbox, DenyWriteFailure
 from .exceptions import ConfigurationError, ResourceError
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .policy import Clock, prefix_resource
-from .revocation import DenyList, SessionSecrets
+from .revocation import DenyList, DenyOutbox, DenyWriteFailure, SessionSecrets
 from .signing import HashAlgorithm
 
 __all__ = ["OPTION_NAMES", "Options", "Seconds"]

@@ -18,6 +18,14 @@
     ├── SigningError                         the signing call itself failed
     ├── SignedURLError (ValueError)          a URL that cannot be signed as given
     ├── AWSError                             an AWS API call failed (see cfcookies.aws)
+    │   ├── AWSCredentialsError              no usable credentials or region, or AWS rejected them
+    │   ├── AWSAccessDeniedError             the caller lacks a permission (IAM, KMS, a policy)
+    │   ├── AWSNotFoundError                 the secret, parameter, key, group or distribution
+    │   ├── AWSConflictError                 the resource's state forbids the change
+    │   │   ├── PreconditionFailedError      it changed since it was read (ETag): run again
+    │   │   └── ResourceInUseError           still in a key group, or trusted by a behavior
+    │   └── KeyGroupQuotaError               past the account's quota of keys per key group
+    ├── RotationRefusedError                 a rotation step that would break cookies in use
     ├── DenyListFullError                    the revocation deny-list has no room left
     └── VerificationError                    a request CloudFront would refuse (403)
         ├── MissingKeyPairIdError            no Key-Pair-Id query parameter or cookie
@@ -29,7 +37,14 @@
         ├── NotYetValidError                 now is on or before DateGreaterThan
         ├── ExpiredError                     now is at or after DateLessThan
         ├── IPMismatchError                  the client IP is outside AWS:SourceIp
-        └── ResourceMismatchError            the URL does not match the policy's Resource
+        ├── ResourceMismatchError            the URL does not match the policy's Resource
+        └── SessionCookieError               the edge's revocation check refuses the request
+            ├── MissingSessionError          no session cookie, or no policy cookie beside it
+            ├── MalformedSessionError        not a session token
+            ├── ForgedSessionError           its MAC matches no secret for this policy
+            ├── SessionExpiredError          now is at or after its expiry
+            ├── SessionRevokedError          the session or its user is on the deny-list
+            └── DenyListUnavailableError     the deny-list could not be read (fail closed)
 
     WeakHashWarning (UserWarning)            SHA-1 asked for with an ECDSA key
 
@@ -39,29 +54,46 @@ values.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 __all__ = [
+    "AWSAccessDeniedError",
+    "AWSConflictError",
+    "AWSCredentialsError",
     "AWSError",
+    "AWSNotFoundError",
     "BadSignatureError",
     "CloudFrontCookieError",
     "ConfigurationError",
     "CookieSizeError",
     "DenyListFullError",
+    "DenyListUnavailableError",
     "EncryptedKeyError",
     "ExpiredError",
+    "ForgedSessionError",
     "GrantLimitError",
     "IPAddressError",
     "IPMismatchError",
+    "KeyGroupQuotaError",
     "KeyLoadError",
     "MalformedPolicyError",
     "MalformedRequestPolicyError",
+    "MalformedSessionError",
     "MalformedSignatureError",
     "MissingKeyPairIdError",
+    "MissingSessionError",
     "NaiveDatetimeError",
     "NotYetValidError",
     "PolicyError",
     "PolicyTimeError",
+    "PreconditionFailedError",
     "ResourceError",
+    "ResourceInUseError",
     "ResourceMismatchError",
+    "RotationRefusedError",
+    "SessionCookieError",
+    "SessionExpiredError",
+    "SessionRevokedError",
     "SignedURLError",
     "SigningError",
     "UnknownKeyError",
@@ -139,6 +171,46 @@ class SignedURLError(CloudFrontCookieError, ValueError):
 
 class AWSError(CloudFrontCookieError):
     """An AWS API call made through botocore failed."""
+
+
+class AWSCredentialsError(AWSError):
+    """No usable AWS credentials or region: nothing was sent, or AWS rejected who we are."""
+
+
+class AWSAccessDeniedError(AWSError):
+    """AWS refused the call: the caller lacks a permission (IAM, KMS or a resource policy)."""
+
+
+class AWSNotFoundError(AWSError):
+    """The secret, parameter, public key, key group or distribution does not exist."""
+
+
+class AWSConflictError(AWSError):
+    """The resource is in a state that forbids the change."""
+
+
+class PreconditionFailedError(AWSConflictError):
+    """The resource changed since it was read (its ETag no longer matches): run again."""
+
+
+class ResourceInUseError(AWSConflictError):
+    """The public key is still in a key group, or the key group still trusted by a behavior."""
+
+
+class KeyGroupQuotaError(AWSError):
+    """CloudFront refused a key past the account's quota of public keys per key group
+    (``TooManyPublicKeysInKeyGroup``; five unless the account had it raised)."""
+
+
+class RotationRefusedError(CloudFrontCookieError):
+    """A rotation step that would break cookies in use; the message says when it will be safe.
+
+    ``allowed_at`` is the first moment the step may run, or ``None`` when waiting cannot help.
+    """
+
+    def __init__(self, message: str, *, allowed_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.allowed_at = allowed_at
 
 
 class DenyListFullError(CloudFrontCookieError):
@@ -237,6 +309,49 @@ class ResourceMismatchError(VerificationError):
         super().__init__(message)
         self.resource = resource
         self.url = url
+
+
+class SessionCookieError(VerificationError):
+    """The revocation session cookie does not let the request through (403 AccessDenied)."""
+
+    reason = "session_invalid"
+    code = "AccessDenied"
+
+
+class MissingSessionError(SessionCookieError):
+    reason = "session_missing"
+
+
+class MalformedSessionError(SessionCookieError):
+    reason = "session_malformed"
+
+
+class ForgedSessionError(SessionCookieError):
+    reason = "session_bad_signature"
+
+
+class SessionExpiredError(SessionCookieError):
+    reason = "session_expired"
+
+    def __init__(self, message: str, *, expires: int, now: int) -> None:
+        super().__init__(message)
+        self.expires = expires
+        self.now = now
+
+
+class SessionRevokedError(SessionCookieError):
+    reason = "session_revoked"
+
+    def __init__(self, message: str, *, session_id: str, user_id: str | None) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+        self.user_id = user_id
+
+
+class DenyListUnavailableError(SessionCookieError):
+    """The deny-list could not be read: the request is refused (fail closed)."""
+
+    reason = "deny_list_unavailable"
 
 
 class WeakHashWarning(UserWarning):

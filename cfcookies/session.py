@@ -51,7 +51,6 @@ from .cookies import (
     dump_cookie,
     validate_cookie_domain,
 )
-from .deny_writer import DenyEntry, DenyOutbox, DenyWriteFailure, DenyWriter, FileOutbox
 from .exceptions import ConfigurationError, GrantLimitError
 from .grants import (
     ACTIONS_KEY,
@@ -67,7 +66,17 @@ from .grants import (
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .limits import SessionLimits, stand_in_state
 from .policy import Clock, Policy, prefix_resource, system_clock
-from .revocation import SESSION_COOKIE, DenyList, SessionSecrets, mint_session_cookie
+from .revocation import (
+    SESSION_COOKIE,
+    DenyEntry,
+    DenyList,
+    DenyOutbox,
+    DenyWriteFailure,
+    DenyWriter,
+    FileOutbox,
+    SessionSecrets,
+    mint_session_cookie,
+)
 from .revocation import new_session_id as new_session_id
 from .signing import (
     COOKIE_HASH_ALGORITHM,

@@ -139,7 +139,7 @@ def declarative(request: pytest.FixtureRequest) -> bool:
     return bool(request.param)
 
 
-# --- moto's server on loopback (the AWS side of tests/test_aws.py and its fault tests) ---------
+# --- moto's server on loopback (the AWS side of tests/test_aws_*.py and its fault tests) ---------
 
 
 @pytest.fixture(scope="session")

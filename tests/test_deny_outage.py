@@ -20,7 +20,7 @@ import anyio
 import httpx
 import pytest
 
-from cfcookies.deny_writer import DenyWriteFailure
+from cfcookies.revocation import DenyWriteFailure
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey
 from cfcookies.revocation import LocalDenyList, SessionSecrets, generate_secret

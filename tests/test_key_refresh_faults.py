@@ -579,7 +579,7 @@ def test_any_exception_in_a_refresh_keeps_the_key_and_warns(
     def failing_fetch(*args: Any, **kwargs: Any) -> aws.KeyMaterial:
         raise error
 
-    monkeypatch.setattr(aws, "fetch_key_material", failing_fetch)
+    monkeypatch.setattr(aws.refresh, "fetch_key_material", failing_fetch)
     clock.advance(INTERVAL)
     with caplog.at_level(logging.WARNING, logger="cfcookies.aws"):
         assert ring.active().key_pair_id == OLD_ID

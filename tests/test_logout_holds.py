@@ -28,10 +28,10 @@ from cfcookies.revocation import (
 from cfcookies.session import Actions, CloudFrontCookies, RequestInfo
 from cfcookies.verify import verify_request
 from tests.conftest import RSA_KEY_ID, FakeClock
+from tests.function_engines import ENGINES, run_function, viewer_event
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, LOGIN_KEY, MEDIA_URL
 from tests.test_middleware import Browser, base_options, make_browser
-from tests.test_revocation import ENGINES
 
 SEGMENT = "/videos/course-1/seg-0001.ts"
 MINUTE = 60
@@ -310,7 +310,6 @@ def test_the_generated_function_refuses_a_borrowed_session_cookie_as_the_local_e
 ) -> None:
     """The CloudFront Function, run under Node and njs on the same cookies, lets the genuine
     set through and answers 403 to the borrowed one."""
-    from tests.test_revocation import _event, run_function
 
     victim = revoking_browser("asgi", rsa_key, clock, secrets, deny, declarative=False)
     attacker = revoking_browser("asgi", rsa_key, clock, secrets, deny, declarative=False)
@@ -321,7 +320,7 @@ def test_the_generated_function_refuses_a_borrowed_session_cookie_as_the_local_e
     store = {"__cfcookies_secret": secrets.signing_key.decode()}
     outcomes = run_function(
         function_code(),
-        [(_event(genuine), store, clock.epoch), (_event(borrowed), store, clock.epoch)],
+        [(viewer_event(genuine), store, clock.epoch), (viewer_event(borrowed), store, clock.epoch)],
         engine,
     )
     assert "statusCode" not in outcomes[0]["result"]

@@ -14,7 +14,7 @@ import pytest
 from moto.cloudfront.models import DefaultCacheBehaviour
 from starlette.testclient import TestClient
 
-from cfcookies import revocation
+from cfcookies import aws
 from cfcookies.cli import revocation as cli_revocation
 from cfcookies.edge import EdgeApp
 from cfcookies.exceptions import ConfigurationError
@@ -388,7 +388,7 @@ def test_associate_refuses_a_behaviour_with_lambda_at_edge_on_a_viewer_event(
     before = behaviours(cloudfront, distribution_id)
     sent = record_calls(cloudfront)
     with pytest.raises(ConfigurationError) as caught:
-        revocation.associate_function(
+        aws.associate_function(
             cloudfront,
             distribution_id=distribution_id,
             function_arn=FUNCTION_ARN,
@@ -422,7 +422,7 @@ def test_associate_runs_beside_lambda_at_edge_on_origin_events(
     of another behaviour, does not stop the association, and stays as it was."""
     distribution_id = make_distribution(cloudfront, lambdas)
     before = behaviours(cloudfront, distribution_id)
-    assert revocation.associate_function(
+    assert aws.associate_function(
         cloudfront,
         distribution_id=distribution_id,
         function_arn=FUNCTION_ARN,

@@ -324,7 +324,7 @@ def test_failed_key_refreshes_record_and_log_no_key(
     def quoting_fetch(*args: Any, **kwargs: Any) -> aws.KeyMaterial:
         raise ValueError(f"cannot parse {stored}")
 
-    monkeypatch.setattr(aws, "fetch_key_material", quoting_fetch)
+    monkeypatch.setattr(aws.refresh, "fetch_key_material", quoting_fetch)
     clock.advance(60)
     assert ring.active().key_pair_id == RSA_KEY_ID
     assert ring.wait_for_refresh(10)

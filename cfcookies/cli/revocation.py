@@ -154,6 +154,13 @@ def _guard(func: Any) -> Any:
     return run
 
 
+def _aws() -> Any:
+    """:mod:`cfcookies.aws`, imported when a command needs AWS (it imports botocore)."""
+    from .. import aws
+
+    return aws
+
+
 def _botocore_client(service: str) -> Any:  # pragma: no cover - needs AWS credentials
     import botocore.session
 
@@ -163,8 +170,8 @@ def _botocore_client(service: str) -> Any:  # pragma: no cover - needs AWS crede
 def _store(args: argparse.Namespace) -> Any:
     if args.local_file:
         return revocation.LocalDenyList(path=args.local_file, key_prefix=args.key_prefix)
-    revocation.require_crt()
-    return revocation.KeyValueStoreDenyList(
+    _aws().require_crt()
+    return _aws().KeyValueStoreDenyList(
         kvs_arn=args.kvs_arn,
         client=_botocore_client("cloudfront-keyvaluestore"),
         key_prefix=args.key_prefix,
@@ -184,7 +191,7 @@ def _cmd_code(args: argparse.Namespace) -> int:
 
 @_guard
 def _cmd_publish(args: argparse.Namespace) -> int:
-    arn = revocation.publish_function(
+    arn = _aws().publish_function(
         _botocore_client("cloudfront"), name=args.name, code=_code(args), kvs_arn=args.kvs_arn
     )
     print(arn)
@@ -193,7 +200,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 @_guard
 def _cmd_associate(args: argparse.Namespace) -> int:
-    changed = revocation.associate_function(
+    changed = _aws().associate_function(
         _botocore_client("cloudfront"),
         distribution_id=args.distribution_id,
         function_arn=args.function_arn,
@@ -214,8 +221,8 @@ def _cmd_secret(args: argparse.Namespace) -> int:
             f"print(generate_secret())')"
         )
         return 2
-    revocation.require_crt()
-    store = revocation.KeyValueStoreDenyList(
+    _aws().require_crt()
+    store = _aws().KeyValueStoreDenyList(
         kvs_arn=args.kvs_arn, client=_botocore_client("cloudfront-keyvaluestore")
     )
     if args.rotate:

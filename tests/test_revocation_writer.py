@@ -1,4 +1,5 @@
-"""The deny-list writer: logout entries reach a failing, slow or restarted store, off the request.
+"""cfcookies.revocation.writer: logout entries reach a failing, slow or restarted store, off the
+request.
 
 Stores are real where they can be: ``LocalDenyList`` files made unwritable by a directory in
 their place, and ``LocalDenyList`` subclasses that raise, block or count.
@@ -23,21 +24,34 @@ from typing import Any
 
 import pytest
 
-from cfcookies.deny_writer import (
+from cfcookies.exceptions import AWSError, ConfigurationError
+from cfcookies.policy import TimeInput
+from cfcookies.revocation import (
     DenyEntry,
     DenyWriteFailure,
     DenyWriter,
     FileOutbox,
+    LocalDenyList,
     MemoryOutbox,
 )
-from cfcookies.exceptions import AWSError, ConfigurationError
-from cfcookies.policy import TimeInput
-from cfcookies.revocation import LocalDenyList
 from tests.conftest import FakeClock
+from tests.revocation_support import entry, events
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def is_denied(deny_list: LocalDenyList, item: DenyEntry, clock: FakeClock) -> bool:
+    return deny_list.is_revoked(item.session_id, None, issued_at=clock.epoch, now=clock.epoch)
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger="cfcookies")
+    return caplog
+
 
 #: Fast retries for tests: every wait is a few hundredths of a second.
 FAST: dict[str, Any] = {"timeout": 1.0, "retry_initial": 0.01, "retry_max": 0.02}
-REPO = Path(__file__).resolve().parent.parent
 
 
 class FlakyDenyList(LocalDenyList):
@@ -120,24 +134,6 @@ class Failures:
             return self._cond.wait_for(lambda: len(self.seen) >= count, timeout)
 
 
-def entry(clock: FakeClock, n: int = 0, *, user: str = "alice", ttl: int = 3600) -> DenyEntry:
-    return DenyEntry(f"session-{n}", user, clock.epoch + ttl)
-
-
-def events(caplog: pytest.LogCaptureFixture, name: str) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if getattr(r, "event", None) == name]
-
-
-def is_denied(deny_list: LocalDenyList, item: DenyEntry, clock: FakeClock) -> bool:
-    return deny_list.is_revoked(item.session_id, None, issued_at=clock.epoch, now=clock.epoch)
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.INFO, logger="cfcookies")
-    return caplog
-
-
 @pytest.fixture
 def writers() -> Iterator[Callable[..., DenyWriter]]:
     """Make writers with fast retries; every one is closed after the test."""
@@ -153,7 +149,7 @@ def writers() -> Iterator[Callable[..., DenyWriter]]:
         writer.close(timeout=2)
 
 
-# --- a store that fails, then recovers ----------------------------------------------------------
+# --- a store that fails, then recovers ------------------------------------------------------------
 
 
 def test_a_failing_store_is_retried_until_the_entry_is_written(
@@ -216,7 +212,7 @@ def test_a_deny_list_file_that_cannot_be_written_is_retried_once_it_can(
     assert writer.pending_count == 0
 
 
-# --- a slow store -------------------------------------------------------------------------------
+# --- a slow store ---------------------------------------------------------------------------------
 
 
 def test_a_hung_store_costs_submit_nothing_and_is_written_once_it_answers(
@@ -256,7 +252,7 @@ def test_a_hung_store_costs_submit_nothing_and_is_written_once_it_answers(
     assert recovered.__dict__["session_id"] == "session-1"
 
 
-# --- durability ---------------------------------------------------------------------------------
+# --- durability -----------------------------------------------------------------------------------
 
 
 def test_the_file_outbox_carries_an_entry_to_the_next_process(
@@ -310,7 +306,7 @@ def test_submit_after_close_leaves_the_entry_in_the_outbox(
     assert FileOutbox(tmp_path / "outbox.json").pending() == [item]
 
 
-# --- lapses -------------------------------------------------------------------------------------
+# --- lapses ---------------------------------------------------------------------------------------
 
 
 def test_an_entry_that_lapses_while_the_store_is_down_is_dropped_and_reported(
@@ -362,7 +358,7 @@ def test_an_entry_submitted_already_lapsed_is_never_tried(
     assert not deny.writes
 
 
-# --- the hook -----------------------------------------------------------------------------------
+# --- the hook -------------------------------------------------------------------------------------
 
 
 def test_a_hook_that_raises_does_not_stop_the_worker(
@@ -429,7 +425,7 @@ def test_a_long_store_error_is_cut_short_in_reports(
     assert failure.message.endswith("...")
 
 
-# --- the outbox file ----------------------------------------------------------------------------
+# --- the outbox file ------------------------------------------------------------------------------
 
 
 def test_two_writers_sharing_a_file_outbox_lose_no_entry(
@@ -460,92 +456,6 @@ def test_two_writers_sharing_a_file_outbox_lose_no_entry(
     assert up.flush(2)
     assert {sid for sid, _ in deny.writes} == {i.session_id for i in [*items, last]}
     assert FileOutbox(path).pending() == []
-
-
-def test_processes_adding_to_one_file_outbox_at_once_lose_no_entry(tmp_path: Path) -> None:
-    """Two real processes, each adding 15 entries one at a time under the file lock."""
-    path = tmp_path / "outbox.json"
-    script = textwrap.dedent(
-        """
-        import sys
-        from cfcookies.deny_writer import DenyEntry, FileOutbox
-        outbox = FileOutbox(sys.argv[1])
-        for n in range(15):
-            outbox.add([DenyEntry(f"{sys.argv[2]}-{n}", "", 2_000_000_000)])
-        """
-    )
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [
-        subprocess.Popen([sys.executable, "-c", script, str(path), name], env=env)
-        for name in ("a", "b")
-    ]
-    assert [proc.wait(timeout=30) for proc in procs] == [0, 0]
-
-    pending = FileOutbox(path).pending()
-    assert sorted(e.session_id for e in pending) == sorted(
-        f"{name}-{n}" for name in "ab" for n in range(15)
-    )
-
-
-def test_file_outbox_removes_only_the_given_entries_and_ignores_duplicates(
-    tmp_path: Path, clock: FakeClock
-) -> None:
-    """Entries added by another process meanwhile survive a remove."""
-    mine, theirs = FileOutbox(tmp_path / "o.json"), FileOutbox(tmp_path / "o.json")
-    a, b, c = entry(clock, 1), entry(clock, 2), entry(clock, 3)
-    mine.add([a, b])
-    theirs.add([b, c, c])
-
-    mine.remove([a, b])
-
-    assert theirs.pending() == [c]
-
-
-def test_a_corrupt_outbox_file_is_moved_aside_and_reported(
-    tmp_path: Path, clock: FakeClock, logs: pytest.LogCaptureFixture
-) -> None:
-    """Unparseable content is kept for a human under .corrupt-*, and the outbox works again."""
-    path = tmp_path / "outbox.json"
-    path.write_bytes(b'{"cfcookies_deny_outbox": 1, "entr')
-    outbox = FileOutbox(path)
-
-    assert outbox.pending() == []
-
-    [record] = events(logs, "cfcookies.deny_list.outbox_corrupt")
-    assert record.levelname == "ERROR"
-    [aside] = tmp_path.glob("outbox.json.corrupt-*")
-    assert aside.read_bytes() == b'{"cfcookies_deny_outbox": 1, "entr'
-    assert record.__dict__["moved_to"] == str(aside)
-    item = entry(clock)
-    outbox.add([item])
-    assert FileOutbox(path).pending() == [item]
-
-
-def test_the_readable_entries_of_a_damaged_outbox_file_are_kept(
-    tmp_path: Path, clock: FakeClock, logs: pytest.LogCaptureFixture
-) -> None:
-    """One bad entry does not cost the good ones; the original is kept beside."""
-    path = tmp_path / "outbox.json"
-    good = entry(clock)
-    damaged = {
-        "cfcookies_deny_outbox": 1,
-        "entries": [
-            {"session_id": good.session_id, "user_id": good.user_id, "until": good.until},
-            {"session_id": "bad id!", "user_id": "", "until": good.until},
-            {"session_id": "no-until"},
-        ],
-    }
-    path.write_text(json.dumps(damaged), "utf-8")
-
-    assert FileOutbox(path).pending() == [good]
-
-    [record] = events(logs, "cfcookies.deny_list.outbox_corrupt")
-    assert "2 unreadable entries" in record.getMessage()
-    assert record.__dict__["salvaged"] == 1
-    [aside] = tmp_path.glob("outbox.json.corrupt-*")
-    assert json.loads(aside.read_text("utf-8")) == damaged
-    assert FileOutbox(path).pending() == [good]
-    assert len(events(logs, "cfcookies.deny_list.outbox_corrupt")) == 1
 
 
 def test_an_unreadable_outbox_is_not_overwritten_and_the_entry_is_still_written(
@@ -580,20 +490,7 @@ def test_an_unreadable_outbox_is_not_overwritten_and_the_entry_is_still_written(
     assert deny.writes == Counter({(item.session_id, item.until): 1})
 
 
-@pytest.mark.parametrize(
-    "path_kind",
-    [pytest.param("directory", id="a-directory"), pytest.param("no-parent", id="no-folder")],
-)
-def test_a_file_outbox_that_cannot_work_is_refused_at_start_up(
-    tmp_path: Path, path_kind: str
-) -> None:
-    """The outbox path must be a file in an existing folder."""
-    path = tmp_path if path_kind == "directory" else tmp_path / "missing" / "o.json"
-    with pytest.raises(ConfigurationError, match="outbox"):
-        FileOutbox(path)
-
-
-# --- ordering and concurrency -------------------------------------------------------------------
+# --- ordering and concurrency ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", [pytest.param("memory"), pytest.param("file")])
@@ -650,8 +547,7 @@ def test_a_writer_made_before_a_fork_writes_in_the_child(tmp_path: Path) -> None
     script = textwrap.dedent(
         """
         import os, sys, time
-        from cfcookies.deny_writer import DenyEntry, DenyWriter
-        from cfcookies.revocation import LocalDenyList
+        from cfcookies.revocation import DenyEntry, DenyWriter, LocalDenyList
         until = int(time.time()) + 3600
         writer = DenyWriter(LocalDenyList(path=sys.argv[1]), retry_initial=0.01, retry_max=0.02)
         writer.submit([DenyEntry("parent", "", until)])
@@ -676,25 +572,7 @@ def test_a_writer_made_before_a_fork_writes_in_the_child(tmp_path: Path) -> None
     assert deny.is_revoked("child", None, issued_at=now, now=now)
 
 
-# --- validation ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("session_id", "user_id", "until"),
-    [
-        pytest.param("", "alice", 2_000_000_000, id="empty-session"),
-        pytest.param("a.b", "alice", 2_000_000_000, id="dot-in-session"),
-        pytest.param("s", "a" * 65, 2_000_000_000, id="long-user"),
-        pytest.param("s", None, 2_000_000_000, id="user-none"),
-        pytest.param("s", "", 2_000_000_000.0, id="float-until"),
-        pytest.param("s", "", True, id="bool-until"),
-        pytest.param("s", "", 2_000_000_000_000, id="millisecond-until"),
-    ],
-)
-def test_a_malformed_entry_is_refused(session_id: Any, user_id: Any, until: Any) -> None:
-    """Entries are checked when made, so the worker only ever sees valid ones."""
-    with pytest.raises(ConfigurationError):
-        DenyEntry(session_id, user_id, until)
+# --- validation -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -724,7 +602,7 @@ def test_submit_refuses_what_is_not_an_entry(clock: FakeClock) -> None:
     assert writer.pending_count == 0
 
 
-# --- settle: what a logout waits for ------------------------------------------------------------
+# --- settle: what a logout waits for --------------------------------------------------------------
 
 
 def test_settle_waits_for_its_own_entries_and_not_for_a_failing_store(
