@@ -7,120 +7,35 @@ tests check what a browser and CloudFront would really do, not just header strin
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from cfcookies.keys import KeyRing, PrivateKey, SigningKey
 from cfcookies.session import CloudFrontCookies
-from cfcookies.verify import Decision, verify_request
+from tests.browser_jar_support import (
+    STATE_SECRET,
+    Browser,
+    base_options,
+    cloudfront_headers,
+    ip_browser,
+    make_browser,
+    media_from,
+)
 from tests.conftest import DRIVERS, RSA_KEY_ID, FakeClock
-from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
     MEDIA_URL,
     Reply,
-    call_django,
-    call_flask,
     call_wsgi,
-    django_app,
-    flask_app,
     raw_wsgi_app,
     starlette_app,
 )
-
-STATE_SECRET = "state-secret-" + "s" * 32
-
-
-def base_options(key: PrivateKey, clock: FakeClock, **overrides: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "media_url": MEDIA_URL,
-        "cookie_domain": "example.test",
-        "key_pair_id": RSA_KEY_ID,
-        "private_key": key,
-        "state_secret": STATE_SECRET,
-        "clock": clock,
-    }
-    options.update(overrides)
-    return options
-
-
-@dataclass
-class Browser:
-    """A driver plus a cookie jar: requests carry what a browser would send."""
-
-    send: Callable[[str, str, str | None], Reply]
-    clock: FakeClock
-    public_keys: dict[str, Any]
-    cookies: CloudFrontCookies | None = None
-
-    def __post_init__(self) -> None:
-        self.jar = Jar()
-
-    def get(self, path: str, method: str = "GET") -> Reply:
-        url = APP_ORIGIN + path
-        reply = self.send(method, path, self.jar.header(url))
-        assert reply.status < 500, reply
-        self.jar.store(url, reply.set_cookie())
-        return reply
-
-    def media(self, path: str) -> Decision:
-        url = MEDIA_URL + path
-        return verify_request(
-            url, cookies=self.jar.header(url), public_keys=self.public_keys, now=self.clock.epoch
-        )
-
-    def opens(self, path: str) -> bool:
-        return self.media(path).allowed
-
-
-def make_browser(
-    driver: str, key: PrivateKey, clock: FakeClock, *, declarative: bool = False, **overrides: Any
-) -> Browser:
-    options = base_options(key, clock, **overrides)
-    public_keys = {RSA_KEY_ID: key.public_key()}
-    if driver == "asgi":
-        from starlette.testclient import TestClient
-
-        cookies = CloudFrontCookies(**options)
-        client = TestClient(starlette_app(cookies, declarative=declarative), base_url=APP_ORIGIN)
-
-        def send_asgi(method: str, path: str, cookie: str | None) -> Reply:
-            headers = {"cookie": cookie} if cookie else {}
-            client.cookies.clear()
-            response = client.request(method, path, headers=headers)
-            return Reply(
-                response.status_code, list(response.headers.multi_items()), response.content
-            )
-
-        return Browser(send_asgi, clock, public_keys, cookies)
-    if driver == "wsgi":
-        cookies = CloudFrontCookies(**options)
-        app = raw_wsgi_app(cookies, declarative=declarative)
-        return Browser(lambda m, p, c: call_wsgi(app, m, p, c), clock, public_keys, cookies)
-    if driver == "flask":
-        flask = flask_app(options, declarative=declarative)
-        return Browser(
-            lambda m, p, c: call_flask(flask, m, p, c),
-            clock,
-            public_keys,
-            flask.extensions["cfcookies"].cookies,
-        )
-    if driver == "django":
-        django_options = django_app(options, declarative=declarative)
-        return Browser(lambda m, p, c: call_django(django_options, m, p, c), clock, public_keys)
-    raise AssertionError(driver)
 
 
 @pytest.fixture
 def browser(driver: str, declarative: bool, rsa_key: PrivateKey, clock: FakeClock) -> Browser:
     return make_browser(driver, rsa_key, clock, declarative=declarative)
-
-
-def cloudfront_headers(reply: Reply) -> list[str]:
-    return [v for v in reply.set_cookie() if v.startswith("CloudFront-")]
 
 
 # --- the behaviour table ---------------------------------------------------------------------
@@ -661,60 +576,6 @@ def test_signing_threads_must_be_a_positive_whole_number(
 
 
 # --- binding policies to the viewer's IP address (opt-in) --------------------------------------
-
-
-def viewer_ip(request: Any) -> str | None:
-    """The test apps' client_ip option: the address a trusted proxy put in X-Viewer-IP."""
-    if isinstance(request, dict):  # the WSGI environ
-        return request.get("HTTP_X_VIEWER_IP")
-    return request.headers.get("x-viewer-ip")  # type: ignore[no-any-return]
-
-
-def ip_browser(driver: str, key: PrivateKey, clock: FakeClock) -> tuple[Browser, list[str]]:
-    """A browser whose requests carry X-Viewer-IP: the address is the list's last item."""
-    browser = make_browser(driver, key, clock, client_ip=viewer_ip)
-    address = ["203.0.113.7"]
-    if driver == "asgi":
-        assert browser.cookies is not None
-        app = starlette_app(browser.cookies, declarative=False)
-        from starlette.testclient import TestClient
-
-        client = TestClient(app, base_url=APP_ORIGIN)
-
-        def send_with_ip(method: str, path: str, cookie: str | None) -> Reply:
-            headers = {"x-viewer-ip": address[-1]}
-            if cookie:
-                headers["cookie"] = cookie
-            client.cookies.clear()
-            response = client.request(method, path, headers=headers)
-            return Reply(
-                response.status_code, list(response.headers.multi_items()), response.content
-            )
-
-        browser.send = send_with_ip
-    else:
-        assert browser.cookies is not None
-        app = raw_wsgi_app(browser.cookies, declarative=False)
-
-        def send_with_ip(method: str, path: str, cookie: str | None) -> Reply:
-            from tests import middleware_apps
-
-            original = middleware_apps.call_wsgi
-            return original(app, method, path, cookie, extra={"HTTP_X_VIEWER_IP": address[-1]})
-
-        browser.send = send_with_ip
-    return browser, address
-
-
-def media_from(browser: Browser, path: str, client_ip: str) -> str:
-    url = MEDIA_URL + path
-    return verify_request(
-        url,
-        cookies=browser.jar.header(url),
-        public_keys=browser.public_keys,
-        client_ip=client_ip,
-        now=browser.clock.epoch,
-    ).reason
 
 
 @pytest.mark.parametrize("driver", ["asgi", "wsgi"])
