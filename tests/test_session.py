@@ -15,12 +15,16 @@ Adapter-only behaviour lives in ``tests/test_asgi.py``, ``tests/test_wsgi.py`` a
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+import anyio
 import pytest
 
+from cfcookies.grants import grant, revoke
 from cfcookies.keys import KeyRing, PrivateKey, SigningKey
-from cfcookies.session import CloudFrontCookies
+from cfcookies.revocation import LocalDenyList, SessionSecrets, generate_secret
+from cfcookies.session import CloudFrontCookies, Outcome, Plan, RequestInfo, host_from_header
 from tests.browser_jar_support import (
     STATE_SECRET,
     Browser,
@@ -31,7 +35,9 @@ from tests.browser_jar_support import (
     media_from,
 )
 from tests.conftest import DRIVERS, RSA_KEY_ID, FakeClock
+from tests.jar import Jar
 from tests.middleware_apps import (
+    APP_ORIGIN,
     MEDIA_URL,
     Reply,
     call_wsgi,
@@ -459,3 +465,209 @@ def test_client_ip_must_be_callable(rsa_key: PrivateKey, clock: FakeClock) -> No
 
     with pytest.raises(ConfigurationError, match="client_ip must be a callable"):
         CloudFrontCookies(**base_options(rsa_key, clock, client_ip="X-Forwarded-For"))
+
+
+# --- reading a request: the Host header -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "host"),
+    [
+        pytest.param("app.example.test", "app.example.test", id="name"),
+        pytest.param("app.example.test:8443", "app.example.test", id="port"),
+        pytest.param("APP.Example.Test", "app.example.test", id="upper-case"),
+        pytest.param("app.example.test.", "app.example.test", id="trailing-dot"),
+        pytest.param("app.example.test.:443", "app.example.test", id="trailing-dot-and-port"),
+        pytest.param(" app.example.test\t", "app.example.test", id="surrounding-space"),
+        pytest.param("127.0.0.1:8000", "127.0.0.1", id="ipv4-and-port"),
+        pytest.param("[::1]", "[::1]", id="ipv6"),
+        pytest.param("[2001:DB8::1]:443", "[2001:db8::1]", id="ipv6-port-upper-case"),
+        pytest.param("[::1", None, id="ipv6-unclosed"),
+        pytest.param("::1", None, id="ipv6-without-brackets"),
+        pytest.param("a:b:c", None, id="colons"),
+        pytest.param("app example.test", None, id="space-inside"),
+        pytest.param("app.example.test/evil", None, id="slash"),
+        pytest.param("user@app.example.test", None, id="userinfo"),
+        pytest.param("bücher.example", None, id="non-ascii"),
+        pytest.param("app_1.example.test", None, id="underscore"),
+        pytest.param(".", None, id="only-a-dot"),
+        pytest.param("a" * 251 + ".com", "a" * 251 + ".com", id="255-characters"),
+        pytest.param("a" * 252 + ".com", None, id="over-long"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="none"),
+    ],
+)
+def test_host_from_header_reads_the_host_name_or_nothing(
+    header: str | None, host: str | None
+) -> None:
+    """The host name of a Host header, lower case, without port or trailing dot (IPv6 literals
+    kept in brackets); anything that is not a host name reads as None, never an error."""
+    assert host_from_header(header) == host
+
+
+# --- the seam every adapter shares: quiet(), respond(), respond_async() ------------------------
+
+APP_HOST = "app.example.test"
+
+
+def _request(cookie_header: str | None, path: str = "/page", host: str = APP_HOST) -> RequestInfo:
+    return RequestInfo("GET", path, host, cookie_header)
+
+
+def _scope() -> dict[str, Any]:
+    """A request's own mapping, where grant()/revoke() leave their calls (an ASGI scope)."""
+    return {"type": "http"}
+
+
+def _state_header(outcome: Outcome | None) -> str:
+    """The Cookie header a browser sends back to the app's pages after ``outcome``."""
+    assert outcome is not None
+    jar = Jar()
+    jar.store(APP_ORIGIN + "/login", outcome.set_cookie)
+    header = jar.header(APP_ORIGIN + "/page")
+    assert header is not None
+    return header
+
+
+def _logged_in(cookies: CloudFrontCookies) -> tuple[Outcome, RequestInfo]:
+    """A login through respond(), and the request the browser makes next."""
+    login = _scope()
+    grant(login, "/videos/course-1")
+    outcome = cookies.respond(_request(None, "/login"), login, login)
+    assert outcome is not None
+    return outcome, _request(_state_header(outcome))
+
+
+@pytest.mark.parametrize(
+    ("option", "can_be_quiet"),
+    [
+        pytest.param({}, True, id="imperative-only"),
+        pytest.param({"grants": lambda request: ["/videos/course-1"]}, False, id="grants"),
+        pytest.param({"client_ip": lambda request: "203.0.113.7"}, False, id="client_ip"),
+        pytest.param({"session_binding": lambda request: "s-1"}, False, id="session_binding"),
+    ],
+)
+def test_quiet_only_for_a_browser_judged_fresh_with_no_callable_to_ask(
+    option: dict[str, Any], can_be_quiet: bool, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """quiet() answers True, asking nothing, only for a state cookie already judged to need
+    nothing on this host, and only when no callable option could change that answer."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock, **option))
+    _, request = _logged_in(cookies)
+    assert not cookies.quiet(request, {})  # not judged yet
+    assert cookies.respond(request, {}, {}) is None  # judged fresh, and remembered
+    assert cookies.quiet(request, {}) is can_be_quiet
+    assert not cookies.quiet(request._replace(host="other.example.test"), {})
+    assert not cookies.quiet(_request(None), {})
+
+
+def test_a_grant_or_revoke_call_is_never_quiet(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    """A view's grant() or revoke() call reaches the decision even from a quiet browser."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    _, request = _logged_in(cookies)
+    assert cookies.respond(request, {}, {}) is None
+    assert cookies.quiet(request, {})
+    granted, revoked = _scope(), _scope()
+    grant(granted, "/videos/course-2")
+    revoke(revoked)
+    assert not cookies.quiet(request, granted)
+    assert not cookies.quiet(request, revoked)
+    logout = cookies.respond(request, revoked, revoked)
+    assert logout is not None
+    assert logout.state is None
+    assert any(v.startswith("CloudFront-Policy=;") for v in logout.set_cookie)
+
+
+def test_respond_returns_none_for_the_steady_state_and_renews_when_due(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """respond() answers None (no Set-Cookie) for a browser without state and for fresh
+    cookies, and the renewed cookies once the renewal window opens."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    assert cookies.respond(_request(None), {}, {}) is None
+    login, request = _logged_in(cookies)
+    assert login.state is not None
+    for _ in range(3):
+        clock.advance(60)
+        assert cookies.respond(request, {}, {}) is None
+    clock.advance(22 * 60)  # 25 minutes after login: within renew_before of the expiry
+    renewed = cookies.respond(request, {}, {})
+    assert renewed is not None
+    assert renewed.state is not None
+    assert renewed.state.expires > login.state.expires
+    assert sum(v.startswith("CloudFront-") for v in renewed.set_cookie) == 3
+
+
+def test_respond_async_signs_in_a_worker_thread_and_renders_a_cached_signature_on_the_loop(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A plan that needs a signature is rendered off the event loop; one whose signature is
+    cached is rendered on it (the thread hop would cost more than the formatting)."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    rendered_in: list[threading.Thread] = []
+    render = cookies.render
+
+    def recording_render(plan: Plan) -> Outcome:
+        rendered_in.append(threading.current_thread())
+        return render(plan)
+
+    cookies.render = recording_render  # type: ignore[method-assign]
+
+    async def login() -> tuple[Outcome | None, threading.Thread]:
+        scope = _scope()
+        grant(scope, "/videos/course-1")
+        outcome = await cookies.respond_async(_request(None, "/login"), scope, lambda: None)
+        return outcome, threading.current_thread()
+
+    first, loop = anyio.run(login)
+    second, _ = anyio.run(login)  # another session, the same window: the same policy
+    assert first is not None
+    assert second is not None
+    assert first.set_cookie[:3] == second.set_cookie[:3]
+    assert rendered_in[0] is not loop
+    assert rendered_in[1] is loop
+    assert cookies.signer.misses == 1
+
+
+def test_respond_async_writes_a_logouts_deny_entry_off_the_loop(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A logout's deny-list write (and its wait for the store) runs in a worker thread, and
+    the entry is there when the response goes out."""
+    deny = LocalDenyList(clock=clock)
+    cookies = CloudFrontCookies(
+        **base_options(rsa_key, clock),
+        session_secrets=SessionSecrets(generate_secret()),
+        deny_list=deny,
+        deny_wait=5.0,  # (returns as soon as the entry is written)
+    )
+    recorded_in: list[threading.Thread] = []
+    record_logouts = cookies.record_logouts
+
+    def recording(plan: Plan) -> None:
+        recorded_in.append(threading.current_thread())
+        record_logouts(plan)
+
+    cookies.record_logouts = recording  # type: ignore[method-assign]
+
+    async def login_and_out() -> tuple[Outcome | None, Outcome | None, threading.Thread]:
+        login, logout = _scope(), _scope()
+        grant(login, "/videos/course-1")
+        first = await cookies.respond_async(_request(None, "/login"), login, lambda: None)
+        revoke(logout)
+        header = _state_header(first)
+        ended = await cookies.respond_async(_request(header, "/logout"), logout, lambda: None)
+        return first, ended, threading.current_thread()
+
+    try:
+        first, ended, loop = anyio.run(login_and_out)
+    finally:
+        cookies.close()
+    assert first is not None
+    assert first.state is not None
+    assert ended is not None
+    assert ended.state is None
+    assert len(recorded_in) == 1  # the logout only
+    assert recorded_in[0] is not loop
+    session = first.state
+    assert deny.is_revoked(session.session_id, None, issued_at=session.granted_at, now=clock.epoch)
