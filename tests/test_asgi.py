@@ -114,3 +114,14 @@ def test_signing_threads_must_be_a_positive_whole_number(
             cookies=CloudFrontCookies(**base_options(rsa_key, clock)),
             signing_threads=value,
         )
+
+
+def test_cookies_and_options_together_are_refused(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    """``cookies=CloudFrontCookies(...)`` or the options, not both (which would win?)."""
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    with pytest.raises(TypeError, match="not both"):
+        CloudFrontCookieMiddleware(
+            starlette_app(None, declarative=False), cookies=cookies, lifetime=600
+        )
