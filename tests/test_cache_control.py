@@ -24,6 +24,7 @@ from cfcookies import session as core
 from cfcookies.cookies import private_cache_control
 from cfcookies.keys import PrivateKey
 from cfcookies.session import CloudFrontCookies
+from tests.browser_jar_support import Browser, base_options
 from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -33,7 +34,6 @@ from tests.middleware_apps import (
     call_wsgi,
     django_app,
 )
-from tests.test_middleware import Browser, base_options
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

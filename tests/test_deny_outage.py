@@ -20,18 +20,14 @@ import anyio
 import httpx
 import pytest
 
-from cfcookies.revocation import DenyWriteFailure
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey
-from cfcookies.revocation import LocalDenyList, SessionSecrets, generate_secret
+from cfcookies.revocation import DenyWriteFailure, LocalDenyList, SessionSecrets, generate_secret
 from cfcookies.session import CloudFrontCookies
+from tests.browser_jar_support import SEGMENT, Edge, base_options, copy_jar, revoking_browser
 from tests.conftest import FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, starlette_app
-from tests.test_logout_holds import Edge, copy_jar, revoking_browser
-from tests.test_middleware import base_options
-
-SEGMENT = "/videos/course-1/seg-0001.ts"
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:

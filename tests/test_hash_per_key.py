@@ -31,8 +31,8 @@ from cfcookies.signing import (
     verify_bytes,
 )
 from cfcookies.verify import verify_request
+from tests.browser_jar_support import make_browser
 from tests.conftest import ECDSA_KEY_ID, RSA_KEY_ID, FakeClock, KeyFiles
-from tests.test_middleware import make_browser
 
 MEDIA = "https://media.example.test"
 RESOURCE = MEDIA + "/videos/course-1/*"

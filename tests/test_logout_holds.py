@@ -9,7 +9,6 @@ and the revocation session check (:func:`cfcookies.revocation.check_session_cook
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -27,53 +26,24 @@ from cfcookies.revocation import (
 )
 from cfcookies.session import Actions, CloudFrontCookies, RequestInfo
 from cfcookies.verify import verify_request
+from tests.browser_jar_support import (
+    SEGMENT,
+    Browser,
+    Edge,
+    base_options,
+    copy_jar,
+    ip_browser,
+    make_browser,
+    media_from,
+    revoking_browser,
+)
 from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.function_engines import ENGINES, run_function, viewer_event
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, LOGIN_KEY, MEDIA_URL
-from tests.test_middleware import Browser, base_options, make_browser
 
-SEGMENT = "/videos/course-1/seg-0001.ts"
 MINUTE = 60
 HOUR = 3600
-
-
-def copy_jar(browser: Browser) -> Jar:
-    """What an attacker gets by copying every cookie of the victim's browser."""
-    stolen = Jar()
-    for cookie in browser.jar.jar:
-        stolen.jar.set_cookie(copy.copy(cookie))
-    return stolen
-
-
-class Edge:
-    """The local edge's decision: CloudFront's check plus the revocation session check."""
-
-    def __init__(self, key: PrivateKey, clock: FakeClock, secrets: SessionSecrets, deny: Any):
-        self.public_keys = {RSA_KEY_ID: key.public_key()}
-        self.clock = clock
-        self.secrets = secrets
-        self.deny = deny
-
-    def allows(self, cookie_header: str | None, path: str = SEGMENT) -> bool:
-        decision = verify_request(
-            MEDIA_URL + path,
-            cookies=cookie_header,
-            public_keys=self.public_keys,
-            now=self.clock.epoch,
-        )
-        if not decision.allowed:
-            return False
-        try:
-            check_session_cookie(
-                parse_cookie_header(cookie_header),
-                secrets=self.secrets,
-                deny_list=self.deny,
-                now=self.clock.epoch,
-            )
-        except SessionCookieError:
-            return False
-        return True
 
 
 def replay(browser: Browser, jar: Jar, path: str = "/page") -> None:
@@ -104,27 +74,6 @@ def deny(clock: FakeClock) -> LocalDenyList:
 @pytest.fixture
 def edge(rsa_key: PrivateKey, clock: FakeClock, secrets: SessionSecrets, deny: Any) -> Edge:
     return Edge(rsa_key, clock, secrets, deny)
-
-
-def revoking_browser(
-    driver: str,
-    key: PrivateKey,
-    clock: FakeClock,
-    secrets: SessionSecrets,
-    deny: Any,
-    *,
-    declarative: bool,
-    **overrides: Any,
-) -> Browser:
-    return make_browser(
-        driver,
-        key,
-        clock,
-        declarative=declarative,
-        session_secrets=secrets,
-        deny_list=deny,
-        **overrides,
-    )
 
 
 # --- 1. a replayed state cookie never outlives revocation -------------------------------------
@@ -570,8 +519,6 @@ def test_through_the_middleware_a_replayed_state_never_mints_for_a_new_address(
     """Through the ASGI and WSGI middlewares (Flask and Django share WSGI's decision), a state
     copied at login and replayed from another address, before and in the renewal window, gets
     nothing usable from that address."""
-    from tests.test_middleware import ip_browser, media_from
-
     browser, address = ip_browser(driver, rsa_key, clock)
     browser.get("/login?user=ana")
     address.append(new_address)

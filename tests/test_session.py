@@ -1,126 +1,54 @@
-"""The middleware's behaviour table, run through ASGI, raw WSGI, Flask and Django.
+"""CloudFrontCookies' decisions as a browser and CloudFront see them, through every adapter.
 
-Every response is applied to a browser-like cookie jar (``tests/jar.py``), and what the jar
-would send to the media host is judged by :func:`cfcookies.verify.verify_request`, so these
-tests check what a browser and CloudFront would really do, not just header strings.
+The behaviour table runs through ASGI (Starlette), raw WSGI, Flask and Django
+(``tests/middleware_apps.py``); every response is applied to a browser-like cookie jar
+(``tests/browser_jar_support.py``), and what the jar would send to the media host is judged by
+:func:`cfcookies.verify.verify_request`, so these tests check what a browser and CloudFront
+would really do, not just header strings. Then the session-level tests (renewal, the
+steady-state cache, key and secret rotation, hosts, start-up checks, IP binding) and the seam
+the adapters share: :meth:`~cfcookies.session.CloudFrontCookies.quiet`, ``respond()`` and
+``respond_async()``, and :func:`~cfcookies.session.host_from_header`.
+
+Adapter-only behaviour lives in ``tests/test_asgi.py``, ``tests/test_wsgi.py`` and
+``tests/test_contrib.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
 from typing import Any
 
+import anyio
 import pytest
 
+from cfcookies.grants import grant, revoke
 from cfcookies.keys import KeyRing, PrivateKey, SigningKey
-from cfcookies.session import CloudFrontCookies
-from cfcookies.verify import Decision, verify_request
+from cfcookies.revocation import LocalDenyList, SessionSecrets, generate_secret
+from cfcookies.session import CloudFrontCookies, Outcome, Plan, RequestInfo, host_from_header
+from tests.browser_jar_support import (
+    STATE_SECRET,
+    Browser,
+    base_options,
+    cloudfront_headers,
+    ip_browser,
+    make_browser,
+    media_from,
+)
 from tests.conftest import DRIVERS, RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
     MEDIA_URL,
     Reply,
-    call_django,
-    call_flask,
     call_wsgi,
-    django_app,
-    flask_app,
     raw_wsgi_app,
     starlette_app,
 )
-
-STATE_SECRET = "state-secret-" + "s" * 32
-
-
-def base_options(key: PrivateKey, clock: FakeClock, **overrides: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "media_url": MEDIA_URL,
-        "cookie_domain": "example.test",
-        "key_pair_id": RSA_KEY_ID,
-        "private_key": key,
-        "state_secret": STATE_SECRET,
-        "clock": clock,
-    }
-    options.update(overrides)
-    return options
-
-
-@dataclass
-class Browser:
-    """A driver plus a cookie jar: requests carry what a browser would send."""
-
-    send: Callable[[str, str, str | None], Reply]
-    clock: FakeClock
-    public_keys: dict[str, Any]
-    cookies: CloudFrontCookies | None = None
-
-    def __post_init__(self) -> None:
-        self.jar = Jar()
-
-    def get(self, path: str, method: str = "GET") -> Reply:
-        url = APP_ORIGIN + path
-        reply = self.send(method, path, self.jar.header(url))
-        assert reply.status < 500, reply
-        self.jar.store(url, reply.set_cookie())
-        return reply
-
-    def media(self, path: str) -> Decision:
-        url = MEDIA_URL + path
-        return verify_request(
-            url, cookies=self.jar.header(url), public_keys=self.public_keys, now=self.clock.epoch
-        )
-
-    def opens(self, path: str) -> bool:
-        return self.media(path).allowed
-
-
-def make_browser(
-    driver: str, key: PrivateKey, clock: FakeClock, *, declarative: bool = False, **overrides: Any
-) -> Browser:
-    options = base_options(key, clock, **overrides)
-    public_keys = {RSA_KEY_ID: key.public_key()}
-    if driver == "asgi":
-        from starlette.testclient import TestClient
-
-        cookies = CloudFrontCookies(**options)
-        client = TestClient(starlette_app(cookies, declarative=declarative), base_url=APP_ORIGIN)
-
-        def send_asgi(method: str, path: str, cookie: str | None) -> Reply:
-            headers = {"cookie": cookie} if cookie else {}
-            client.cookies.clear()
-            response = client.request(method, path, headers=headers)
-            return Reply(
-                response.status_code, list(response.headers.multi_items()), response.content
-            )
-
-        return Browser(send_asgi, clock, public_keys, cookies)
-    if driver == "wsgi":
-        cookies = CloudFrontCookies(**options)
-        app = raw_wsgi_app(cookies, declarative=declarative)
-        return Browser(lambda m, p, c: call_wsgi(app, m, p, c), clock, public_keys, cookies)
-    if driver == "flask":
-        flask = flask_app(options, declarative=declarative)
-        return Browser(
-            lambda m, p, c: call_flask(flask, m, p, c),
-            clock,
-            public_keys,
-            flask.extensions["cfcookies"].cookies,
-        )
-    if driver == "django":
-        django_options = django_app(options, declarative=declarative)
-        return Browser(lambda m, p, c: call_django(django_options, m, p, c), clock, public_keys)
-    raise AssertionError(driver)
 
 
 @pytest.fixture
 def browser(driver: str, declarative: bool, rsa_key: PrivateKey, clock: FakeClock) -> Browser:
     return make_browser(driver, rsa_key, clock, declarative=declarative)
-
-
-def cloudfront_headers(reply: Reply) -> list[str]:
-    return [v for v in reply.set_cookie() if v.startswith("CloudFront-")]
 
 
 # --- the behaviour table ---------------------------------------------------------------------
@@ -270,11 +198,11 @@ def test_imperative_renewal_stops_after_max_session_age(
     for _ in range(7):  # keep the session busy for 70 minutes
         browser.clock.advance(600)
         browser.get("/page")
-    assert not browser.opens("/videos/course-1/a.ts") or browser.clock.epoch < 0
+    assert not browser.opens("/videos/course-1/a.ts")
     assert browser.jar.cloudfront() == []
 
 
-# --- ASGI and WSGI specifics -------------------------------------------------------------------
+# --- the session over time: renewal, shared signatures, rotation, hosts -----------------------
 
 
 @pytest.mark.parametrize("driver", ["asgi", "wsgi"])
@@ -337,8 +265,6 @@ def test_a_new_signing_key_reissues_cookies_on_the_next_request(
         SigningKey(RSA_KEY_ID, rsa_key),
         verification_keys={"K1OLDROTATEDKEY": old_rsa_key.public_key()},
     )
-    options = base_options(rsa_key, clock, keys=ring)
-    del options["key_pair_id"], options["private_key"]
     after = make_browser(driver, rsa_key, clock, keys=ring, key_pair_id=None, private_key=None)
     after.jar = before.jar
     after.public_keys = ring.public_keys
@@ -367,126 +293,6 @@ def test_no_cookies_for_a_host_outside_the_cookie_domain(
     assert reply.status == 200
     assert cloudfront_headers(reply) == []
     assert "does not cover the app host app.other.test" in caplog.text
-
-
-def test_asgi_streaming_head_websocket_and_lifespan_pass_through(
-    rsa_key: PrivateKey, clock: FakeClock
-) -> None:
-    from starlette.applications import Starlette
-    from starlette.routing import WebSocketRoute
-    from starlette.testclient import TestClient
-    from starlette.websockets import WebSocket
-
-    from cfcookies.asgi import CloudFrontCookieMiddleware
-
-    events: list[str] = []
-
-    async def echo(websocket: WebSocket) -> None:
-        await websocket.accept()
-        await websocket.send_text(await websocket.receive_text())
-        await websocket.close()
-
-    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
-    app = starlette_app(None, declarative=False)
-    app.router.routes.append(WebSocketRoute("/ws", echo))
-
-    from contextlib import asynccontextmanager
-
-    @asynccontextmanager
-    async def lifespan(_: Any) -> Any:
-        events.append("startup")
-        yield
-        events.append("shutdown")
-
-    app.router.lifespan_context = lifespan
-    wrapped = CloudFrontCookieMiddleware(app, cookies=cookies)
-    assert isinstance(wrapped, CloudFrontCookieMiddleware)
-    outer = Starlette()
-    outer.mount("/", wrapped)
-    with TestClient(wrapped, base_url=APP_ORIGIN) as client:
-        login = client.get("/login?user=ana")
-        assert len(cloudfront_headers(Reply(200, list(login.headers.multi_items()), b""))) == 3
-        streamed = client.get("/stream")
-        assert streamed.content == b"chunk0;chunk1;chunk2;"
-        head = client.head("/page")
-        assert head.status_code == 200
-        assert head.content == b""
-        with client.websocket_connect("/ws") as ws:
-            ws.send_text("hello")
-            assert ws.receive_text() == "hello"
-    assert events == ["startup", "shutdown"]
-
-
-def test_wsgi_streaming_passes_the_iterable_through(rsa_key: PrivateKey, clock: FakeClock) -> None:
-    app = raw_wsgi_app(CloudFrontCookies(**base_options(rsa_key, clock)), declarative=False)
-    reply = call_wsgi(app, "GET", "/stream", None)
-    assert reply.body == b"chunk0;chunk1;chunk2;"
-
-
-def test_wsgi_returns_the_apps_iterable_so_close_reaches_the_server(
-    rsa_key: PrivateKey, clock: FakeClock
-) -> None:
-    from cfcookies.wsgi import CloudFrontCookieMiddleware
-
-    closed: list[bool] = []
-
-    class Body:
-        def __iter__(self) -> Any:
-            yield b"x"
-
-        def close(self) -> None:
-            closed.append(True)
-
-    body = Body()
-
-    def app(environ: Any, start_response: Any) -> Any:
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return body
-
-    middleware = CloudFrontCookieMiddleware(
-        app, cookies=CloudFrontCookies(**base_options(rsa_key, clock))
-    )
-
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-        return lambda data: None
-
-    result = middleware(
-        {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "app.example.test"},
-        start_response,
-    )
-    assert result is body
-    result.close()
-    assert closed == [True]
-
-
-def test_wsgi_passes_exc_info_through(rsa_key: PrivateKey, clock: FakeClock) -> None:
-    import sys
-
-    from cfcookies.wsgi import CloudFrontCookieMiddleware
-
-    seen: list[Any] = []
-
-    def app(environ: Any, start_response: Any) -> Any:
-        start_response("200 OK", [])
-        try:
-            raise RuntimeError("boom")
-        except RuntimeError:
-            start_response("500 Internal Server Error", [], sys.exc_info())
-        return [b""]
-
-    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-        seen.append((status, exc_info))
-        return lambda data: None
-
-    middleware = CloudFrontCookieMiddleware(
-        app, cookies=CloudFrontCookies(**base_options(rsa_key, clock))
-    )
-    middleware(
-        {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_HOST": "app.example.test"}, start_response
-    )
-    assert seen[0] == ("200 OK", None)
-    assert seen[1][0].startswith("500")
-    assert seen[1][1][0] is RuntimeError
 
 
 # --- configuration fails at start-up, saying what to change ------------------------------------
@@ -607,114 +413,7 @@ def test_the_steady_state_cache_follows_a_changed_grants_answer(
     assert not browser.opens("/videos/course-1/a.ts")
 
 
-def test_asgi_signs_with_at_most_signing_threads_at_once(
-    rsa_key: PrivateKey, clock: FakeClock
-) -> None:
-    import threading
-    import time
-
-    from starlette.testclient import TestClient
-
-    from cfcookies.asgi import CloudFrontCookieMiddleware
-
-    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
-    running: list[int] = []
-    peak: list[int] = [0]
-    lock = threading.Lock()
-    render = cookies.render
-
-    def slow_render(plan: Any) -> Any:
-        with lock:
-            running.append(1)
-            peak[0] = max(peak[0], len(running))
-        time.sleep(0.05)
-        with lock:
-            running.pop()
-        return render(plan)
-
-    cookies.render = slow_render  # type: ignore[method-assign]
-    app = CloudFrontCookieMiddleware(
-        starlette_app(None, declarative=False), cookies=cookies, signing_threads=1
-    )
-    client = TestClient(app, base_url=APP_ORIGIN)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with client, ThreadPoolExecutor(4) as pool:
-        replies = list(pool.map(lambda n: client.get(f"/login?p=/videos/c{n}"), range(4)))
-    assert all(r.status_code == 200 for r in replies)
-    assert peak[0] == 1
-
-
-@pytest.mark.parametrize("value", [0, -1, True, 1.5])
-def test_signing_threads_must_be_a_positive_whole_number(
-    value: Any, rsa_key: PrivateKey, clock: FakeClock
-) -> None:
-    from cfcookies.asgi import CloudFrontCookieMiddleware
-    from cfcookies.exceptions import ConfigurationError
-
-    with pytest.raises(ConfigurationError, match="signing_threads"):
-        CloudFrontCookieMiddleware(
-            starlette_app(None, declarative=False),
-            cookies=CloudFrontCookies(**base_options(rsa_key, clock)),
-            signing_threads=value,
-        )
-
-
 # --- binding policies to the viewer's IP address (opt-in) --------------------------------------
-
-
-def viewer_ip(request: Any) -> str | None:
-    """The test apps' client_ip option: the address a trusted proxy put in X-Viewer-IP."""
-    if isinstance(request, dict):  # the WSGI environ
-        return request.get("HTTP_X_VIEWER_IP")
-    return request.headers.get("x-viewer-ip")  # type: ignore[no-any-return]
-
-
-def ip_browser(driver: str, key: PrivateKey, clock: FakeClock) -> tuple[Browser, list[str]]:
-    """A browser whose requests carry X-Viewer-IP: the address is the list's last item."""
-    browser = make_browser(driver, key, clock, client_ip=viewer_ip)
-    address = ["203.0.113.7"]
-    if driver == "asgi":
-        assert browser.cookies is not None
-        app = starlette_app(browser.cookies, declarative=False)
-        from starlette.testclient import TestClient
-
-        client = TestClient(app, base_url=APP_ORIGIN)
-
-        def send_with_ip(method: str, path: str, cookie: str | None) -> Reply:
-            headers = {"x-viewer-ip": address[-1]}
-            if cookie:
-                headers["cookie"] = cookie
-            client.cookies.clear()
-            response = client.request(method, path, headers=headers)
-            return Reply(
-                response.status_code, list(response.headers.multi_items()), response.content
-            )
-
-        browser.send = send_with_ip
-    else:
-        assert browser.cookies is not None
-        app = raw_wsgi_app(browser.cookies, declarative=False)
-
-        def send_with_ip(method: str, path: str, cookie: str | None) -> Reply:
-            from tests import middleware_apps
-
-            original = middleware_apps.call_wsgi
-            return original(app, method, path, cookie, extra={"HTTP_X_VIEWER_IP": address[-1]})
-
-        browser.send = send_with_ip
-    return browser, address
-
-
-def media_from(browser: Browser, path: str, client_ip: str) -> str:
-    url = MEDIA_URL + path
-    return verify_request(
-        url,
-        cookies=browser.jar.header(url),
-        public_keys=browser.public_keys,
-        client_ip=client_ip,
-        now=browser.clock.epoch,
-    ).reason
 
 
 @pytest.mark.parametrize("driver", ["asgi", "wsgi"])
@@ -766,3 +465,209 @@ def test_client_ip_must_be_callable(rsa_key: PrivateKey, clock: FakeClock) -> No
 
     with pytest.raises(ConfigurationError, match="client_ip must be a callable"):
         CloudFrontCookies(**base_options(rsa_key, clock, client_ip="X-Forwarded-For"))
+
+
+# --- reading a request: the Host header -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "host"),
+    [
+        pytest.param("app.example.test", "app.example.test", id="name"),
+        pytest.param("app.example.test:8443", "app.example.test", id="port"),
+        pytest.param("APP.Example.Test", "app.example.test", id="upper-case"),
+        pytest.param("app.example.test.", "app.example.test", id="trailing-dot"),
+        pytest.param("app.example.test.:443", "app.example.test", id="trailing-dot-and-port"),
+        pytest.param(" app.example.test\t", "app.example.test", id="surrounding-space"),
+        pytest.param("127.0.0.1:8000", "127.0.0.1", id="ipv4-and-port"),
+        pytest.param("[::1]", "[::1]", id="ipv6"),
+        pytest.param("[2001:DB8::1]:443", "[2001:db8::1]", id="ipv6-port-upper-case"),
+        pytest.param("[::1", None, id="ipv6-unclosed"),
+        pytest.param("::1", None, id="ipv6-without-brackets"),
+        pytest.param("a:b:c", None, id="colons"),
+        pytest.param("app example.test", None, id="space-inside"),
+        pytest.param("app.example.test/evil", None, id="slash"),
+        pytest.param("user@app.example.test", None, id="userinfo"),
+        pytest.param("bücher.example", None, id="non-ascii"),
+        pytest.param("app_1.example.test", None, id="underscore"),
+        pytest.param(".", None, id="only-a-dot"),
+        pytest.param("a" * 251 + ".com", "a" * 251 + ".com", id="255-characters"),
+        pytest.param("a" * 252 + ".com", None, id="over-long"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="none"),
+    ],
+)
+def test_host_from_header_reads_the_host_name_or_nothing(
+    header: str | None, host: str | None
+) -> None:
+    """The host name of a Host header, lower case, without port or trailing dot (IPv6 literals
+    kept in brackets); anything that is not a host name reads as None, never an error."""
+    assert host_from_header(header) == host
+
+
+# --- the seam every adapter shares: quiet(), respond(), respond_async() ------------------------
+
+APP_HOST = "app.example.test"
+
+
+def _request(cookie_header: str | None, path: str = "/page", host: str = APP_HOST) -> RequestInfo:
+    return RequestInfo("GET", path, host, cookie_header)
+
+
+def _scope() -> dict[str, Any]:
+    """A request's own mapping, where grant()/revoke() leave their calls (an ASGI scope)."""
+    return {"type": "http"}
+
+
+def _state_header(outcome: Outcome | None) -> str:
+    """The Cookie header a browser sends back to the app's pages after ``outcome``."""
+    assert outcome is not None
+    jar = Jar()
+    jar.store(APP_ORIGIN + "/login", outcome.set_cookie)
+    header = jar.header(APP_ORIGIN + "/page")
+    assert header is not None
+    return header
+
+
+def _logged_in(cookies: CloudFrontCookies) -> tuple[Outcome, RequestInfo]:
+    """A login through respond(), and the request the browser makes next."""
+    login = _scope()
+    grant(login, "/videos/course-1")
+    outcome = cookies.respond(_request(None, "/login"), login, login)
+    assert outcome is not None
+    return outcome, _request(_state_header(outcome))
+
+
+@pytest.mark.parametrize(
+    ("option", "can_be_quiet"),
+    [
+        pytest.param({}, True, id="imperative-only"),
+        pytest.param({"grants": lambda request: ["/videos/course-1"]}, False, id="grants"),
+        pytest.param({"client_ip": lambda request: "203.0.113.7"}, False, id="client_ip"),
+        pytest.param({"session_binding": lambda request: "s-1"}, False, id="session_binding"),
+    ],
+)
+def test_quiet_only_for_a_browser_judged_fresh_with_no_callable_to_ask(
+    option: dict[str, Any], can_be_quiet: bool, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """quiet() answers True, asking nothing, only for a state cookie already judged to need
+    nothing on this host, and only when no callable option could change that answer."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock, **option))
+    _, request = _logged_in(cookies)
+    assert not cookies.quiet(request, {})  # not judged yet
+    assert cookies.respond(request, {}, {}) is None  # judged fresh, and remembered
+    assert cookies.quiet(request, {}) is can_be_quiet
+    assert not cookies.quiet(request._replace(host="other.example.test"), {})
+    assert not cookies.quiet(_request(None), {})
+
+
+def test_a_grant_or_revoke_call_is_never_quiet(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    """A view's grant() or revoke() call reaches the decision even from a quiet browser."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    _, request = _logged_in(cookies)
+    assert cookies.respond(request, {}, {}) is None
+    assert cookies.quiet(request, {})
+    granted, revoked = _scope(), _scope()
+    grant(granted, "/videos/course-2")
+    revoke(revoked)
+    assert not cookies.quiet(request, granted)
+    assert not cookies.quiet(request, revoked)
+    logout = cookies.respond(request, revoked, revoked)
+    assert logout is not None
+    assert logout.state is None
+    assert any(v.startswith("CloudFront-Policy=;") for v in logout.set_cookie)
+
+
+def test_respond_returns_none_for_the_steady_state_and_renews_when_due(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """respond() answers None (no Set-Cookie) for a browser without state and for fresh
+    cookies, and the renewed cookies once the renewal window opens."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    assert cookies.respond(_request(None), {}, {}) is None
+    login, request = _logged_in(cookies)
+    assert login.state is not None
+    for _ in range(3):
+        clock.advance(60)
+        assert cookies.respond(request, {}, {}) is None
+    clock.advance(22 * 60)  # 25 minutes after login: within renew_before of the expiry
+    renewed = cookies.respond(request, {}, {})
+    assert renewed is not None
+    assert renewed.state is not None
+    assert renewed.state.expires > login.state.expires
+    assert sum(v.startswith("CloudFront-") for v in renewed.set_cookie) == 3
+
+
+def test_respond_async_signs_in_a_worker_thread_and_renders_a_cached_signature_on_the_loop(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A plan that needs a signature is rendered off the event loop; one whose signature is
+    cached is rendered on it (the thread hop would cost more than the formatting)."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    rendered_in: list[threading.Thread] = []
+    render = cookies.render
+
+    def recording_render(plan: Plan) -> Outcome:
+        rendered_in.append(threading.current_thread())
+        return render(plan)
+
+    cookies.render = recording_render  # type: ignore[method-assign]
+
+    async def login() -> tuple[Outcome | None, threading.Thread]:
+        scope = _scope()
+        grant(scope, "/videos/course-1")
+        outcome = await cookies.respond_async(_request(None, "/login"), scope, lambda: None)
+        return outcome, threading.current_thread()
+
+    first, loop = anyio.run(login)
+    second, _ = anyio.run(login)  # another session, the same window: the same policy
+    assert first is not None
+    assert second is not None
+    assert first.set_cookie[:3] == second.set_cookie[:3]
+    assert rendered_in[0] is not loop
+    assert rendered_in[1] is loop
+    assert cookies.signer.misses == 1
+
+
+def test_respond_async_writes_a_logouts_deny_entry_off_the_loop(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A logout's deny-list write (and its wait for the store) runs in a worker thread, and
+    the entry is there when the response goes out."""
+    deny = LocalDenyList(clock=clock)
+    cookies = CloudFrontCookies(
+        **base_options(rsa_key, clock),
+        session_secrets=SessionSecrets(generate_secret()),
+        deny_list=deny,
+        deny_wait=5.0,  # (returns as soon as the entry is written)
+    )
+    recorded_in: list[threading.Thread] = []
+    record_logouts = cookies.record_logouts
+
+    def recording(plan: Plan) -> None:
+        recorded_in.append(threading.current_thread())
+        record_logouts(plan)
+
+    cookies.record_logouts = recording  # type: ignore[method-assign]
+
+    async def login_and_out() -> tuple[Outcome | None, Outcome | None, threading.Thread]:
+        login, logout = _scope(), _scope()
+        grant(login, "/videos/course-1")
+        first = await cookies.respond_async(_request(None, "/login"), login, lambda: None)
+        revoke(logout)
+        header = _state_header(first)
+        ended = await cookies.respond_async(_request(header, "/logout"), logout, lambda: None)
+        return first, ended, threading.current_thread()
+
+    try:
+        first, ended, loop = anyio.run(login_and_out)
+    finally:
+        cookies.close()
+    assert first is not None
+    assert first.state is not None
+    assert ended is not None
+    assert ended.state is None
+    assert len(recorded_in) == 1  # the logout only
+    assert recorded_in[0] is not loop
+    session = first.state
+    assert deny.is_revoked(session.session_id, None, issued_at=session.granted_at, now=clock.epoch)

@@ -1,0 +1,127 @@
+"""The ASGI adapter (:mod:`cfcookies.asgi`): what only it does.
+
+Non-HTTP scopes (websockets, lifespan), streamed bodies and HEAD pass through untouched, and a
+signature is computed in at most ``signing_threads`` worker threads at once. What every adapter
+does the same way is in ``tests/test_session.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cfcookies.keys import PrivateKey
+from cfcookies.session import CloudFrontCookies
+from tests.browser_jar_support import base_options, cloudfront_headers
+from tests.conftest import FakeClock
+from tests.middleware_apps import APP_ORIGIN, Reply, starlette_app
+
+
+def test_asgi_streaming_head_websocket_and_lifespan_pass_through(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from starlette.routing import WebSocketRoute
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocket
+
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    events: list[str] = []
+
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+        await websocket.close()
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    app = starlette_app(None, declarative=False)
+    app.router.routes.append(WebSocketRoute("/ws", echo))
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> Any:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    app.router.lifespan_context = lifespan
+    wrapped = CloudFrontCookieMiddleware(app, cookies=cookies)
+    assert isinstance(wrapped, CloudFrontCookieMiddleware)
+    with TestClient(wrapped, base_url=APP_ORIGIN) as client:
+        login = client.get("/login?user=ana")
+        assert len(cloudfront_headers(Reply(200, list(login.headers.multi_items()), b""))) == 3
+        streamed = client.get("/stream")
+        assert streamed.content == b"chunk0;chunk1;chunk2;"
+        head = client.head("/page")
+        assert head.status_code == 200
+        assert head.content == b""
+        with client.websocket_connect("/ws") as ws:
+            ws.send_text("hello")
+            assert ws.receive_text() == "hello"
+    assert events == ["startup", "shutdown"]
+
+
+def test_asgi_signs_with_at_most_signing_threads_at_once(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    import threading
+    import time
+
+    from starlette.testclient import TestClient
+
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    running: list[int] = []
+    peak: list[int] = [0]
+    lock = threading.Lock()
+    render = cookies.render
+
+    def slow_render(plan: Any) -> Any:
+        with lock:
+            running.append(1)
+            peak[0] = max(peak[0], len(running))
+        time.sleep(0.05)
+        with lock:
+            running.pop()
+        return render(plan)
+
+    cookies.render = slow_render  # type: ignore[method-assign]
+    app = CloudFrontCookieMiddleware(
+        starlette_app(None, declarative=False), cookies=cookies, signing_threads=1
+    )
+    client = TestClient(app, base_url=APP_ORIGIN)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with client, ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda n: client.get(f"/login?p=/videos/c{n}"), range(4)))
+    assert all(r.status_code == 200 for r in replies)
+    assert peak[0] == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 1.5])
+def test_signing_threads_must_be_a_positive_whole_number(
+    value: Any, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+    from cfcookies.exceptions import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="signing_threads"):
+        CloudFrontCookieMiddleware(
+            starlette_app(None, declarative=False),
+            cookies=CloudFrontCookies(**base_options(rsa_key, clock)),
+            signing_threads=value,
+        )
+
+
+def test_cookies_and_options_together_are_refused(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    """``cookies=CloudFrontCookies(...)`` or the options, not both (which would win?)."""
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    with pytest.raises(TypeError, match="not both"):
+        CloudFrontCookieMiddleware(
+            starlette_app(None, declarative=False), cookies=cookies, lifetime=600
+        )
