@@ -14,11 +14,18 @@ from datetime import timedelta
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
-from .cookies import MAX_COOKIES_PER_DOMAIN, SameSite
+from .cookies import MAX_COOKIES_PER_DOMAIN, SameSite, domain_matches, validate_cookie_domain
 from .exceptions import ConfigurationError, ResourceError
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .policy import Clock, prefix_resource
-from .revocation import DenyList, DenyOutbox, DenyWriteFailure, SessionSecrets
+from .revocation import (
+    DenyList,
+    DenyOutbox,
+    DenyWriteFailure,
+    DenyWriter,
+    FileOutbox,
+    SessionSecrets,
+)
 from .signing import HashAlgorithm
 
 __all__ = ["OPTION_NAMES", "Options", "Seconds"]
@@ -241,3 +248,38 @@ def check_keepalive_path(path: object) -> str | None:
     if path is not None and (not isinstance(path, str) or not path.startswith("/")):
         raise ConfigurationError(f"keepalive_path must start with /, got {path!r}")
     return path
+
+
+def build_deny_writer(
+    deny_list: DenyList | None,
+    outbox: str | os.PathLike[str] | DenyOutbox | None,
+    on_failure: Callable[[DenyWriteFailure], None] | None,
+    timeout: float,
+    clock: Clock,
+) -> DenyWriter | None:
+    """The writer of logouts into ``deny_list`` (None without one), its outbox a file when a
+    path is given."""
+    if deny_list is None:
+        if outbox is not None or on_failure is not None:
+            raise ConfigurationError("deny_outbox and on_deny_failure need deny_list=")
+        return None
+    return DenyWriter(
+        deny_list,
+        outbox=FileOutbox(outbox) if isinstance(outbox, (str, os.PathLike)) else outbox,
+        timeout=timeout,
+        on_failure=on_failure,
+        clock=clock,
+    )
+
+
+def check_cookie_domain(cookie_domain: str | None, media_host: str) -> str | None:
+    """The CloudFront cookies' ``Domain``: it must cover the media host."""
+    if cookie_domain is None:
+        return None
+    domain = validate_cookie_domain(cookie_domain)
+    if not domain_matches(media_host, domain):
+        raise ConfigurationError(
+            f"cookie domain {domain} does not cover media host {media_host}; set "
+            f"cookie_domain to a parent of both the app's host and {media_host}"
+        )
+    return domain

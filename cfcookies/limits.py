@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from itsdangerous.encoding import base64_encode
 
@@ -21,6 +22,9 @@ from .cookies import MAX_COOKIE_BYTES, CookieAttributes
 from .policy import Policy, prefix_resource
 from .signing import COOKIE_POLICY
 from .state import State
+
+if TYPE_CHECKING:
+    from .session import CloudFrontCookies
 
 __all__ = ["SessionLimits"]
 
@@ -77,6 +81,29 @@ class SessionLimits:
         self._mac_length = len(dump_value(empty).rsplit(".", 1)[1]) + 1
         self._state_line_base = (
             len(state_cookie_name) + 1 + len("; " + state_attributes.suffix("/")) + self._max_age
+        )
+
+    @classmethod
+    def of(cls, cookies: CloudFrontCookies) -> SessionLimits:
+        """The limits of a configured middleware."""
+        bound = cookies.client_ip is not None
+        return cls(
+            media_url=cookies.media_url,
+            max_prefixes=cookies.max_prefixes,
+            cloudfront_attributes=cookies.cloudfront_attributes,
+            state_attributes=cookies.state_attributes,
+            state_cookie_name=cookies.state_cookie_name,
+            persistent=cookies.persistent,
+            bound=bound,
+            dump_value=cookies.codec.dumps,
+            stand_in=stand_in_state(
+                key_pair_id_length=len(cookies.keys.active().key_pair_id),
+                domain=cookies.cookie_domain,
+                session_ids=cookies.session_secrets is not None,
+                bound=bound,
+                binding=cookies.session_binding is not None,
+            ),
+            with_user_id=cookies.session_secrets is not None,
         )
 
     def problem(self, prefixes: tuple[str, ...], user_id: str = "") -> str | None:
