@@ -166,7 +166,9 @@ def validate_cookie_domain(domain: str) -> str:
         raise ConfigurationError(
             f"cookie_domain must be a host name like example.com, got {domain!r}"
         )
-    text = domain.strip().lower().lstrip(".")
+    text = domain.strip().lower()
+    if text.startswith("."):
+        text = text[1:]  # a browser ignores one leading dot (RFC 6265 5.2.3); more is an error
     if not text.isascii():
         raise ConfigurationError(f"cookie_domain {domain!r} is not ASCII; use its punycode form")
     labels = text.split(".")

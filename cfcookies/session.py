@@ -15,6 +15,7 @@ adapter calls; the steady-state shortcut, :meth:`~CloudFrontCookies.quiet`, live
 from __future__ import annotations
 
 import inspect
+import ipaddress
 import logging
 import os
 import re
@@ -121,16 +122,30 @@ def __getattr__(name: str) -> Any:
 
 
 def host_from_header(value: str | None) -> str | None:
-    """The host name of a ``Host`` header, lower case, without port; None if it is not one."""
+    """The host name of a ``Host`` header, lower case, without port; None if it is not one.
+
+    A host name (ASCII letters, digits, ``-`` and ``.``; trailing dots dropped) or a bracketed
+    IPv6 address, then an optional ``:`` and port digits (RFC 3986: possibly none). Anything
+    else is None, never a guess.
+    """
     if not value or len(value) > 255:
         return None
     host = value.strip().lower()
     if host.startswith("["):  # IPv6 literal
         end = host.find("]")
-        return host[: end + 1] if end > 0 else None
-    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    host = host.rstrip(".")
-    if not _HOST_NAME.fullmatch(host):  # ASCII letters (lower case here), digits, '-' and '.'
+        host, port = host[: end + 1], host[end + 1 :]
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+    else:
+        host, colon, number = host.partition(":")
+        port = colon + number
+        host = host.rstrip(".")
+        if not _HOST_NAME.fullmatch(host):  # ASCII letters (lower case here), digits, '-', '.'
+            return None
+    digits = port[1:]
+    if port and not (port[0] == ":" and digits.isascii() and (digits.isdigit() or not digits)):
         return None
     return host
 
@@ -466,12 +481,27 @@ class CloudFrontCookies:
 
     # -- carrying a plan out: the one place with I/O -------------------------------------------
 
-    def _answers(self, request: RequestInfo, app_request: object) -> RequestInfo:
-        if self.client_ip is not None:
-            request = request._replace(client_ip=self.client_ip(app_request))
-        if self.session_binding is not None:
-            request = request._replace(binding=self.session_binding(app_request))
-        return request
+    def _ask(self, app_request: object) -> tuple[Any, Any, Any]:
+        """What the callable options answer for ``app_request`` (awaitables from async ones)."""
+        return (
+            self.grants(app_request) if self.grants is not None else None,
+            self.client_ip(app_request) if self.client_ip is not None else None,
+            self.session_binding(app_request) if self.session_binding is not None else None,
+        )
+
+    def _planned(
+        self, request: RequestInfo, storage: MutableMapping[str, Any], answers: Sequence[Any]
+    ) -> Plan | None:
+        """The plan for this response given the callable options' answers, or None when
+        nothing changes (the steady state judged again with the answers, then the plan)."""
+        grants, client_ip, binding = answers
+        desired = desired_prefixes(grants) if self.grants is not None else None
+        request = request._replace(client_ip=client_ip, binding=binding)
+        actions = recorded_actions(storage)
+        if actions is None and self.settled(request, desired):
+            return None
+        plan = self.plan(request, desired=desired, actions=actions)
+        return plan if plan.changes_anything else None
 
     def respond(
         self, request: RequestInfo, storage: MutableMapping[str, Any], app_request: object
@@ -484,13 +514,8 @@ class CloudFrontCookies:
         """
         if self.quiet(request, storage):
             return None
-        desired = desired_prefixes(self.grants(app_request)) if self.grants else None
-        request = self._answers(request, app_request)
-        actions = recorded_actions(storage)
-        if actions is None and self.settled(request, desired):
-            return None
-        plan = self.plan(request, desired=desired, actions=actions)
-        if not plan.changes_anything:
+        plan = self._planned(request, storage, self._ask(app_request))
+        if plan is None:
             return None
         outcome = self.render(plan)
         self.record_logouts(plan)
@@ -510,23 +535,12 @@ class CloudFrontCookies:
         ``app_request`` builds what the callable options receive, at most once."""
         import anyio.to_thread
 
-        built: object = None
-        if not self.imperative_only:
-            built = app_request()
-        desired = None
-        if self.grants is not None:
-            answer = self.grants(built)
-            desired = desired_prefixes(await answer if _awaitable(answer) else answer)
-        if self.client_ip is not None:
-            request = request._replace(client_ip=self.client_ip(built))
-        if self.session_binding is not None:
-            binding = self.session_binding(built)
-            request = request._replace(binding=await binding if _awaitable(binding) else binding)
-        actions = recorded_actions(storage)
-        if actions is None and self.settled(request, desired):
+        if self.quiet(request, storage):
             return None
-        plan = self.plan(request, desired=desired, actions=actions)
-        if not plan.changes_anything:
+        asked = self._ask(app_request() if not self.imperative_only else None)
+        answers = [await answer if _awaitable(answer) else answer for answer in asked]
+        plan = self._planned(request, storage, answers)
+        if plan is None:
             return None
         if self.needs_signing(plan):
             outcome = await anyio.to_thread.run_sync(self.render, plan, limiter=limiter)

@@ -127,8 +127,7 @@ def test_django_imports_grants_given_as_a_dotted_path(
     bad = base_options(rsa_key, clock, grants="tests.middleware_apps.no_such_name")
     with (
         override_settings(CFCOOKIES=bad),
-        # (a ConfigurationError today, not wrapped in ImproperlyConfigured like the others)
-        pytest.raises((ConfigurationError, ImproperlyConfigured), match=r"CFCOOKIES\['grants'\]"),
+        pytest.raises(ImproperlyConfigured, match=r"^settings\.CFCOOKIES: CFCOOKIES\['grants'\]"),
     ):
         CloudFrontCookieMiddleware(lambda request: HttpResponse())
 

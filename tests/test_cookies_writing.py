@@ -247,6 +247,7 @@ def test_a_cookie_domain_is_normalised(domain: str, expected: str) -> None:
         pytest.param("test", "at least two labels", id="one-label"),
         pytest.param("example.test.", "at least two labels", id="trailing-dot"),
         pytest.param("a..example.test", "at least two labels", id="empty-label"),
+        pytest.param("..example.test", "at least two labels", id="two-leading-dots"),
         pytest.param("-a.example.test", "at least two labels", id="leading-hyphen"),
         pytest.param("a-.example.test", "at least two labels", id="trailing-hyphen"),
         pytest.param("a_b.example.test", "at least two labels", id="underscore"),

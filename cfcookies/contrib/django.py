@@ -70,9 +70,9 @@ class CloudFrontCookieMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         options = dict(getattr(settings, "CFCOOKIES", {}) or {})
-        if "grants" in options:
-            options["grants"] = import_callable(options["grants"], "CFCOOKIES['grants']")
         try:
+            if "grants" in options:
+                options["grants"] = import_callable(options["grants"], "CFCOOKIES['grants']")
             self.cookies = CloudFrontCookies(**options)
         except (ConfigurationError, TypeError) as exc:
             raise ImproperlyConfigured(f"settings.CFCOOKIES: {exc}") from exc
