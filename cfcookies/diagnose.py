@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# The verifier's own readers of a URL, a clock and a long value: one definition, shared.
+from .clock import epoch_now
 from .cookies import SetCookie, domain_matches, parse_set_cookie
 from .exceptions import ConfigurationError
 from .keys import KeyRing, PublicKey
 from .policy import Clock, system_clock
-
-# The verifier's own readers of a URL, a clock and a long value: one definition, shared.
-from .verify import XML_MESSAGES, _epoch_now, _short, _split_url, verify_request
+from .verify import XML_MESSAGES, _short, _split_url, verify_request
 
 __all__ = ["CookieDelivery", "cookie_delivery", "explain"]
 
@@ -74,7 +74,7 @@ def cookie_delivery(
     (or URL) of the app that sent the headers; without it a host-only cookie (no ``Domain``) is
     assumed to come from the URL's own host. Cookies other than ``CloudFront-*`` are ignored.
     """
-    current = _epoch_now(now, clock)
+    current = epoch_now(clock, now)
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -296,7 +296,7 @@ def explain(
     ``repr`` would escape, in anything the client sent, are written as escapes (``\\x1b``,
     ``\\r``, ``\\u202e``), and each line of the report is one line.
     """
-    current = _epoch_now(now, clock)
+    current = epoch_now(clock, now)
     if har is None:
         if url is None:
             raise ConfigurationError("explain needs a url, or a HAR export with har=")

@@ -44,6 +44,13 @@ KeySource = str | bytes | os.PathLike[str]
 """A path, PEM text, or PEM/DER bytes."""
 
 _KEY_PAIR_ID = re.compile(r"^[A-Za-z0-9]{1,128}$")
+
+
+def is_key_pair_id(value: str) -> bool:
+    """Whether ``value`` has the form of a CloudFront public key ID (letters and digits)."""
+    return _KEY_PAIR_ID.match(value) is not None
+
+
 _PEM_BLOCK = re.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 ]+)-----(?P<body>.*?)-----END (?P=label)-----", re.DOTALL
 )

@@ -13,15 +13,14 @@ import ipaddress
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
+from .clock import Clock, TimeInput, system_clock, to_epoch
 from .exceptions import (
     IPAddressError,
     MalformedPolicyError,
-    NaiveDatetimeError,
     PolicyTimeError,
     ResourceError,
 )
@@ -41,15 +40,6 @@ __all__ = [
     "to_epoch",
     "validate_resource",
 ]
-
-Clock = Callable[[], datetime]
-"""A callable returning the current time as an aware ``datetime``."""
-
-TimeInput = datetime | timedelta | int
-"""An aware ``datetime``, a ``timedelta`` from now, or integer seconds since the epoch."""
-
-#: Epochs above this look like milliseconds (it is the year 2286 in seconds).
-MAX_EPOCH_SECONDS = 10_000_000_000
 
 _RESOURCE_SCHEMES = ("https://", "http://", "http*://", "*://")
 _FORBIDDEN_RESOURCE_CHARS = re.compile(r"[^\x21-\x7e]|[\"\\#]")
@@ -71,47 +61,6 @@ _NORMALIZED_PREFIX = re.compile(r"/(?:(?!\.\.?/)[A-Za-z0-9\-._~!$&'()+=:@]+/)*")
 _PREFIX_WILDCARDS = re.compile(r"[*?#]")
 _PREFIX_COOKIE_BREAKERS = re.compile(r"[;,]")
 _PREFIX_QUOTES = re.compile(r'["\\]')
-
-
-def system_clock() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
-
-
-def to_epoch(value: TimeInput, *, field: str, clock: Clock = system_clock) -> int:
-    """Turn a time given in any accepted form into integer epoch seconds.
-
-    ``field`` names the argument in error messages. A naive ``datetime`` raises
-    :class:`NaiveDatetimeError`; an epoch that looks like milliseconds, a negative one, a float or
-    a bool raises :class:`PolicyTimeError`.
-    """
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise NaiveDatetimeError(
-                f"{field} is a naive datetime; pass an aware one such as "
-                f"datetime.now(timezone.utc), a timedelta, or epoch seconds"
-            )
-        epoch = int(value.timestamp())
-    elif isinstance(value, timedelta):
-        now = clock()
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise NaiveDatetimeError("the clock returned a naive datetime; it must be aware (UTC)")
-        epoch = int((now + value).timestamp())
-    elif isinstance(value, int) and not isinstance(value, bool):
-        epoch = value
-    else:
-        raise PolicyTimeError(
-            f"{field} must be an aware datetime, a timedelta or integer epoch seconds, "
-            f"got {type(value).__name__}"
-        )
-    if epoch < 0:
-        raise PolicyTimeError(f"{field} must not be before 1970, got {epoch}")
-    if epoch >= MAX_EPOCH_SECONDS:
-        raise PolicyTimeError(
-            f"{field}={epoch} looks like milliseconds; CloudFront wants seconds since the epoch "
-            f"(divide by 1000)"
-        )
-    return epoch
 
 
 def normalize_ip_address(value: str) -> str:

@@ -19,12 +19,12 @@ import ipaddress
 import logging
 import os
 import re
-import time
 import warnings
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .clock import epoch_now
 from .config import (
     Seconds,
     build_deny_writer,
@@ -407,9 +407,7 @@ class CloudFrontCookies:
         )
 
     def now(self) -> int:
-        if self.clock is system_clock:  # the same clock and the same floor, without a datetime
-            return time.time_ns() // 1_000_000_000
-        return int(self.clock().timestamp())
+        return epoch_now(self.clock)
 
     def expiry_for(self, now: int) -> int:
         """Now plus the lifetime, rounded up so that sessions share policies and signatures."""

@@ -24,7 +24,6 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 from urllib.parse import parse_qsl, urlsplit
@@ -454,8 +453,3 @@ def _check_url_to_sign(url: str) -> None:
             f"the URL already carries {', '.join(present)}; CloudFront reserves these query "
             f"parameters for signed URLs, so sign the URL without them"
         )
-
-
-def cookies_from_mapping(values: Mapping[str, str]) -> dict[str, str]:
-    """Only the CloudFront cookies of ``values``, by name."""
-    return {name: values[name] for name in CLOUDFRONT_COOKIE_NAMES if name in values}

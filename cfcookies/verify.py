@@ -38,11 +38,12 @@ import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
+from .clock import epoch_now, utc_text
 from .cookies import parse_cookie_pairs
 from .exceptions import (
     BadSignatureError,
@@ -52,7 +53,6 @@ from .exceptions import (
     MalformedRequestPolicyError,
     MalformedSignatureError,
     MissingKeyPairIdError,
-    NaiveDatetimeError,
     NotYetValidError,
     PolicyError,
     ResourceMismatchError,
@@ -60,7 +60,7 @@ from .exceptions import (
     UnsupportedHashAlgorithmError,
     VerificationError,
 )
-from .keys import KeyRing, PublicKey
+from .keys import KeyRing, PublicKey, is_key_pair_id
 from .policy import (
     Clock,
     Policy,
@@ -108,7 +108,6 @@ _MAX_VALUE = 20_480
 #: ``Expires`` is a signed 64-bit integer.
 _MAX_EXPIRES = 2**63 - 1
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
-_KEY_PAIR_ID = re.compile(r"^[A-Za-z0-9]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -231,28 +230,10 @@ def _read_signed(url: str, cookies: str | bytes | Mapping[str, str] | None) -> _
     return _Signed(mode, resource_url, values, duplicates)
 
 
-def _epoch_now(now: int | datetime | None, clock: Clock) -> int:
-    value = clock() if now is None else now
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise NaiveDatetimeError("now must be an aware datetime (UTC), not a naive one")
-        return int(value.timestamp() // 1)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("now must be an aware datetime or integer epoch seconds")
-    return value
-
-
 def _public_keys(keys: Mapping[str, PublicKey] | KeyRing) -> Mapping[str, PublicKey]:
     if isinstance(keys, KeyRing):
         return keys.public_keys
     return keys
-
-
-def _iso(epoch: int) -> str:
-    try:
-        return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        return f"epoch {epoch}"
 
 
 def _duration(seconds: int) -> str:
@@ -267,7 +248,7 @@ def _duration(seconds: int) -> str:
 
 
 def _shown_id(key_pair_id: str) -> str:
-    if _KEY_PAIR_ID.match(key_pair_id):
+    if is_key_pair_id(key_pair_id):
         return repr(key_pair_id)
     return "a value that is not a CloudFront key ID (letters and digits)"
 
@@ -279,10 +260,10 @@ def _short(text: str, limit: int = 300) -> str:
 def _describe_policy(policy: Policy) -> str:
     parts = [
         f" for {policy.resource!r}" if policy.resource is not None else " with no Resource",
-        f", expiring {_iso(policy.date_less_than)}",
+        f", expiring {utc_text(policy.date_less_than)}",
     ]
     if policy.date_greater_than is not None:
-        parts.append(f", starting after {_iso(policy.date_greater_than)}")
+        parts.append(f", starting after {utc_text(policy.date_greater_than)}")
     if policy.ip_address is not None:
         parts.append(f", for clients in {policy.ip_address}")
     return "".join(parts)
@@ -457,7 +438,7 @@ def _check_key_pair_id(run: _Run) -> str | VerificationError:
 def _check_trusted_key(run: _Run) -> str | VerificationError:
     """The key pair ID names a trusted public key."""
     key_pair_id = run.key_pair_id
-    public_key = run.keys.get(key_pair_id) if _KEY_PAIR_ID.match(key_pair_id) else None
+    public_key = run.keys.get(key_pair_id) if is_key_pair_id(key_pair_id) else None
     if public_key is None:
         trusted = sorted(run.keys)
         listed = ", ".join(trusted[:8]) + (" ..." if len(trusted) > 8 else "")
@@ -547,7 +528,7 @@ def _rebuild_canned_policy(run: _Run, expires_text: str) -> str | VerificationEr
     run.policy = Policy(run.signed.url, expires)
     run.policy_bytes = canned_policy_bytes(run.signed.url, expires)
     return (
-        f"canned policy rebuilt for this exact URL, expiring {_iso(expires)} "
+        f"canned policy rebuilt for this exact URL, expiring {utc_text(expires)} "
         "(a canned policy is valid for one URL only)"
     )
 
@@ -606,13 +587,13 @@ def _check_date_greater_than(run: _Run) -> str | VerificationError:
         return "no start time"
     if not now > start:
         return NotYetValidError(
-            f"the policy starts after {_iso(start)}, {_duration(start - now + 1)} from now; "
+            f"the policy starts after {utc_text(start)}, {_duration(start - now + 1)} from now; "
             f"check the clocks of the signer and the viewer, or backdate DateGreaterThan a "
             f"little",
             date_greater_than=start,
             now=now,
         )
-    return f"started {_iso(start)}"
+    return f"started {utc_text(start)}"
 
 
 def _check_date_less_than(run: _Run) -> str | VerificationError:
@@ -622,12 +603,12 @@ def _check_date_less_than(run: _Run) -> str | VerificationError:
         ago = now - end
         longer = f" ({_duration(ago)})" if ago >= 120 else ""
         return ExpiredError(
-            f"the policy expired at {_iso(end)}, {ago} seconds ago{longer}; the app must renew "
+            f"the policy expired at {utc_text(end)}, {ago} seconds ago{longer}; the app must renew "
             f"the cookies (or sign a new URL) before they expire",
             date_less_than=end,
             now=now,
         )
-    return f"expires {_iso(end)}, in {_duration(end - now)}"
+    return f"expires {utc_text(end)}, in {_duration(end - now)}"
 
 
 def _check_ip_address(run: _Run) -> str | VerificationError:
@@ -705,7 +686,7 @@ def verify_request(
             "on_both_policy_and_expires must be 'policy' or 'reject', got "
             f"{on_both_policy_and_expires!r}"
         )
-    current = _epoch_now(now, clock)
+    current = epoch_now(clock, now)
     keys = _public_keys(public_keys)
     if not isinstance(url, str):
         url = bytes(url).decode("latin-1") if isinstance(url, (bytes, bytearray)) else str(url)

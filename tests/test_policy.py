@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from cfcookies.exceptions import (
     IPAddressError,
     MalformedPolicyError,
-    NaiveDatetimeError,
-    PolicyError,
     PolicyTimeError,
     ResourceError,
 )
@@ -24,7 +22,6 @@ from cfcookies.policy import (
     prefix_resource,
     resource_matches,
     system_clock,
-    to_epoch,
     validate_resource,
 )
 from tests.conftest import FakeClock
@@ -475,60 +472,6 @@ def test_ipv6_error_explains_cloudfront_limit() -> None:
     """The IPv6 error says AWS:SourceIp supports IPv4 only."""
     with pytest.raises(IPAddressError, match="IPv4 only"):
         Policy.custom(RESOURCE, date_less_than=END, ip_address="::1")
-
-
-# --- times -----------------------------------------------------------------------------------
-
-
-def test_to_epoch_aware_datetime() -> None:
-    """An aware datetime in any zone becomes its UTC epoch."""
-    tz = timezone(timedelta(hours=2))
-    # 2027-01-15 10:00 at UTC+2 is 08:00 UTC, epoch 1800000000.
-    assert to_epoch(datetime(2027, 1, 15, 10, 0, tzinfo=tz), field="x") == 1_800_000_000
-
-
-def test_to_epoch_timedelta_uses_injected_clock(clock: FakeClock) -> None:
-    """A timedelta is added to the injected clock's now."""
-    assert to_epoch(timedelta(hours=1), field="x", clock=clock) == clock.epoch + 3600
-    clock.advance(10)
-    assert to_epoch(timedelta(hours=1), field="x", clock=clock) == clock.epoch + 3600
-
-
-def test_to_epoch_int_is_kept() -> None:
-    """Integer epoch seconds are used as they are."""
-    assert to_epoch(END, field="x") == END
-
-
-def test_naive_datetime_is_a_type_error() -> None:
-    """A naive datetime raises NaiveDatetimeError, which is a TypeError and a PolicyError."""
-    with pytest.raises(NaiveDatetimeError) as info:
-        Policy.custom(RESOURCE, date_less_than=datetime(2027, 1, 1))
-    assert isinstance(info.value, TypeError)
-    assert isinstance(info.value, PolicyError)
-    assert "date_less_than" in str(info.value)
-
-
-def test_naive_clock_is_refused() -> None:
-    """A clock returning naive datetimes is an error when a timedelta is given."""
-    with pytest.raises(NaiveDatetimeError):
-        to_epoch(timedelta(1), field="x", clock=lambda: datetime(2027, 1, 1))
-
-
-@pytest.mark.parametrize(
-    ("value", "match"),
-    [
-        pytest.param(1_800_000_000_000, "milliseconds", id="milliseconds"),
-        pytest.param(-1, "1970", id="negative"),
-        pytest.param(1.8e9, "float", id="float"),
-        pytest.param(True, "bool", id="bool"),
-        pytest.param("1800000000", "str", id="string"),
-    ],
-)
-def test_to_epoch_rejects(value: object, match: str) -> None:
-    """Milliseconds, negatives, floats, bools and strings raise a PolicyTimeError naming it."""
-    with pytest.raises(PolicyTimeError, match=match) as info:
-        to_epoch(value, field="date_less_than")  # type: ignore[arg-type]
-    assert "date_less_than" in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,6 @@ from cfcookies.signing import (
     Signer,
     cf_b64decode,
     cf_b64encode,
-    cookies_from_mapping,
     sign_bytes,
     validate_hash_algorithm,
     verify_bytes,
@@ -284,14 +283,6 @@ def test_sign_policy_refuses_other_types(signer: Signer) -> None:
     """sign_policy wants a Policy or bytes."""
     with pytest.raises(ConfigurationError):
         signer.sign_policy("{}")  # type: ignore[arg-type]
-
-
-def test_cookies_from_mapping_keeps_only_cloudfront_cookies() -> None:
-    """Only CloudFront-* cookie names are kept."""
-    assert cookies_from_mapping({"session": "x", COOKIE_POLICY: "p", COOKIE_SIGNATURE: "s"}) == {
-        COOKIE_POLICY: "p",
-        COOKIE_SIGNATURE: "s",
-    }
 
 
 def test_ecdsa_signer_cookies_verify(ecdsa_key: ec.EllipticCurvePrivateKey) -> None:

@@ -16,8 +16,9 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from ..clock import epoch_now
 from ..exceptions import ConfigurationError, DenyListFullError
-from ..policy import Clock, TimeInput, system_clock, to_epoch
+from ..policy import Clock, TimeInput, system_clock
 from ..revocation.deny_list import (
     _FULL_REMEDY,
     KVS_MAX_STORE_BYTES,
@@ -146,7 +147,7 @@ class KeyValueStoreDenyList(_EntryWriter):
 
     def purge_expired(self) -> int:
         """Delete the deny-list entries (under this prefix) whose ``until`` has passed."""
-        now = to_epoch(self._clock(), field="now")
+        now = epoch_now(self._clock)
         prefixes = (f"{self._prefix}revoked:", f"{self._prefix}revoked-user:")
         stale: list[str] = []
         token: str | None = None

@@ -17,12 +17,13 @@ import html
 import json
 import string
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from functools import cache
 from importlib import resources
 
-from ..session import CloudFrontCookies, State
+from ..clock import utc_text
+from ..session import CloudFrontCookies
 from ..signing import COOKIE_KEY_PAIR_ID, COOKIE_POLICY, COOKIE_SIGNATURE
+from ..state import State
 from .catalog import DemoCourse, DemoInfo, DemoUser
 from .copies import Copied, Replayed
 from .csrf import Csrf
@@ -48,10 +49,6 @@ def fill(name: str, **values: object) -> str:
     The values are inserted as given: the caller escapes text, and passes markup it built.
     """
     return _template(name).substitute(values)
-
-
-def iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _json_for_script(value: object) -> str:
@@ -139,7 +136,7 @@ class Pages:
         rows = []
         for copy in copies:
             policy = copy.decision.policy
-            expiry = f"{iso(policy.date_less_than)}" if policy is not None else "(no policy)"
+            expiry = f"{utc_text(policy.date_less_than)}" if policy is not None else "(no policy)"
             for name in copy.names:
                 rows.append(
                     f"<tr><td><code>{html.escape(name)}</code></td>"
@@ -170,7 +167,8 @@ class Pages:
         valid = [r for r in results if r.policy_allowed]
         refused = [r for r in valid if r.status == 403]
         served = [r for r in valid if r.status == 200]
-        until = f" (until <b>{iso(min(r.policy_expires or 0 for r in valid))}</b>)" if valid else ""
+        first_end = min((r.policy_expires or 0 for r in valid), default=0)
+        until = f" (until <b>{utc_text(first_end)}</b>)" if valid else ""
         if signed_in:
             return fill("replay_signed_in.html")
         if refused and all(r.decision == "session_revoked" for r in refused) and not served:
@@ -225,7 +223,7 @@ class Pages:
                     f'<tr data-path="{html.escape(prefix)}"><td><code>{name}</code></td>'
                     f"<td><code>Path={html.escape(prefix)}</code></td>"
                     f"<td>{html.escape(domain)}</td><td>{html.escape(flags)}</td>"
-                    f"<td>{iso(state.expires)}</td></tr>"
+                    f"<td>{utc_text(state.expires)}</td></tr>"
                 )
         return "".join(rows)
 
@@ -234,7 +232,7 @@ class Pages:
             return ""
         return fill(
             "renewal.html",
-            expires=iso(state.expires),
+            expires=utc_text(state.expires),
             minutes=self.cookies.renew_before // 60,
             keepalive=html.escape(self.cookies.keepalive_path),
         )
@@ -268,7 +266,7 @@ def _replayed_row(r: Replayed) -> str:
         f"<td><code>GET {html.escape(r.url)}</code></td>"
         f"<td>{_code_list(r.names)}</td>"
         f'<td class="{"ok" if r.policy_allowed else "bad"}">{html.escape(r.policy_reason)}'
-        + (f" until {iso(r.policy_expires)}" if r.policy_expires else "")
+        + (f" until {utc_text(r.policy_expires)}" if r.policy_expires else "")
         + "</td>"
         f'<td><span class="status {"ok" if r.status == 200 else "bad"}">{r.status}</span> '
         f"<code>{html.escape(r.decision)}</code>"

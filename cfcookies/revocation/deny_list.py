@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from ..clock import epoch_now
 from ..exceptions import ConfigurationError, DenyListFullError, PolicyTimeError
 from ..policy import Clock, TimeInput, system_clock, to_epoch
 from .token import _NUMBER, _check_id
@@ -127,7 +128,7 @@ class _EntryWriter:
         key = revoked_user_key(user_id, key_prefix=self._prefix)
         end = self._until(until)
         if issued_before is None:
-            cutoff = to_epoch(self._clock(), field="now")
+            cutoff = epoch_now(self._clock)
         else:
             cutoff = to_epoch(issued_before, field="issued_before", clock=self._clock)
         if cutoff > end:
@@ -136,7 +137,7 @@ class _EntryWriter:
 
     def _until(self, until: TimeInput) -> int:
         end = to_epoch(until, field="until", clock=self._clock)
-        now = to_epoch(self._clock(), field="now")
+        now = epoch_now(self._clock)
         if end <= now:
             raise PolicyTimeError(
                 f"until ({end}) is not in the future (now {now}); keep an entry at least as long "
@@ -209,7 +210,7 @@ class LocalDenyList(_EntryWriter):
 
     def purge_expired(self) -> int:
         """Delete the entries whose ``until`` has passed; return how many went."""
-        now = to_epoch(self._clock(), field="now")
+        now = epoch_now(self._clock)
         with self._lock, self._file_lock():
             self._refresh(force=True)
             stale = [k for k, v in self._entries.items() if _is_stale(v, now)]

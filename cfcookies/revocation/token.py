@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from ..clock import epoch_now
 from ..exceptions import (
     ConfigurationError,
     DenyListUnavailableError,
@@ -183,7 +184,7 @@ def mint_session_cookie(
     sid = _check_id(session_id, "session_id")
     uid = "" if user_id is None else _check_id(user_id, "user_id")
     bound = _check_policy(policy)
-    now = to_epoch(clock(), field="now")
+    now = epoch_now(clock)
     issued = now if issued_at is None else to_epoch(issued_at, field="issued_at", clock=clock)
     if issued > now:
         raise PolicyTimeError(f"issued_at ({issued}) must not be after now ({now})")
@@ -209,7 +210,7 @@ def verify_session_cookie(
     :class:`MalformedSessionError`, :class:`ForgedSessionError` or :class:`SessionExpiredError`
     (all :class:`SessionCookieError`); never anything else, whatever the client sent.
     """
-    current = _now_epoch(now, clock)
+    current = epoch_now(clock, now)
     if value is None or value == "":
         raise MissingSessionError("no session cookie")
     if not isinstance(value, str) or len(value) > _MAX_COOKIE_VALUE:
@@ -266,7 +267,7 @@ def check_session_cookie(
     A deny-list that cannot be read refuses the request (:class:`DenyListUnavailableError`),
     as the generated function does.
     """
-    current = _now_epoch(now, clock)
+    current = epoch_now(clock, now)
     token = verify_session_cookie(
         cookies.get(cookie_name), secrets=secrets, policy=cookies.get(POLICY_COOKIE), now=current
     )
@@ -287,9 +288,3 @@ def check_session_cookie(
             user_id=token.user_id,
         )
     return token
-
-
-def _now_epoch(now: datetime | int | None, clock: Clock) -> int:
-    if now is None:
-        return to_epoch(clock(), field="now")
-    return to_epoch(now, field="now")

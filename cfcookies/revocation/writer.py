@@ -51,8 +51,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..clock import epoch_now
 from ..exceptions import ConfigurationError
-from ..policy import Clock, system_clock, to_epoch
+from ..policy import Clock, system_clock
 from .deny_list import DenyList
 from .outbox import DenyEntry, DenyOutbox, DenyWriteFailure, MemoryOutbox, _reset_in_forked_children
 
@@ -431,7 +432,7 @@ class DenyWriter:
         return outstanding, deadline
 
     def _now(self) -> int:
-        return to_epoch(self._clock(), field="now")
+        return epoch_now(self._clock)
 
     def _backoff(self, failures: int) -> float:
         return min(self.retry_max, self.retry_initial * 2.0 ** min(max(failures - 1, 0), 60))
