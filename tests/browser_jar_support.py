@@ -19,7 +19,6 @@ from cfcookies.keys import PrivateKey
 from cfcookies.revocation import SessionCookieError, SessionSecrets, check_session_cookie
 from cfcookies.session import CloudFrontCookies
 from cfcookies.verify import Decision, verify_request
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -33,6 +32,7 @@ from tests.middleware_apps import (
     raw_wsgi_app,
     starlette_app,
 )
+from tests.support import RSA_KEY_ID, FakeClock
 
 STATE_SECRET = "state-secret-" + "s" * 32
 SEGMENT = "/videos/course-1/seg-0001.ts"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cfcookies import cli
-from tests.conftest import RSA_KEY_ID, KeyFiles
+from tests.support import RSA_KEY_ID, KeyFiles
 
 RESOURCE = "https://media.example.com/videos/course-1/*"
 URL = "https://media.example.com/videos/course-1/seg-0001.ts"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,41 +12,17 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
 from cfcookies.keys import KeyRing, PrivateKey, SigningKey, generate_private_key, private_key_pem
 from cfcookies.signing import Signer
+from tests.support import (
+    DRIVERS,
+    ECDSA_KEY_ID,
+    PASSPHRASE,
+    RSA_KEY_ID,
+    FakeClock,
+    KeyFiles,
+)
 
 if TYPE_CHECKING:
     from tests.moto_server import MotoServer
-
-RSA_KEY_ID = "K2JCJMDEHXQW5F"
-ECDSA_KEY_ID = "K3ECDSAP256TEST"
-OLD_KEY_ID = "K1OLDROTATEDKEY"
-PASSPHRASE = "correct horse battery staple"
-#: The four integrations the middleware tests run through.
-DRIVERS = ["asgi", "wsgi", "flask", "django"]
-
-
-class FakeClock:
-    """A clock for tests: starts at a fixed aware UTC time and moves only when told."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-    @property
-    def epoch(self) -> int:
-        return int(self.now.timestamp())
-
-
-@dataclass(frozen=True)
-class KeyFiles:
-    rsa_pem: Path
-    ecdsa_pem: Path
-    encrypted_pem: Path
-    public_pem: Path
 
 
 @pytest.fixture(scope="session")

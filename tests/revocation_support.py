@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cfcookies.revocation import DenyEntry, SessionSecrets, mint_session_cookie
-from tests import conftest
+from tests import support
 
 SECRET = "s" * 10 + "e" * 10 + "c" * 10 + "r" * 13
 
@@ -79,7 +79,7 @@ GOOD = mint()
 
 
 def entry(
-    clock: conftest.FakeClock, n: int = 0, *, user: str = "alice", ttl: int = 3600
+    clock: support.FakeClock, n: int = 0, *, user: str = "alice", ttl: int = 3600
 ) -> DenyEntry:
     """Session ``session-<n>`` of ``user``, to deny for ``ttl`` seconds from the clock's now."""
     return DenyEntry(f"session-{n}", user, clock.epoch + ttl)

@@ -29,10 +29,10 @@ from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.session import CloudFrontCookies, State
 from cfcookies.verify import verify_request
 from cfcookies.wsgi import CloudFrontCookieMiddleware as WSGIMiddleware
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, Reply, raw_wsgi_app, starlette_app
 from tests.servers import UvicornServer, WaitressServer
+from tests.support import RSA_KEY_ID, FakeClock
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

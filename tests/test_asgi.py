@@ -14,8 +14,8 @@ import pytest
 from cfcookies.keys import PrivateKey
 from cfcookies.session import CloudFrontCookies
 from tests.browser_jar_support import base_options, cloudfront_headers
-from tests.conftest import FakeClock
 from tests.middleware_apps import APP_ORIGIN, Reply, starlette_app
+from tests.support import FakeClock
 
 
 def test_asgi_streaming_head_websocket_and_lifespan_pass_through(

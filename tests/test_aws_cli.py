@@ -32,8 +32,8 @@ from tests.aws_support import (
     teach_key_group_quota,
     upload,
 )
-from tests.conftest import PASSPHRASE, FakeClock
 from tests.moto_server import MotoServer
+from tests.support import PASSPHRASE, FakeClock
 
 
 @pytest.fixture

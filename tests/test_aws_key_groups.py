@@ -27,8 +27,8 @@ from tests.aws_support import (
     teach_key_group_quota,
     upload,
 )
-from tests.conftest import FakeClock
 from tests.moto_server import MotoServer
+from tests.support import FakeClock
 
 
 @pytest.fixture

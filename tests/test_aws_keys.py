@@ -12,8 +12,8 @@ from cfcookies import aws
 from cfcookies.exceptions import ConfigurationError, EncryptedKeyError, KeyLoadError
 from cfcookies.keys import PrivateKey, key_fingerprint, private_key_pem
 from tests.aws_support import NEW_ID, OLD_ID, json_secret, pem
-from tests.conftest import PASSPHRASE
 from tests.moto_server import MotoServer
+from tests.support import PASSPHRASE
 
 # --- Specs ----------------------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from cfcookies import aws
 from cfcookies.exceptions import ConfigurationError, KeyLoadError, NaiveDatetimeError
 from cfcookies.keys import PrivateKey, generate_private_key, key_fingerprint
 from tests.aws_support import NEW_ID, OLD_ID, json_secret, pem
-from tests.conftest import FakeClock
 from tests.moto_server import MotoServer
+from tests.support import FakeClock
 
 
 def test_ring_picks_up_a_rotated_secret_once_the_interval_has_passed(

@@ -51,7 +51,7 @@ from tests.browser_support import (
     port_of,
     require_browser,
 )
-from tests.conftest import ECDSA_KEY_ID
+from tests.support import ECDSA_KEY_ID
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Response

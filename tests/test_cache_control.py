@@ -25,7 +25,6 @@ from cfcookies.cookies import private_cache_control
 from cfcookies.keys import PrivateKey
 from cfcookies.session import CloudFrontCookies
 from tests.browser_jar_support import Browser, base_options
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.middleware_apps import (
     APP_ORIGIN,
     Reply,
@@ -34,6 +33,7 @@ from tests.middleware_apps import (
     call_wsgi,
     django_app,
 )
+from tests.support import RSA_KEY_ID, FakeClock
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -15,7 +15,7 @@ from cfcookies.exceptions import ConfigurationError, KeyLoadError
 from cfcookies.keys import PrivateKey, SigningKey, key_fingerprint, private_key_pem
 from cfcookies.signing import Signer
 from tests.cli_support import EXPIRES, RESOURCE, run_cli
-from tests.conftest import PASSPHRASE, RSA_KEY_ID, KeyFiles
+from tests.support import PASSPHRASE, RSA_KEY_ID, KeyFiles
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from cfcookies.exceptions import EncryptedKeyError
 from cfcookies.keys import load_private_key, public_key_pem
 from tests.cli_support import run_cli
-from tests.conftest import PASSPHRASE
+from tests.support import PASSPHRASE
 
 
 @pytest.fixture

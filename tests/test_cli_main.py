@@ -15,7 +15,7 @@ from cfcookies import cli
 from cfcookies.keys import KeyRing
 from cfcookies.signing import Signer
 from tests.cli_support import AT, EXPIRES, RESOURCE, URL, cookie_header, run_cli, signing_args
-from tests.conftest import ECDSA_KEY_ID, RSA_KEY_ID, KeyFiles
+from tests.support import ECDSA_KEY_ID, RSA_KEY_ID, KeyFiles
 
 
 @pytest.fixture

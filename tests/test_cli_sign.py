@@ -12,7 +12,7 @@ from cfcookies.keys import PrivateKey, SigningKey
 from cfcookies.policy import canned_policy_json
 from cfcookies.signing import HashAlgorithm, Signer, cf_b64decode, verify_bytes
 from tests.cli_support import AT, EXPIRES, RESOURCE, URL, run_cli, signing_args
-from tests.conftest import RSA_KEY_ID, KeyFiles
+from tests.support import RSA_KEY_ID, KeyFiles
 
 
 @pytest.fixture

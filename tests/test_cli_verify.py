@@ -15,7 +15,7 @@ import pytest
 from cfcookies.keys import PrivateKey, SigningKey, load_private_key, public_key_pem
 from cfcookies.signing import Signer, cf_b64encode
 from tests.cli_support import AT, EXPIRES, RESOURCE, URL, cookie_header, run_cli
-from tests.conftest import ECDSA_KEY_ID, OLD_KEY_ID, RSA_KEY_ID, KeyFiles
+from tests.support import ECDSA_KEY_ID, OLD_KEY_ID, RSA_KEY_ID, KeyFiles
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from cfcookies.clock import epoch_now, system_clock, to_epoch, utc_text
 from cfcookies.exceptions import NaiveDatetimeError, PolicyError, PolicyTimeError
 from cfcookies.policy import Policy
-from tests.conftest import FakeClock
+from tests.support import FakeClock
 
 RESOURCE = "https://media.example.com/videos/course-1/*"
 END = 1_900_000_000

@@ -18,8 +18,8 @@ from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey
 from tests import middleware_apps
 from tests.browser_jar_support import STATE_SECRET, base_options
-from tests.conftest import FakeClock
 from tests.middleware_apps import MEDIA_URL, django_app
+from tests.support import FakeClock
 
 # --- options from settings: CFCOOKIES_<NAME> --------------------------------------------------
 

@@ -25,9 +25,9 @@ from cfcookies.keys import PrivateKey
 from cfcookies.revocation import DenyWriteFailure, LocalDenyList, SessionSecrets, generate_secret
 from cfcookies.session import CloudFrontCookies
 from tests.browser_jar_support import SEGMENT, Edge, base_options, copy_jar, revoking_browser
-from tests.conftest import FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, starlette_app
+from tests.support import FakeClock
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> bool:

@@ -14,8 +14,8 @@ from cfcookies import verify
 from cfcookies.diagnose import CookieDelivery, cookie_delivery, explain, printable
 from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
+from tests.support import RSA_KEY_ID, FakeClock
 
-from .conftest import RSA_KEY_ID, FakeClock
 from .verification_cases import (
     CLIENT_IP,
     MEDIA_URL,

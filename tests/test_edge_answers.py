@@ -25,8 +25,8 @@ from cfcookies.edge import ALLOWED_METHOD_SETS, EdgeApp
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
+from tests.support import RSA_KEY_ID, FakeClock
 
-from .conftest import RSA_KEY_ID, FakeClock
 from .test_infrastructure import TEMPLATE_PATH, behaviours, load_template, only_resource
 from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
 

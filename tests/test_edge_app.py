@@ -16,8 +16,8 @@ from cfcookies.exceptions import ConfigurationError, ExpiredError
 from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
 from cfcookies.verify import verify_request
+from tests.support import RSA_KEY_ID, FakeClock
 
-from .conftest import RSA_KEY_ID, FakeClock
 from .edge_support import asgi_raw
 from .verification_cases import (
     CASE_IDS,

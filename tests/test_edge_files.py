@@ -16,8 +16,8 @@ import pytest
 from cfcookies.edge import EdgeApp
 from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
+from tests.support import RSA_KEY_ID, FakeClock
 
-from .conftest import RSA_KEY_ID, FakeClock
 from .edge_support import call
 from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
 

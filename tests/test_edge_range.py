@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from cfcookies.edge import EdgeApp, EdgeServer, parse_range
 from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.signing import Signer
+from tests.support import RSA_KEY_ID, FakeClock
 
-from .conftest import RSA_KEY_ID, FakeClock
 from .edge_support import call
 from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
 

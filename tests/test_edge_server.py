@@ -31,9 +31,9 @@ from cfcookies.edge.server import LOOPBACK, UvicornThread, bind_socket
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey, PublicKey, private_key_pem, public_key_pem
 from cfcookies.signing import Signer
+from tests.support import RSA_KEY_ID, FakeClock
 
 from .browser_support import make_tls_files
-from .conftest import RSA_KEY_ID, FakeClock
 from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
 
 APP_ORIGIN = "https://app.example.test"

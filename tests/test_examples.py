@@ -26,8 +26,8 @@ import pytest
 from cfcookies.cookies import parse_cookie_header
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.verify import verify_request
-from tests.conftest import RSA_KEY_ID
 from tests.jar import Jar
+from tests.support import RSA_KEY_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

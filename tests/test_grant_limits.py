@@ -30,8 +30,8 @@ from cfcookies.revocation import SessionSecrets, generate_secret
 from cfcookies.session import CloudFrontCookies, RequestInfo, State
 from cfcookies.signing import Signer
 from tests.browser_jar_support import base_options, make_browser
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, USERS, call_wsgi, raw_wsgi_app
+from tests.support import RSA_KEY_ID, FakeClock
 
 DAY = 24 * 3600
 

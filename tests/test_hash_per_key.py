@@ -32,7 +32,7 @@ from cfcookies.signing import (
 )
 from cfcookies.verify import verify_request
 from tests.browser_jar_support import make_browser
-from tests.conftest import ECDSA_KEY_ID, RSA_KEY_ID, FakeClock, KeyFiles
+from tests.support import ECDSA_KEY_ID, RSA_KEY_ID, FakeClock, KeyFiles
 
 MEDIA = "https://media.example.test"
 RESOURCE = MEDIA + "/videos/course-1/*"

@@ -50,7 +50,7 @@ from cfcookies.signing import (
     cf_b64encode,
     verify_bytes,
 )
-from tests.conftest import ECDSA_KEY_ID, RSA_KEY_ID
+from tests.support import ECDSA_KEY_ID, RSA_KEY_ID
 
 NODE_DIR = Path(__file__).parent / "node"
 NODE_SIGNER = NODE_DIR / "node_modules" / "@aws-sdk" / "cloudfront-signer"

@@ -24,10 +24,10 @@ from cfcookies.policy import parse_policy
 from cfcookies.session import CloudFrontCookies
 from cfcookies.signing import cf_b64decode
 from cfcookies.verify import verify_request
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, raw_wsgi_app, starlette_app
 from tests.servers import UvicornServer, WaitressServer
+from tests.support import RSA_KEY_ID, FakeClock
 
 pytestmark = pytest.mark.server
 

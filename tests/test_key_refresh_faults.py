@@ -36,8 +36,8 @@ from cfcookies.asgi import CloudFrontCookieMiddleware, grant
 from cfcookies.exceptions import AWSError, ConfigurationError, KeyLoadError
 from cfcookies.keys import PrivateKey, key_fingerprint, private_key_pem
 from cfcookies.session import CloudFrontCookies
-from tests.conftest import FakeClock
 from tests.moto_server import MotoServer
+from tests.support import FakeClock
 
 OLD_ID = "K1OLDKEYPAIRID"
 NEW_ID = "K2NEWKEYPAIRID"

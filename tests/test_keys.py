@@ -28,7 +28,7 @@ from cfcookies.keys import (
     public_key_pem,
     validate_key_pair_id,
 )
-from tests.conftest import ECDSA_KEY_ID, OLD_KEY_ID, PASSPHRASE, RSA_KEY_ID, KeyFiles
+from tests.support import ECDSA_KEY_ID, OLD_KEY_ID, PASSPHRASE, RSA_KEY_ID, KeyFiles
 
 Enc = serialization.Encoding
 Fmt = serialization.PrivateFormat

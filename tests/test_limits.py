@@ -15,7 +15,7 @@ from cfcookies.policy import Policy, normalize_prefix, prefix_resource
 from cfcookies.revocation import SessionSecrets
 from cfcookies.session import CloudFrontCookies
 from cfcookies.signing import COOKIE_POLICY, cf_b64encode
-from tests.conftest import RSA_KEY_ID, FakeClock
+from tests.support import RSA_KEY_ID, FakeClock
 
 MEDIA = "https://media.example.test"
 SECRET = "state-secret-" + "s" * 32

@@ -37,10 +37,10 @@ from tests.browser_jar_support import (
     media_from,
     revoking_browser,
 )
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.function_engines import ENGINES, run_function, viewer_event
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, LOGIN_KEY, MEDIA_URL
+from tests.support import RSA_KEY_ID, FakeClock
 
 MINUTE = 60
 HOUR = 3600

@@ -24,7 +24,7 @@ from cfcookies.policy import (
     system_clock,
     validate_resource,
 )
-from tests.conftest import FakeClock
+from tests.support import FakeClock
 
 RESOURCE = "https://media.example.com/videos/course-1/*"
 END = 1_800_000_000

@@ -22,7 +22,7 @@ from cfcookies.keys import PrivateKey
 from cfcookies.policy import normalize_prefix, prefix_resource
 from cfcookies.session import CloudFrontCookies, RequestInfo
 from cfcookies.state import State
-from tests.conftest import RSA_KEY_ID, FakeClock
+from tests.support import RSA_KEY_ID, FakeClock
 
 MEDIA = "https://media.example.com"
 

@@ -40,7 +40,7 @@ from cfcookies.signing import (
     cf_b64encode,
 )
 from cfcookies.verify import verify_request
-from tests.conftest import ECDSA_KEY_ID, RSA_KEY_ID
+from tests.support import ECDSA_KEY_ID, RSA_KEY_ID
 from tests.test_fast_paths import outcome, without_prefix_fast_path
 
 MEDIA = "https://media.example.test"

@@ -28,7 +28,7 @@ from cfcookies.policy import (
     validate_resource,
 )
 from cfcookies.signing import Signer
-from tests.conftest import RSA_KEY_ID, FakeClock
+from tests.support import RSA_KEY_ID, FakeClock
 
 MEDIA = "https://media.example.test"
 

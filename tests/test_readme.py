@@ -10,8 +10,8 @@ import pytest
 
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.verify import verify_request
-from tests.conftest import RSA_KEY_ID
 from tests.jar import Jar
+from tests.support import RSA_KEY_ID
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 APP = "https://app.example.com"

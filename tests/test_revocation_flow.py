@@ -27,10 +27,10 @@ from cfcookies.revocation import (
     generate_secret,
 )
 from cfcookies.session import CloudFrontCookies
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, starlette_app
 from tests.moto_server import MotoServer, running_moto_server, use_fake_aws_environment
+from tests.support import RSA_KEY_ID, FakeClock
 
 STATE_SECRET = "revocation-flow-state-secret-" + "z" * 32
 

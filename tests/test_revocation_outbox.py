@@ -17,8 +17,8 @@ import pytest
 
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.revocation import DenyEntry, FileOutbox
-from tests.conftest import FakeClock
 from tests.revocation_support import entry, events
+from tests.support import FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 

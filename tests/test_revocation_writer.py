@@ -34,8 +34,8 @@ from cfcookies.revocation import (
     LocalDenyList,
     MemoryOutbox,
 )
-from tests.conftest import FakeClock
 from tests.revocation_support import entry, events
+from tests.support import FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -49,8 +49,8 @@ from cfcookies.session import CloudFrontCookies, RequestInfo
 from cfcookies.signing import Signer
 from cfcookies.verify import verify_request
 from cfcookies.wsgi import CloudFrontCookieMiddleware as WSGIMiddleware
-from tests.conftest import PASSPHRASE, RSA_KEY_ID, FakeClock, KeyFiles
 from tests.middleware_apps import MEDIA_URL, call_wsgi, raw_wsgi_app, starlette_app
+from tests.support import PASSPHRASE, RSA_KEY_ID, FakeClock, KeyFiles
 
 #: The CloudFront-Policy value the session cookies of these tests are bound to.
 BOUND_POLICY = "eyJTdGF0ZW1lbnQiOltdfQ__"

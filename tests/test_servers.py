@@ -25,7 +25,6 @@ import pytest
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.session import CloudFrontCookies
 from cfcookies.verify import Decision, verify_request
-from tests.conftest import RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -36,6 +35,7 @@ from tests.middleware_apps import (
     starlette_app,
 )
 from tests.servers import UvicornServer, WaitressServer
+from tests.support import RSA_KEY_ID, FakeClock
 
 pytestmark = pytest.mark.server
 

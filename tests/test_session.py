@@ -34,7 +34,6 @@ from tests.browser_jar_support import (
     make_browser,
     media_from,
 )
-from tests.conftest import DRIVERS, RSA_KEY_ID, FakeClock
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -44,6 +43,7 @@ from tests.middleware_apps import (
     raw_wsgi_app,
     starlette_app,
 )
+from tests.support import DRIVERS, RSA_KEY_ID, FakeClock
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from cfcookies.signing import (
     validate_hash_algorithm,
     verify_bytes,
 )
-from tests.conftest import ECDSA_KEY_ID, OLD_KEY_ID, RSA_KEY_ID, FakeClock
+from tests.support import ECDSA_KEY_ID, OLD_KEY_ID, RSA_KEY_ID, FakeClock
 
 CF_ALPHABET = re.compile(r"^[A-Za-z0-9_~-]+$")
 RESOURCE = "https://media.example.com/videos/course-1/*"

@@ -24,8 +24,8 @@ from cfcookies.signing import (
     cf_b64encode,
 )
 from cfcookies.verify import CHECK_NAMES, XML_MESSAGES, Check, error_xml, verify_request
+from tests.support import OLD_KEY_ID, RSA_KEY_ID, FakeClock
 
-from .conftest import OLD_KEY_ID, RSA_KEY_ID, FakeClock
 from .verification_cases import (
     CASE_IDS,
     MEDIA_URL,

@@ -15,8 +15,8 @@ import pytest
 from cfcookies.keys import PrivateKey
 from cfcookies.session import CloudFrontCookies
 from tests.browser_jar_support import base_options, cloudfront_headers, make_browser
-from tests.conftest import FakeClock
 from tests.middleware_apps import call_wsgi, raw_wsgi_app
+from tests.support import FakeClock
 
 
 def test_wsgi_streaming_passes_the_iterable_through(rsa_key: PrivateKey, clock: FakeClock) -> None:

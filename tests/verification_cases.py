@@ -28,8 +28,7 @@ from cfcookies.signing import (
     Signer,
     cf_b64encode,
 )
-
-from .conftest import ECDSA_KEY_ID, OLD_KEY_ID, RSA_KEY_ID
+from tests.support import ECDSA_KEY_ID, OLD_KEY_ID, RSA_KEY_ID
 
 MEDIA_URL = "https://media.example.test"
 CLIENT_IP = "192.0.2.10"
