@@ -26,13 +26,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._reading import _short, _split_url
+
 # The verifier's own readers of a URL, a clock and a long value: one definition, shared.
 from .clock import epoch_now
 from .cookies import SetCookie, domain_matches, parse_set_cookie
 from .exceptions import ConfigurationError
 from .keys import KeyRing, PublicKey
 from .policy import Clock, system_clock
-from .verify import XML_MESSAGES, _short, _split_url, verify_request
+from .verify import XML_MESSAGES, verify_request
 
 __all__ = ["CookieDelivery", "cookie_delivery", "explain"]
 

@@ -33,18 +33,27 @@ browser's HAR export), and whether a browser would send the cookies at all, is
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
+from ._reading import (
+    _MAX_VALUE,
+    Mode,
+    _describe_policy,
+    _duration,
+    _ip_problem,
+    _public_keys,
+    _read_signed,
+    _short,
+    _shown_id,
+    _Signed,
+)
 from .clock import epoch_now, utc_text
-from .cookies import parse_cookie_pairs
 from .exceptions import (
     BadSignatureError,
     ConfigurationError,
@@ -70,13 +79,11 @@ from .policy import (
     system_clock,
 )
 from .signing import (
-    CLOUDFRONT_COOKIE_NAMES,
     COOKIE_EXPIRES,
     COOKIE_HASH_ALGORITHM,
     COOKIE_KEY_PAIR_ID,
     COOKIE_POLICY,
     COOKIE_SIGNATURE,
-    SIGNED_URL_PARAMS,
     HashAlgorithm,
     cf_b64decode,
     verify_bytes,
@@ -91,7 +98,6 @@ __all__ = [
     "verify_request",
 ]
 
-Mode = Literal["url", "cookie", "none"]
 BothPolicy = Literal["policy", "reject"]
 
 #: The ``<Message>`` CloudFront puts beside each ``<Code>`` in its XML error body.
@@ -103,8 +109,6 @@ XML_MESSAGES: dict[str, str] = {
     "AccessDenied": "Access denied",
 }
 
-#: Values longer than this are refused unread (CloudFront caps a whole request at 20,480 bytes).
-_MAX_VALUE = 20_480
 #: ``Expires`` is a signed 64-bit integer.
 _MAX_EXPIRES = 2**63 - 1
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
@@ -173,125 +177,6 @@ def error_xml(code: str) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>'
         f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
     )
-
-
-# --- reading the request --------------------------------------------------------------------------
-
-
-@dataclass
-class _Signed:
-    mode: Mode
-    url: str
-    values: dict[str, str]
-    duplicates: list[str]
-
-
-def _split_url(url: str) -> tuple[str, str | None]:
-    """The URL without its fragment, split at the first ``?``."""
-    url = url.split("#", 1)[0]
-    base, sep, query = url.partition("?")
-    return base, (query if sep else None)
-
-
-def _read_signed(url: str, cookies: str | bytes | Mapping[str, str] | None) -> _Signed:
-    base, query = _split_url(url)
-    if query is not None:
-        params: dict[str, str] = {}
-        kept: list[str] = []
-        duplicates: list[str] = []
-        for part in query.split("&"):
-            name, _, value = part.partition("=")
-            if name in SIGNED_URL_PARAMS:
-                if name in params:
-                    duplicates.append(name)
-                else:
-                    params[name] = unquote(value)
-            else:
-                kept.append(part)
-        if any(name in params for name in SIGNED_URL_PARAMS if name != "Hash-Algorithm"):
-            resource_url = base + ("?" + "&".join(kept) if kept else "")
-            return _Signed("url", resource_url, params, duplicates)
-    resource_url = base if query is None else f"{base}?{query}"
-    values: dict[str, str] = {}
-    duplicates = []
-    if isinstance(cookies, Mapping):
-        for name in CLOUDFRONT_COOKIE_NAMES:
-            found: object = cookies.get(name)
-            if isinstance(found, str):
-                values[name] = found
-    elif isinstance(cookies, (str, bytes)):
-        for name, value in parse_cookie_pairs(cookies):
-            if name in CLOUDFRONT_COOKIE_NAMES:
-                if name in values:
-                    duplicates.append(name)
-                else:
-                    values[name] = value
-    mode: Mode = "cookie" if values else "none"
-    return _Signed(mode, resource_url, values, duplicates)
-
-
-def _public_keys(keys: Mapping[str, PublicKey] | KeyRing) -> Mapping[str, PublicKey]:
-    if isinstance(keys, KeyRing):
-        return keys.public_keys
-    return keys
-
-
-def _duration(seconds: int) -> str:
-    seconds = abs(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min {seconds % 60} s"
-    if seconds < 172_800:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} days"
-
-
-def _shown_id(key_pair_id: str) -> str:
-    if is_key_pair_id(key_pair_id):
-        return repr(key_pair_id)
-    return "a value that is not a CloudFront key ID (letters and digits)"
-
-
-def _short(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _describe_policy(policy: Policy) -> str:
-    parts = [
-        f" for {policy.resource!r}" if policy.resource is not None else " with no Resource",
-        f", expiring {utc_text(policy.date_less_than)}",
-    ]
-    if policy.date_greater_than is not None:
-        parts.append(f", starting after {utc_text(policy.date_greater_than)}")
-    if policy.ip_address is not None:
-        parts.append(f", for clients in {policy.ip_address}")
-    return "".join(parts)
-
-
-def _ip_problem(allowed: str, client_ip: str | None) -> str:
-    if client_ip is None or client_ip == "":
-        return (
-            f"the policy only allows clients in {allowed} and the client IP is unknown; "
-            f"pass the viewer's IP (behind a proxy, the edge needs trust_forwarded_for)"
-        )
-    try:
-        address = ipaddress.ip_address(client_ip.strip())
-    except ValueError:
-        return f"the policy only allows clients in {allowed} and the client IP is not an address"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is None:
-            return (
-                f"the client {address} is IPv6 and AWS:SourceIp is IPv4 only, so it never "
-                f"matches {allowed}; disable IPv6 on the distribution or drop the IP condition"
-            )
-        address = address.ipv4_mapped
-    if address not in ipaddress.ip_network(allowed):
-        return (
-            f"the client {address} is not in {allowed}; the viewer's address changed (mobile "
-            f"network, VPN, proxy) or the app saw a proxy's address when it signed"
-        )
-    return ""
 
 
 # --- the checks, as a table of steps ------------------------------------------------------------
