@@ -294,6 +294,8 @@ class SigningKey:
     key_pair_id: str
     private_key: PrivateKey = field(repr=False)
     fingerprint: str = field(init=False, repr=False)
+    #: ``"RSA"`` or ``"ECDSA"``: read on every request (the hash it implies), so worked out once.
+    algorithm: Literal["RSA", "ECDSA"] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         validate_key_pair_id(self.key_pair_id)
@@ -303,10 +305,8 @@ class SigningKey:
             )
         _check_supported(self.private_key)
         object.__setattr__(self, "fingerprint", key_fingerprint(self.private_key))
-
-    @property
-    def algorithm(self) -> Literal["RSA", "ECDSA"]:
-        return "RSA" if isinstance(self.private_key, rsa.RSAPrivateKey) else "ECDSA"
+        algorithm = "RSA" if isinstance(self.private_key, rsa.RSAPrivateKey) else "ECDSA"
+        object.__setattr__(self, "algorithm", algorithm)
 
     def __repr__(self) -> str:
         return (

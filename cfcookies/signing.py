@@ -86,7 +86,8 @@ _CF_B64 = re.compile(r"^[A-Za-z0-9\-_~]*$")
 
 def cf_b64encode(data: bytes) -> str:
     """Base64 with CloudFront's substitutions: ``+``→``-``, ``=``→``_``, ``/``→``~``."""
-    return base64.b64encode(data).translate(_TO_CF).decode("ascii")
+    # what base64.b64encode does, without its Python wrapper (two encodings per signed policy)
+    return binascii.b2a_base64(data, newline=False).translate(_TO_CF).decode("ascii")
 
 
 def cf_b64decode(value: str) -> bytes:
@@ -121,8 +122,17 @@ def default_hash_algorithm(key: SigningKey) -> HashAlgorithm:
     return "SHA256" if key.algorithm == "ECDSA" else "SHA1"
 
 
+# The algorithm objects cryptography takes are stateless: built once, not on every signature
+# (``ec.ECDSA(...)`` alone costs about a fifth of the Python work around a signature).
+_SHA1 = hashes.SHA1()  # noqa: S303
+_SHA256 = hashes.SHA256()
+_PKCS1V15 = padding.PKCS1v15()
+_ECDSA_SHA1 = ec.ECDSA(_SHA1)
+_ECDSA_SHA256 = ec.ECDSA(_SHA256)
+
+
 def _hash(hash_algorithm: HashAlgorithm) -> hashes.HashAlgorithm:
-    return hashes.SHA256() if hash_algorithm == "SHA256" else hashes.SHA1()  # noqa: S303
+    return _SHA256 if hash_algorithm == "SHA256" else _SHA1
 
 
 def sign_bytes(
@@ -131,9 +141,10 @@ def sign_bytes(
     """The raw signature CloudFront expects over ``message``: PKCS#1 v1.5 or DER ECDSA."""
     try:
         if isinstance(private_key, rsa.RSAPrivateKey):
-            return private_key.sign(message, padding.PKCS1v15(), _hash(hash_algorithm))
+            return private_key.sign(message, _PKCS1V15, _hash(hash_algorithm))
         if isinstance(private_key, ec.EllipticCurvePrivateKey):
-            return private_key.sign(message, ec.ECDSA(_hash(hash_algorithm)))
+            ecdsa = _ECDSA_SHA256 if hash_algorithm == "SHA256" else _ECDSA_SHA1
+            return private_key.sign(message, ecdsa)
     except UnsupportedAlgorithm:
         fix = " Use hash_algorithm='SHA256'." if hash_algorithm == "SHA1" else ""
         raise SigningError(
@@ -152,10 +163,11 @@ def verify_bytes(
     """Whether ``signature`` over ``message`` verifies with ``public_key``."""
     try:
         if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, message, padding.PKCS1v15(), _hash(hash_algorithm))
+            public_key.verify(signature, message, _PKCS1V15, _hash(hash_algorithm))
             return True
         if isinstance(public_key, ec.EllipticCurvePublicKey):
-            public_key.verify(signature, message, ec.ECDSA(_hash(hash_algorithm)))
+            ecdsa = _ECDSA_SHA256 if hash_algorithm == "SHA256" else _ECDSA_SHA1
+            public_key.verify(signature, message, ecdsa)
             return True
     except (InvalidSignature, UnsupportedAlgorithm, ValueError):
         return False
@@ -188,13 +200,26 @@ class SignedPolicy:
 
 
 class _Flight:
-    """One signature being computed; threads asking for the same one wait on ``done``."""
+    """One signature being computed; threads asking for the same one wait until it is done.
 
-    __slots__ = ("done", "signature")
+    The leader holds ``_lock`` from creation until :meth:`finish`; each waiter takes and
+    returns it. (A ``threading.Event`` would do the same, but building its ``Condition`` costs
+    more than everything else a miss does around the signature but the signature.)
+    """
+
+    __slots__ = ("_lock", "signature")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._lock.acquire()
         self.signature: str | None = None
+
+    def wait(self) -> None:
+        with self._lock:
+            pass
+
+    def finish(self) -> None:
+        self._lock.release()
 
 
 class Signer:
@@ -237,8 +262,8 @@ class Signer:
 
     def hash_algorithm_for(self, key: SigningKey) -> HashAlgorithm:
         """The hash this signer uses with ``key`` (and so the marker its cookies carry)."""
-        if self.hash_algorithm is None:
-            return default_hash_algorithm(key)
+        if self.hash_algorithm is None:  # default_hash_algorithm(key), inlined: every request
+            return "SHA256" if key.algorithm == "ECDSA" else "SHA1"
         if (
             self.hash_algorithm == "SHA1"
             and key.algorithm == "ECDSA"
@@ -261,6 +286,15 @@ class Signer:
         )
 
     # -- the signature cache ---------------------------------------------------------------
+
+    def is_cached(self, policy_json: bytes) -> bool:
+        """Whether :meth:`signature` would answer ``policy_json`` from the cache now (under the
+        active key). Counts neither a hit nor a miss: for a caller deciding where to sign,
+        whose later :meth:`signature` (or reuse of what it formatted) counts once."""
+        key = self.keys.active()
+        cache_key = (key.fingerprint, self.hash_algorithm_for(key), policy_json)
+        with self._lock:
+            return cache_key in self._cache
 
     def cached_signature(self, policy_json: bytes) -> str | None:
         """The cached signature of ``policy_json`` under the active key, or None (no signing)."""
@@ -294,7 +328,7 @@ class Signer:
             if flight is None:
                 flight = self._flights[cache_key] = _Flight()
         if not leader:
-            flight.done.wait()
+            flight.wait()
             if flight.signature is not None:
                 with self._lock:
                     self.hits += 1
@@ -314,7 +348,7 @@ class Signer:
                         self._cache.move_to_end(cache_key)
                         while len(self._cache) > self.cache_size:
                             self._cache.popitem(last=False)
-            flight.done.set()
+            flight.finish()
         return key, hash_algorithm, signature
 
     def cache_len(self) -> int:
