@@ -42,10 +42,33 @@ class Outcome:
     state: State | None
 
 
+def _lines_key(
+    cookies: CloudFrontCookies, prefix: str, policy: Policy
+) -> tuple[str, int, str, str, str | None]:
+    active = cookies.keys.active()
+    return (
+        prefix,
+        policy.date_less_than,
+        active.fingerprint,
+        active.key_pair_id,
+        policy.ip_address,
+    )
+
+
 def needs_signing(cookies: CloudFrontCookies, plan: Plan) -> bool:
     """Whether rendering ``plan`` computes a signature: :meth:`respond_async` then renders
-    it in a worker thread, off the event loop. Only peeks: counts no cache hit."""
-    return any(cookies.signer.cached_signature(p.to_json()) is None for p in plan.policies)
+    it in a worker thread, off the event loop. It asks the caches :func:`render` reads, in the
+    same order (the formatted lines, then the signatures), and only peeks: the hit is counted
+    once, by the rendering."""
+    for prefix, policy in zip(plan.issue, plan.policies, strict=True):
+        if (
+            not cookies.persistent
+            and _lines_key(cookies, prefix, policy) in cookies.set_cookie_lines
+        ):
+            continue
+        if not cookies.signer.is_cached(policy.to_json()):
+            return True
+    return False
 
 
 def render(cookies: CloudFrontCookies, plan: Plan) -> Outcome:
@@ -165,13 +188,7 @@ def _policy_cookies(
     signature cache: a login whose policy is already signed formats nothing again.
     """
     active = cookies.keys.active()
-    cache_key = (
-        prefix,
-        policy.date_less_than,
-        active.fingerprint,
-        active.key_pair_id,
-        policy.ip_address,
-    )
+    cache_key = _lines_key(cookies, prefix, policy)
     if max_age is None:
         cached = cookies.set_cookie_lines.get(cache_key)
         if cached is not None:

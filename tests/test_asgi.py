@@ -125,3 +125,24 @@ def test_cookies_and_options_together_are_refused(rsa_key: PrivateKey, clock: Fa
         CloudFrontCookieMiddleware(
             starlette_app(None, declarative=False), cookies=cookies, lifetime=600
         )
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["session-cookies", "persistent"])
+def test_a_login_counts_one_signature_hit_or_miss_per_folder(
+    rsa_key: PrivateKey, clock: FakeClock, persistent: bool
+) -> None:
+    """The cache counters count each login once: one miss for the first login into a folder,
+    one hit for every later one (the peek that decides where to sign counts nothing)."""
+    from starlette.testclient import TestClient
+
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock, persistent=persistent))
+    app = CloudFrontCookieMiddleware(starlette_app(None, declarative=False), cookies=cookies)
+    with TestClient(app, base_url=APP_ORIGIN) as client:
+        client.get("/login?p=/videos/counted")
+        assert (cookies.signer.hits, cookies.signer.misses) == (0, 1)
+        for logins in range(1, 4):
+            client.cookies.clear()
+            client.get("/login?p=/videos/counted")
+            assert (cookies.signer.hits, cookies.signer.misses) == (logins, 1)
