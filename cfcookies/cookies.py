@@ -11,11 +11,10 @@ middleware's start-up checks and for :mod:`cfcookies.diagnose`.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from .exceptions import ConfigurationError, CookieSizeError
@@ -224,6 +223,7 @@ class CookieAttributes:
     secure: bool = True
     httponly: bool = True
     samesite: SameSite | None = "Lax"
+    _tail: str = field(init=False, repr=False, compare=False, default="")
 
     def __post_init__(self) -> None:
         if self.samesite not in ("Lax", "Strict", "None", None):
@@ -235,24 +235,19 @@ class CookieAttributes:
                 "samesite='None' requires secure=True: browsers drop SameSite=None cookies "
                 "that are not Secure"
             )
-
-    def suffix(self, path: str) -> str:
-        parts = [f"Path={path}"]
-        if self.domain:
-            parts.append(f"Domain={self.domain}")
+        # What follows the Path, the same for every cookie of this kind: written once.
+        parts = [f"Domain={self.domain}"] if self.domain else []
         if self.secure:
             parts.append("Secure")
         if self.httponly:
             parts.append("HttpOnly")
         if self.samesite:
             parts.append(f"SameSite={self.samesite}")
-        return "; ".join(parts)
+        object.__setattr__(self, "_tail", "".join("; " + part for part in parts))
 
-
-@functools.lru_cache(maxsize=1024)
-def _suffix(attributes: CookieAttributes, path: str) -> str:
-    """``attributes.suffix(path)``, for the few paths and attribute sets an app uses."""
-    return attributes.suffix(path)
+    def suffix(self, path: str) -> str:
+        """The attributes after the cookie's value: ``Path=<path>; Domain=...; Secure ...``."""
+        return "Path=" + path + self._tail
 
 
 def dump_cookie(
@@ -270,7 +265,7 @@ def dump_cookie(
         raise ConfigurationError(f"the value of cookie {name} has characters a cookie cannot hold")
     if not _PATH.fullmatch(path):
         raise ConfigurationError(f"cookie path {path!r} must start with / and be printable ASCII")
-    header = f"{name}={value}; {_suffix(attributes, path)}"
+    header = f"{name}={value}; {attributes.suffix(path)}"
     if max_age is not None:
         header += f"; Max-Age={max(0, int(max_age))}"
     if len(header.encode()) > MAX_COOKIE_BYTES:

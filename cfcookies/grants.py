@@ -33,9 +33,13 @@ MIDDLEWARE_KEY = "cfcookies.middleware"
 
 def merge_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
     """Normalise prefixes and drop those inside another (``/videos/`` covers ``/videos/a/``)."""
-    normalized = sorted({normalize_prefix(p) for p in prefixes})
+    return _merge_normalized({normalize_prefix(p) for p in prefixes})
+
+
+def _merge_normalized(normalized: set[str]) -> tuple[str, ...]:
+    """:func:`merge_prefixes` of prefixes already normalised (what grant() and revoke() keep)."""
     merged: list[str] = []
-    for prefix in normalized:  # sorted, so a folder comes before anything inside it
+    for prefix in sorted(normalized):  # sorted, so a folder comes before anything inside it
         if not any(prefix.startswith(kept) for kept in merged):
             merged.append(prefix)
     return tuple(merged)
@@ -66,7 +70,8 @@ class Actions:
     user_id: str | None = None
 
     def apply(self, current: Iterable[str], *, grants: bool = True) -> tuple[str, ...]:
-        """``current`` after these calls (``grants=False``: after the revocations only)."""
+        """``current`` (normalised prefixes: a state's, a merged answer's) after these calls
+        (``grants=False``: after the revocations only)."""
         result = set(current)
         for kind, prefixes in self.steps:
             if kind == "grant" and prefixes and grants:
@@ -76,7 +81,7 @@ class Actions:
                     result.clear()
                 else:
                     result.difference_update(prefixes)
-        return merge_prefixes(result)
+        return _merge_normalized(result)
 
     @property
     def granted(self) -> bool:

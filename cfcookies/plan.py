@@ -12,11 +12,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from .grants import Actions, merge_prefixes
-from .policy import Policy, prefix_resource
+from .policy import Policy
 from .revocation import new_session_id
 from .state import State
 
@@ -49,9 +48,10 @@ def _bindable_ip(value: str | None) -> str | None:
     return f"{address}/32"
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What a response should do, before any signing: the adapters may sign it off-loop."""
+class Plan(NamedTuple):
+    """What a response should do, before any signing: the adapters may sign it off-loop.
+
+    Built on every login and renewal, hence a named tuple: the cheapest immutable record."""
 
     issue: tuple[str, ...] = ()
     expires: int = 0
@@ -252,8 +252,7 @@ def _issue_plan(
         delete_domain=state.domain if state is not None else None,
         granted_at=granted_at,
         policies=tuple(
-            Policy(prefix_resource(cookies.media_url, prefix), expires, None, bound)
-            for prefix in prefixes
+            Policy(cookies.resource_for(prefix), expires, None, bound) for prefix in prefixes
         ),
         session_id=session_id,
         user_id=user_id,

@@ -9,8 +9,7 @@ that (signing off the event loop, the deny-list write of a logout) is done by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .cookies import CookieAttributes, delete_cookie, dump_cookie
 from .policy import Policy
@@ -31,15 +30,17 @@ if TYPE_CHECKING:
 __all__ = ["Outcome", "keepalive_answer", "needs_signing", "render"]
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """The ``Set-Cookie`` values to add to the response, and the state now held.
 
     Its ``repr`` leaves out the ``Set-Cookie`` values: they hold signatures and the state cookie.
     """
 
-    set_cookie: tuple[str, ...] = field(repr=False)
+    set_cookie: tuple[str, ...]
     state: State | None
+
+    def __repr__(self) -> str:
+        return f"Outcome(set_cookie=<{len(self.set_cookie)} values>, state={self.state!r})"
 
 
 def _lines_key(

@@ -66,7 +66,7 @@ from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .limits import SessionLimits
 from .plan import Plan
 from .plan import decide as _decide
-from .policy import Clock, system_clock
+from .policy import Clock, prefix_resource, system_clock
 from .render import Outcome, keepalive_answer
 from .render import needs_signing as _needs_signing
 from .render import render as _render
@@ -206,6 +206,8 @@ class CloudFrontCookies:
         session_binding: Callable[[Any], Any] | None = None,
     ) -> None:
         self.media_url, self.media_host = check_media_url(media_url, insecure_allow_http)
+        # prefix_resource(media_url, prefix) is this + prefix + "*" for a normalised prefix
+        self._resource_base = prefix_resource(self.media_url, "/")[:-2]
         self.keys = build_keys(keys, key_pair_id, private_key, passphrase)
         self.signer = Signer(
             self.keys, hash_algorithm=hash_algorithm, cache_size=signature_cache_size, clock=clock
@@ -264,8 +266,15 @@ class CloudFrontCookies:
             tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str, HashAlgorithm]
         ] = {}
         self._warned_hosts: set[str] = set()
+        self._last_state_line: tuple[State, str] | None = None
 
     # -- configuration -------------------------------------------------------------------------
+
+    def resource_for(self, prefix: str) -> str:
+        """:func:`~cfcookies.policy.prefix_resource` of a prefix that :func:`merge_prefixes`
+        already normalised (so checked): the policy resource granting it, built without
+        checking it again on every login."""
+        return self._resource_base + prefix + "*"
 
     @property
     def imperative_only(self) -> bool:
@@ -338,15 +347,23 @@ class CloudFrontCookies:
         return self.codec.binding_digest(value)
 
     def dump_state(self, state: State) -> str:
-        """The state cookie's ``Set-Cookie`` line."""
+        """The state cookie's ``Set-Cookie`` line. The last line written is remembered (one,
+        replaced whole): logins into the same folders in the same second, as in a login storm,
+        share one state."""
+        last = self._last_state_line
+        if last is not None and last[0] == state:
+            return last[1]
         max_age = self.max_age_until(state.expires) if self.persistent else None
-        return dump_cookie(
+        line = dump_cookie(
             self.state_cookie_name,
             self.codec.dumps(state),
             path="/",
             attributes=self.state_attributes,
             max_age=max_age,
         )
+        if max_age is None:
+            self._last_state_line = (state, line)
+        return line
 
     # -- what a session can hold ---------------------------------------------------------------
 

@@ -12,9 +12,11 @@ nor evict real sessions. Reads take no lock (a ``dict`` lookup is atomic); write
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import json
+import re
 import threading
 import zlib
 from collections.abc import Hashable, Sequence
@@ -120,6 +122,42 @@ class State:
         )
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+#: What json.dumps writes unchanged inside a string: printable ASCII but '"' and '\\'.
+_JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+
+
+def _b64(data: bytes) -> bytes:
+    """Unpadded base64url, as itsdangerous writes it."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
+
+
+def _payload_json(state: State) -> bytes:
+    """``json.dumps(state.to_payload(), separators=(",", ":")).encode()``, written directly
+    when no string needs an escape (normalised prefixes, key IDs, hosts never do)."""
+    texts = "".join(state.prefixes) + state.key_pair_id + (state.domain or "") + state.session_id
+    texts += state.user_id + state.ip_address + state.binding
+    if (
+        not _JSON_PLAIN.fullmatch(texts)
+        or type(state.expires) is not int
+        or type(state.granted_at) is not int
+    ):
+        return json.dumps(state.to_payload(), separators=(",", ":")).encode()
+    folders = '"' + '","'.join(state.prefixes) + '"' if state.prefixes else ""
+    text = (
+        f'{{"p":[{folders}],"e":{state.expires},'
+        f'"k":"{state.key_pair_id}","h":"{state.hash_algorithm}","d":"{state.domain or ""}",'
+        f'"g":{state.granted_at}'
+    )
+    if state.session_id:
+        text += f',"s":"{state.session_id}","u":"{state.user_id}"'
+    if state.ip_address:
+        text += f',"i":"{state.ip_address}"'
+    if state.binding:
+        text += f',"b":"{state.binding}"'
+    return (text + "}").encode()
+
+
 class _Known:
     """A verified state, and (context, until, key pair ID): requests carrying it in that
     context need nothing until then while that key is active. One attribute, replaced whole,
@@ -146,7 +184,13 @@ class StateCodec:
         # itself; the keyed HMAC is prepared once instead of on every login.
         signer = self._serializer.make_signer()
         key = signer.derive_key()
-        self._mac = hmac.new(key, digestmod=signer.digest_method)
+        # HMAC (RFC 2104) as itsdangerous computes it: H(key ^ opad, H(key ^ ipad, message)),
+        # the two keyed hashes started once and copied per value.
+        digest = signer.digest_method
+        block = digest().block_size
+        padded = (digest(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self._inner = digest(bytes(b ^ 0x36 for b in padded))
+        self._outer = digest(bytes(b ^ 0x5C for b in padded))
         self._binding_mac = hmac.new(key + b"|session-binding", digestmod=hashlib.sha256)
         self._sep = signer.sep
         self.cache_size = cache_size
@@ -161,16 +205,19 @@ class StateCodec:
     def dumps(self, state: State) -> str:
         """The cookie value of ``state``. Its zlib step (a leading ``.``) is taken only for a
         long payload it shortens: on a few dozen bytes it buys nothing and costs more than the
-        HMAC."""
-        data = json.dumps(state.to_payload(), separators=(",", ":")).encode()
-        payload = base64_encode(data)
+        HMAC. This runs at every login: the JSON is written directly when nothing in it needs
+        an escape, and the HMAC is its two keyed hashes, prepared once."""
+        data = _payload_json(state)
+        payload = _b64(data)
         if len(data) > _COMPRESS_ABOVE:
             compressed = zlib.compress(data)
             if len(compressed) < len(data) - 1:
-                payload = b"." + base64_encode(compressed)
-        mac = self._mac.copy()
-        mac.update(payload)
-        return (payload + self._sep + base64_encode(mac.digest())).decode("ascii")
+                payload = b"." + _b64(compressed)
+        inner = self._inner.copy()
+        inner.update(payload)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return (payload + self._sep + _b64(outer.digest())).decode("ascii")
 
     def binding_digest(self, value: str | None) -> str:
         """What a state records of the app's session identifier ``value``: a keyed digest, so

@@ -677,3 +677,30 @@ def test_respond_async_writes_a_logouts_deny_entry_off_the_loop(
     assert recorded_in[0] is not loop
     session = first.state
     assert deny.is_revoked(session.session_id, None, issued_at=session.granted_at, now=clock.epoch)
+
+
+@pytest.mark.parametrize(
+    "media_url",
+    ["https://media.example.test", "https://Media.Example.Test/", "http://127.0.0.1:8443"],
+)
+def test_a_folders_resource_is_the_one_prefix_resource_builds(
+    rsa_key: PrivateKey, clock: FakeClock, media_url: str
+) -> None:
+    """The resource a plan signs for a merged folder is prefix_resource's, to the byte: built
+    from the distribution's base once, without checking the folder again on every login."""
+    from cfcookies.grants import merge_prefixes
+    from cfcookies.policy import prefix_resource
+
+    cookies = CloudFrontCookies(
+        **base_options(
+            rsa_key,
+            clock,
+            media_url=media_url,
+            cookie_domain=None,
+            insecure_allow_http=True,
+            secure=media_url.startswith("https"),
+        )
+    )
+    folders = ["/", "/videos/course-1", "/my course/ü", "/a/%7E/b", "/x!$&'()+=:@/y"]
+    for prefix in merge_prefixes(folders) + merge_prefixes(folders[1:]):
+        assert cookies.resource_for(prefix) == prefix_resource(media_url, prefix)
