@@ -93,6 +93,66 @@ def test_a_media_url_that_is_not_an_origin_is_refused(url: Any, message: str) ->
         config.check_media_url(url, False)
 
 
+@pytest.mark.parametrize(
+    ("cookie_domain", "media_host", "expected"),
+    [
+        pytest.param(None, "media.example.com", None, id="host-only"),
+        pytest.param("example.com", "media.example.com", "example.com", id="parent"),
+        pytest.param(".Example.com", "media.example.com", "example.com", id="normalised"),
+        pytest.param("media.example.com", "media.example.com", "media.example.com", id="itself"),
+        pytest.param("example.co.uk", "media.example.co.uk", "example.co.uk", id="co-uk"),
+        pytest.param("example.test", "media.example.test", "example.test", id="demo"),
+        pytest.param(
+            "mybucket.s3.us-east-1.amazonaws.com",
+            "mybucket.s3.us-east-1.amazonaws.com",
+            "mybucket.s3.us-east-1.amazonaws.com",
+            id="own-name-under-a-private-suffix",
+        ),
+    ],
+)
+def test_a_cookie_domain_covering_the_media_host_is_kept(
+    cookie_domain: str | None, media_host: str, expected: str | None
+) -> None:
+    assert config.check_cookie_domain(cookie_domain, media_host) == expected
+
+
+@pytest.mark.parametrize(
+    ("cookie_domain", "media_host", "message"),
+    [
+        pytest.param(
+            "other.com", "media.example.com", "does not cover media host", id="elsewhere"
+        ),
+        pytest.param(
+            "cloudfront.net",
+            "d111111abcdef8.cloudfront.net",
+            "cookie_domain cloudfront.net is a public suffix",
+            id="cloudfront",
+        ),
+        pytest.param(
+            "amazonaws.com",
+            "mybucket.s3.us-east-1.amazonaws.com",
+            "cookie_domain amazonaws.com is above mybucket.s3.us-east-1.amazonaws.com, the "
+            "registrable domain of media host mybucket.s3.us-east-1.amazonaws.com "
+            r"\(under the public suffix s3.us-east-1.amazonaws.com\)",
+            id="above-a-private-suffix",
+        ),
+        pytest.param(
+            "us-east-1.amazonaws.com",
+            "mybucket.s3.us-east-1.amazonaws.com",
+            "cookie_domain us-east-1.amazonaws.com is a public suffix",
+            id="a-listed-parent",
+        ),
+    ],
+)
+def test_a_cookie_domain_browsers_would_refuse_for_the_media_host_is_refused(
+    cookie_domain: str, media_host: str, message: str
+) -> None:
+    """Browsers keep a cookie only when its ``Domain`` is inside the setting host's registrable
+    domain: a parent above it (``amazonaws.com`` for a bucket's host) is refused at start-up."""
+    with pytest.raises(ConfigurationError, match=message):
+        config.check_cookie_domain(cookie_domain, media_host)
+
+
 def test_a_media_url_is_kept_without_its_slash_and_its_host_lower_case() -> None:
     assert config.check_media_url(" https://Media.Example.com/ ", False) == (
         "https://Media.Example.com",

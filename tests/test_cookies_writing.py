@@ -16,6 +16,8 @@ from cfcookies.cookies import (
     CookieAttributes,
     delete_cookie,
     dump_cookie,
+    public_suffix,
+    registrable_domain,
     validate_cookie_domain,
 )
 from cfcookies.exceptions import ConfigurationError, CookieSizeError
@@ -229,6 +231,11 @@ def test_cookie_attributes_refuse_what_browsers_would_drop(
         pytest.param("media.example.co.uk", "media.example.co.uk", id="under-a-public-suffix"),
         pytest.param("xn--bcher-kva.example", "xn--bcher-kva.example", id="punycode"),
         pytest.param("a-b.example.test", "a-b.example.test", id="inner-hyphen"),
+        pytest.param("example.com", "example.com", id="com"),
+        pytest.param("example.co.uk", "example.co.uk", id="registrable-under-co-uk"),
+        pytest.param("example.xn--p1ai", "example.xn--p1ai", id="under-an-idn-tld"),
+        pytest.param("myapp.herokuapp.com", "myapp.herokuapp.com", id="own-name-on-a-platform"),
+        pytest.param("amazonaws.com", "amazonaws.com", id="not-itself-listed"),
     ],
 )
 def test_a_cookie_domain_is_normalised(domain: str, expected: str) -> None:
@@ -253,9 +260,8 @@ def test_a_cookie_domain_is_normalised(domain: str, expected: str) -> None:
         pytest.param("a_b.example.test", "at least two labels", id="underscore"),
         pytest.param("x" * 64 + ".test", "at least two labels", id="label-over-63"),
         pytest.param("example.test:443", "at least two labels", id="port"),
-        pytest.param("cloudfront.net", "public suffix", id="cloudfront"),
-        pytest.param("co.uk", "public suffix", id="registry"),
-        pytest.param("192.168.1.10", r"public suffix \(or an IP address\)", id="ipv4"),
+        pytest.param("localhost", "at least two labels", id="localhost"),
+        pytest.param("192.168.1.10", "is an IP address", id="ipv4"),
         pytest.param("2001:db8::1", "at least two labels", id="ipv6"),
     ],
 )
@@ -266,3 +272,51 @@ def test_a_cookie_domain_browsers_refuse_is_a_configuration_error(
     start-up, saying what to set instead."""
     with pytest.raises(ConfigurationError, match=message):
         validate_cookie_domain(domain)
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        pytest.param("com", id="tld"),
+        pytest.param("co.uk", id="icann-registry"),
+        pytest.param("xn--55qx5d.cn", id="idn-registry-in-punycode"),
+        pytest.param("blogspot.com", id="blogspot"),
+        pytest.param("azureedge.net", id="azureedge"),
+        pytest.param("ngrok.io", id="ngrok"),
+        pytest.param("s3.us-east-1.amazonaws.com", id="s3-regional"),
+        pytest.param("github.io", id="github-pages"),
+        pytest.param("herokuapp.com", id="heroku"),
+        pytest.param("cloudfront.net", id="cloudfront"),
+        pytest.param("appspot.com", id="appspot"),
+        pytest.param("Compute.AmazonAWS.com", id="case-insensitive"),
+        pytest.param("ec2.compute.amazonaws.com", id="under-a-wildcard-rule"),
+    ],
+)
+def test_a_public_suffix_is_refused_naming_it_and_what_to_use_instead(domain: str) -> None:
+    """A name on the Public Suffix List, its ICANN section or its private one (browsers honour
+    both), is not a cookie ``Domain`` a browser accepts: the error names the suffix and says to use
+    the app's own registrable domain."""
+    suffix = domain.lower()
+    with pytest.raises(ConfigurationError) as raised:
+        validate_cookie_domain(domain)
+    message = str(raised.value)
+    assert f"cookie_domain {suffix} is a public suffix" in message
+    assert "Public Suffix List" in message
+    assert "your own registrable domain" in message
+
+
+def test_the_public_suffix_list_is_read_as_the_package_reads_it() -> None:
+    """cfcookies reads the list the ``publicsuffixlist`` package ships in its ASCII form (its
+    Unicode rules converted to punycode, quicker than the package's own IDNA pass): every rule
+    on it, and a name one and two labels under it, gets the same public suffix both ways."""
+    import publicsuffixlist
+
+    reference = publicsuffixlist.PublicSuffixList()
+    with open(publicsuffixlist.PSLFILE, encoding="utf-8") as file:
+        rules = [line.split()[0] for line in file if line.strip() and not line.startswith("//")]
+    assert len(rules) > 9000
+    for rule in rules:
+        name = rule.lstrip("!").removeprefix("*.").encode("idna").decode("ascii")
+        for host in (name, f"a.{name}", f"b.a.{name}"):
+            assert public_suffix(host) == reference.publicsuffix(host), host
+            assert registrable_domain(host) == reference.privatesuffix(host), host
