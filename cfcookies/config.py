@@ -14,7 +14,14 @@ from datetime import timedelta
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
-from .cookies import MAX_COOKIES_PER_DOMAIN, SameSite, domain_matches, validate_cookie_domain
+from .cookies import (
+    MAX_COOKIES_PER_DOMAIN,
+    SameSite,
+    domain_matches,
+    public_suffix,
+    registrable_domain,
+    validate_cookie_domain,
+)
 from .exceptions import ConfigurationError, ResourceError
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .policy import Clock, prefix_resource
@@ -273,7 +280,8 @@ def build_deny_writer(
 
 
 def check_cookie_domain(cookie_domain: str | None, media_host: str) -> str | None:
-    """The CloudFront cookies' ``Domain``: it must cover the media host."""
+    """The CloudFront cookies' ``Domain``: it must cover the media host and stay inside the media
+    host's registrable domain (``amazonaws.com`` does not, for a bucket's own host)."""
     if cookie_domain is None:
         return None
     domain = validate_cookie_domain(cookie_domain)
@@ -281,5 +289,15 @@ def check_cookie_domain(cookie_domain: str | None, media_host: str) -> str | Non
         raise ConfigurationError(
             f"cookie domain {domain} does not cover media host {media_host}; set "
             f"cookie_domain to a parent of both the app's host and {media_host}"
+        )
+    registrable = registrable_domain(media_host)
+    if registrable is None or not domain_matches(domain, registrable):
+        # A browser keeps a cookie only if its Domain is inside the host's registrable domain.
+        raise ConfigurationError(
+            f"cookie_domain {domain} is above {registrable or media_host}, the registrable "
+            f"domain of media host {media_host} (under the public suffix "
+            f"{public_suffix(media_host)}); browsers refuse it. Serve the media from an "
+            f"alternate domain name under your own domain (media.example.com) and set "
+            f"cookie_domain to that parent (example.com)"
         )
     return domain

@@ -6,18 +6,24 @@ Parsing never raises on client bytes: what cannot be read is skipped. Rendering 
 values and attributes, and spells attributes as werkzeug's ``dump_cookie`` does. Reading a
 ``Set-Cookie`` (:func:`parse_set_cookie`) and deciding which hosts a cookie ``Domain`` covers
 (:func:`domain_matches`) follow RFC 6265 as browsers do; they live here once, for the
-middleware's start-up checks and for :mod:`cfcookies.diagnose`.
+middleware's start-up checks and for :mod:`cfcookies.diagnose`. Which names are public suffixes
+(:func:`public_suffix`, :func:`registrable_domain`) is the Public Suffix List's answer, ICANN and
+private sections both, as browsers read it.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .exceptions import ConfigurationError, CookieSizeError
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
 
 __all__ = [
     "MAX_COOKIES_PER_DOMAIN",
@@ -34,6 +40,8 @@ __all__ = [
     "parse_cookie_pairs",
     "parse_set_cookie",
     "private_cache_control",
+    "public_suffix",
+    "registrable_domain",
     "validate_cookie_domain",
 ]
 
@@ -47,47 +55,6 @@ MAX_COOKIES_PER_DOMAIN = 150
 _VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _EPOCH_DATE = "Thu, 01 Jan 1970 00:00:00 GMT"
-
-#: Suffixes under which anyone can register a name: a cookie Domain there would reach other
-#: people's sites (and browsers refuse it). Not the whole Public Suffix List: the ones that
-#: matter for CloudFront and S3 set-ups, and the most common registries.
-PUBLIC_SUFFIXES = frozenset(
-    {
-        "cloudfront.net",
-        "amazonaws.com",
-        "s3.amazonaws.com",
-        "elasticbeanstalk.com",
-        "awsapprunner.com",
-        "herokuapp.com",
-        "github.io",
-        "netlify.app",
-        "vercel.app",
-        "pages.dev",
-        "workers.dev",
-        "azurewebsites.net",
-        "appspot.com",
-        "web.app",
-        "firebaseapp.com",
-        "fly.dev",
-        "onrender.com",
-        "co.uk",
-        "org.uk",
-        "ac.uk",
-        "gov.uk",
-        "com.au",
-        "net.au",
-        "org.au",
-        "co.jp",
-        "co.nz",
-        "com.br",
-        "co.in",
-        "co.za",
-        "com.cn",
-        "com.mx",
-        "com.tr",
-        "co.kr",
-    }
-)
 
 #: A cookie header longer than this is not parsed at all (browsers send at most ~8 KB per header
 #: line in practice; CloudFront caps a whole request at 20,480 bytes).
@@ -160,7 +127,9 @@ def cookie_values(header: str | bytes | None, name: str) -> list[str]:
 
 
 def validate_cookie_domain(domain: str) -> str:
-    """Normalise a cookie ``Domain`` (lower case, no leading dot) and refuse public suffixes."""
+    """Normalise a cookie ``Domain`` (lower case, no leading dot) and refuse what browsers refuse:
+    IP addresses and public suffixes (names on the Public Suffix List, like ``co.uk`` or
+    ``cloudfront.net``)."""
     if not isinstance(domain, str) or not domain.strip():
         raise ConfigurationError(
             f"cookie_domain must be a host name like example.com, got {domain!r}"
@@ -176,14 +145,69 @@ def validate_cookie_domain(domain: str) -> str:
             f"cookie_domain {domain!r} must be a registrable domain with at least two labels, "
             f"like example.com"
         )
-    if text in PUBLIC_SUFFIXES or all(label.isdigit() for label in labels):
+    if all(label.isdigit() for label in labels):
         raise ConfigurationError(
-            f"cookie_domain {text} is a public suffix (or an IP address); browsers refuse it and "
-            f"it would share cookies with other people's sites. Serve the media from an "
-            f"alternate domain name under your own domain (media.example.com) and set "
-            f"cookie_domain to that parent (example.com)"
+            f"cookie_domain {text} is an IP address; a cookie Domain must be a host name. "
+            f"Leave cookie_domain unset (host-only cookies) when the app and the media share "
+            f"this address, or serve both from names under your own domain and set "
+            f"cookie_domain to their parent (example.com)"
+        )
+    if public_suffix(text) == text:
+        raise ConfigurationError(
+            f"cookie_domain {text} is a public suffix (on the Public Suffix List: anyone can "
+            f"register names under it); browsers refuse it as a cookie Domain, and it would "
+            f"share cookies with other people's sites. Set cookie_domain to your own registrable "
+            f"domain, the parent of both the app's host and the media host (example.com for "
+            f"app.example.com and media.example.com); media served from a name under {text} "
+            f"needs an alternate domain name under your own domain first (media.example.com)"
         )
     return text
+
+
+def public_suffix(host: str) -> str:
+    """The longest public suffix ``host`` is or ends with (``co.uk`` for ``media.example.co.uk``,
+    ``s3.us-east-1.amazonaws.com`` for itself), by the Public Suffix List; a name the list does
+    not know ends with its last label, as the list's default rule says.
+
+    ``host`` is an ASCII host name (punycode for international names), any case."""
+    return _public_suffix_list().publicsuffix(host) or host.lower()
+
+
+def registrable_domain(host: str) -> str | None:
+    """The name a registrant holds that ``host`` is or is under: its public suffix and one more
+    label (``example.co.uk`` for ``media.example.co.uk``); None when ``host`` is itself a public
+    suffix. Browsers keep a cookie only if its ``Domain`` is inside the setting host's one."""
+    return _public_suffix_list().privatesuffix(host)
+
+
+@functools.cache
+def _public_suffix_list() -> PublicSuffixList:
+    """The Public Suffix List that the ``publicsuffixlist`` package ships, read once, on the first
+    check rather than at import (about 45 ms).
+
+    Its rules are read in their ASCII form only, the form cookie domains have here: the few
+    hundred Unicode rules are converted to punycode label by label, where the package's own
+    pass would run the (slow) IDNA codec on all ten thousand (about 130 ms)."""
+    import publicsuffixlist
+
+    with open(publicsuffixlist.PSLFILE, encoding="utf-8") as file:
+        rules = list(_ascii_rules(file))
+    return publicsuffixlist.PublicSuffixList(rules, accept_encoded_idn=False)
+
+
+def _ascii_rules(lines: Iterable[str]) -> Iterator[str]:
+    """The list's lines with each Unicode rule in punycode (``!`` and ``*.`` kept); comments and
+    blank lines as they are (the package's parser skips them)."""
+    for line in lines:
+        if line.isascii() or line.startswith("//"):
+            yield line
+            continue
+        rule = line.split()[0]
+        bang = "!" if rule.startswith("!") else ""
+        yield bang + ".".join(
+            label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+            for label in rule.removeprefix("!").split(".")
+        )
 
 
 def domain_matches(host: str, domain: str) -> bool:

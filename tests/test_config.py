@@ -119,9 +119,7 @@ def test_a_cookie_domain_covering_the_media_host_is_kept(
 @pytest.mark.parametrize(
     ("cookie_domain", "media_host", "message"),
     [
-        pytest.param(
-            "other.com", "media.example.com", "does not cover media host", id="elsewhere"
-        ),
+        pytest.param("other.com", "media.example.com", "does not cover media host", id="elsewhere"),
         pytest.param(
             "cloudfront.net",
             "d111111abcdef8.cloudfront.net",
