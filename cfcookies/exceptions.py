@@ -6,6 +6,7 @@
     ├── ConfigurationError (ValueError)      a setting that cannot work; raised at start-up
     │   └── CookieSizeError                  the cookies would exceed what browsers accept
     ├── GrantLimitError (ValueError)         a grant beyond what one browser session can hold
+    ├── MiddlewareMissingError (RuntimeError) grant()/revoke() on a request no middleware handles
     ├── KeyLoadError (ValueError)            a private or public key that cannot be used
     │   ├── EncryptedKeyError                encrypted key without (or with a wrong) passphrase
     │   └── UnsupportedKeyError              not RSA-2048 or ECDSA P-256
@@ -80,6 +81,7 @@ __all__ = [
     "MalformedRequestPolicyError",
     "MalformedSessionError",
     "MalformedSignatureError",
+    "MiddlewareMissingError",
     "MissingKeyPairIdError",
     "MissingSessionError",
     "NaiveDatetimeError",
@@ -122,6 +124,15 @@ class GrantLimitError(CloudFrontCookieError, ValueError):
 
     ``grant()`` raises it in the view, before anything is issued; the session keeps what it
     held. Nothing of the grant reaches the response.
+    """
+
+
+class MiddlewareMissingError(CloudFrontCookieError, RuntimeError):
+    """``grant()`` or ``revoke()`` on a request that no cfcookies middleware handles: nothing
+    would set or delete a cookie, so the call fails loudly instead (as Starlette's
+    ``request.session`` does without ``SessionMiddleware``). The message names the middleware to
+    install for the request's framework. A ``RuntimeError``: the call is right, the app around
+    it is not set up for it.
     """
 
 

@@ -1,13 +1,17 @@
-"""cfcookies.grants: what views call, recorded in the request's own mapping."""
+"""cfcookies.grants: what views call, recorded in the request's own mapping.
+
+A call on a request that no cfcookies middleware handles fails loudly, naming the middleware to
+install, through every adapter (FastAPI's in ``tests/test_contrib_fastapi.py``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
 
-from cfcookies.exceptions import GrantLimitError, ResourceError
+from cfcookies.exceptions import GrantLimitError, MiddlewareMissingError, ResourceError
 from cfcookies.grants import (
     ACTIONS_KEY,
     MIDDLEWARE_KEY,
@@ -19,21 +23,47 @@ from cfcookies.grants import (
     request_storage,
     revoke,
 )
+from cfcookies.keys import PrivateKey
+from tests.browser_jar_support import cloudfront_headers, make_browser
+from tests.middleware_apps import (
+    APP_ORIGIN,
+    call_wsgi,
+    django_app,
+    flask_app,
+    raw_wsgi_app,
+    starlette_app,
+)
+from tests.support import FakeClock
+
+
+class _Middleware:
+    """What an adapter leaves under MIDDLEWARE_KEY: here one that lets every grant through."""
+
+    def check_grant(
+        self, actions: Actions, storage: MutableMapping[str, Any], user_id: str | None
+    ) -> None:
+        return None
 
 
 class _Starlette:
-    def __init__(self) -> None:
+    def __init__(self, middleware: bool = True) -> None:
         self.scope: dict[str, Any] = {"type": "http"}
+        if middleware:
+            self.scope[MIDDLEWARE_KEY] = _Middleware()
 
 
 class _Flask:
-    def __init__(self) -> None:
+    def __init__(self, middleware: bool = True) -> None:
         self.environ: dict[str, Any] = {"REQUEST_METHOD": "GET"}
+        if middleware:
+            self.environ[MIDDLEWARE_KEY] = _Middleware()
 
 
 class _Django:
-    def __init__(self) -> None:
+    def __init__(self, middleware: bool = True) -> None:
         self.META: dict[str, Any] = {"REQUEST_METHOD": "GET"}
+        if middleware:
+            self.META[MIDDLEWARE_KEY] = _Middleware()
 
 
 @pytest.mark.parametrize(
@@ -72,7 +102,7 @@ def test_anything_else_is_a_type_error_naming_what_is_accepted(other: Any) -> No
 
 
 def test_a_grant_needs_a_prefix_and_refuses_a_blank_name() -> None:
-    scope: dict[str, Any] = {"type": "http"}
+    scope: dict[str, Any] = {"type": "http", MIDDLEWARE_KEY: _Middleware()}
     with pytest.raises(ResourceError, match="at least one prefix"):
         grant(scope)
     with pytest.raises(ResourceError):
@@ -152,3 +182,102 @@ def test_a_grants_answer_is_read_once_as_a_tuple(answer: Any, expected: Any) -> 
 def test_a_grants_answer_that_is_not_prefixes_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="must return prefixes"):
         desired_prefixes(42)
+
+
+# --- without the middleware: a clear error, never a silent no-op ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_object", "install"),
+    [
+        pytest.param(_Starlette(False), r"cfcookies\.asgi\.CloudFrontCookieMiddleware", id="asgi"),
+        pytest.param({"type": "http"}, r"cfcookies\.asgi\.CloudFrontCookieMiddleware", id="scope"),
+        pytest.param(
+            _Flask(False), r"cfcookies\.contrib\.flask\.FlaskCloudFrontCookies", id="flask"
+        ),
+        pytest.param(
+            {"REQUEST_METHOD": "GET"}, r"cfcookies\.wsgi\.CloudFrontCookieMiddleware", id="environ"
+        ),
+        pytest.param(
+            _Django(False), r"'cfcookies\.contrib\.django\.CloudFrontCookieMiddleware'", id="django"
+        ),
+    ],
+)
+def test_a_call_without_the_middleware_raises_naming_the_one_to_install(
+    request_object: Any, install: str
+) -> None:
+    """grant() and revoke() on a request no cfcookies middleware handles would set no cookie:
+    they raise (as Starlette's ``request.session`` does), say which middleware to install for
+    that framework, and record nothing."""
+    for call in (
+        lambda: grant(request_object, "/videos/a"),
+        lambda: revoke(request_object, "/videos/a"),
+        lambda: revoke(request_object),
+    ):
+        with pytest.raises(MiddlewareMissingError, match=install) as raised:
+            call()
+        assert "no cfcookies middleware handles this request" in str(raised.value)
+        assert isinstance(raised.value, RuntimeError)
+    assert recorded_actions(request_storage(request_object)) is None
+
+
+def _without_middleware(driver: str) -> Any:
+    """A callable sending ``GET path`` to ``driver``'s test app built without cfcookies."""
+    if driver == "asgi":
+        from starlette.testclient import TestClient
+
+        client = TestClient(starlette_app(None, declarative=False), base_url=APP_ORIGIN)
+        return lambda path: client.get(path)
+    if driver == "wsgi":
+        app = raw_wsgi_app(None, declarative=False)
+        return lambda path: call_wsgi(app, "GET", path, None)
+    if driver == "flask":
+        flask = flask_app(None, declarative=False)
+        flask.testing = True  # the view's exception reaches the test, as in a debugger
+        client = flask.test_client()
+        return lambda path: client.get(path, base_url=APP_ORIGIN)
+    if driver == "django":
+        from django.test import Client, override_settings
+
+        django_app(None, declarative=False)
+
+        def send(path: str) -> Any:
+            with override_settings(MIDDLEWARE=[]):
+                return Client(HTTP_HOST="app.example.test").get(path, secure=True)
+
+        return send
+    raise AssertionError(driver)
+
+
+@pytest.mark.parametrize(
+    ("driver", "install"),
+    [
+        pytest.param("asgi", "app.add_middleware(CloudFrontCookieMiddleware", id="starlette"),
+        pytest.param("wsgi", "cfcookies.wsgi.CloudFrontCookieMiddleware(app", id="wsgi"),
+        pytest.param("flask", "FlaskCloudFrontCookies(app", id="flask"),
+        pytest.param("django", "settings.MIDDLEWARE", id="django"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/login?p=/videos/course-1", "/logout", "/drop?p=/videos"])
+def test_a_view_calling_grant_or_revoke_without_the_middleware_fails_loudly(
+    driver: str, install: str, path: str
+) -> None:
+    """Through each framework's own test client: the view's grant() or revoke() raises
+    MiddlewareMissingError naming the middleware to add, instead of answering without cookies."""
+    send = _without_middleware(driver)
+    with pytest.raises(MiddlewareMissingError, match=re.escape(install)):
+        send(path)
+
+
+def test_with_the_middleware_grant_and_revoke_still_set_and_delete_the_cookies(
+    driver: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """The same views through each adapter with its middleware: the grant issues cookies that
+    open the folder, the logout's revoke deletes them."""
+    browser = make_browser(driver, rsa_key, clock)
+    login = browser.get("/login?p=/videos/course-1")
+    assert cloudfront_headers(login)
+    assert browser.opens("/videos/course-1/seg-0001.ts")
+    logout = browser.get("/logout")
+    assert all("Max-Age=0" in value for value in cloudfront_headers(logout))
+    assert not browser.opens("/videos/course-1/seg-0001.ts")
