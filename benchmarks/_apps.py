@@ -22,7 +22,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from cfcookies.cookies import parse_cookie_header
 from cfcookies.keys import PrivateKey, generate_private_key
-from cfcookies.session import CloudFrontCookies, RequestInfo, grant
+from cfcookies.session import MIDDLEWARE_KEY, CloudFrontCookies, RequestInfo, grant
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -78,7 +78,7 @@ def login_info() -> RequestInfo:
 
 def state_cookie(cookies: CloudFrontCookies, granted: list[str]) -> str:
     """The ``name=value`` of the state cookie a login granting ``granted`` leaves."""
-    scope: Scope = {"type": "http"}
+    scope: Scope = {"type": "http", MIDDLEWARE_KEY: cookies}  # as the ASGI middleware marks it
     grant(scope, *granted)
     plan = cookies.plan(login_info(), actions=scope["cfcookies.actions"])
     outcome = cookies.render(plan)

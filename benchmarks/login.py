@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from cfcookies.keys import PrivateKey
 from cfcookies.policy import Policy, prefix_resource
-from cfcookies.session import CloudFrontCookies, grant
+from cfcookies.session import MIDDLEWARE_KEY, CloudFrontCookies, grant
 
 from ._apps import MEDIA_URL, cloudfront_cookies, key, key_label, login_info
 from ._harness import Check, Scale, Section, fmt_ns, fmt_ratio, interleaved
@@ -49,7 +49,7 @@ def fresh_prefixes(count: int) -> list[str]:
 
 def login(cookies: CloudFrontCookies, granted: list[str]) -> tuple[str, ...]:
     """One login granting ``granted``; the ``Set-Cookie`` values it renders."""
-    scope: dict[str, Any] = {"type": "http"}
+    scope: dict[str, Any] = {"type": "http", MIDDLEWARE_KEY: cookies}  # as the middleware marks it
     grant(scope, *granted)
     plan = cookies.plan(login_info(), actions=scope["cfcookies.actions"])
     return cookies.render(plan).set_cookie

@@ -12,7 +12,7 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from .exceptions import GrantLimitError, ResourceError
+from .exceptions import GrantLimitError, MiddlewareMissingError, ResourceError
 from .policy import normalize_prefix
 
 __all__ = [
@@ -151,27 +151,59 @@ def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
 
     Raises :class:`~cfcookies.exceptions.GrantLimitError`, and grants nothing, when the session
     could not hold the result: more folders than ``max_prefixes``, or cookies over the 4,096
-    bytes a browser keeps (checked when the request went through the middleware).
+    bytes a browser keeps; :class:`~cfcookies.exceptions.MiddlewareMissingError` when no
+    cfcookies middleware handles the request (nothing would set the cookies).
     """
     if not prefixes:
         raise ResourceError("grant() needs at least one prefix, such as '/videos/course-1'")
     normalized = tuple(normalize_prefix(p) for p in prefixes)
     storage = request_storage(request)
+    middleware = storage.get(MIDDLEWARE_KEY)
+    if middleware is None:
+        raise _no_middleware("grant", request)
     actions = actions_of(storage)
     actions.steps.append(("grant", normalized))
-    middleware = storage.get(MIDDLEWARE_KEY)
-    if middleware is not None:
-        checker: GrantChecker = middleware
-        try:
-            checker.check_grant(actions, storage, user_id)
-        except GrantLimitError:
-            actions.steps.pop()
-            raise
+    checker: GrantChecker = middleware
+    try:
+        checker.check_grant(actions, storage, user_id)
+    except GrantLimitError:
+        actions.steps.pop()
+        raise
     if user_id is not None:
         actions.user_id = user_id
 
 
 def revoke(request: object, *prefixes: str) -> None:
-    """Take ``prefixes`` away from this session; with none, take everything (logout)."""
+    """Take ``prefixes`` away from this session; with none, take everything (logout).
+
+    Raises :class:`~cfcookies.exceptions.MiddlewareMissingError` when no cfcookies middleware
+    handles the request (nothing would delete the cookies)."""
     normalized = tuple(normalize_prefix(p) for p in prefixes) if prefixes else None
-    actions_of(request_storage(request)).steps.append(("revoke", normalized))
+    storage = request_storage(request)
+    if MIDDLEWARE_KEY not in storage:
+        raise _no_middleware("revoke", request)
+    actions_of(storage).steps.append(("revoke", normalized))
+
+
+def _no_middleware(call: str, request: object) -> MiddlewareMissingError:
+    """The error of a ``grant()``/``revoke()`` call on a request that no adapter marked with
+    :data:`MIDDLEWARE_KEY`, naming the middleware to install for the request's framework."""
+    if hasattr(request, "META"):  # Django (its request has an environ too: asked first)
+        install = "add 'cfcookies.contrib.django.CloudFrontCookieMiddleware' to settings.MIDDLEWARE"
+    elif hasattr(request, "environ"):  # Flask
+        install = (
+            "install the Flask extension, FlaskCloudFrontCookies(app, ...) from "
+            "cfcookies.contrib.flask.FlaskCloudFrontCookies (or wrap app.wsgi_app in "
+            "cfcookies.wsgi.CloudFrontCookieMiddleware)"
+        )
+    elif isinstance(request, MutableMapping) and "REQUEST_METHOD" in request:  # a WSGI environ
+        install = "wrap the WSGI app: app = cfcookies.wsgi.CloudFrontCookieMiddleware(app, ...)"
+    else:  # Starlette, FastAPI, a raw ASGI scope
+        install = (
+            "add cfcookies.asgi.CloudFrontCookieMiddleware to the app (Starlette, FastAPI): "
+            "app.add_middleware(CloudFrontCookieMiddleware, ...)"
+        )
+    return MiddlewareMissingError(
+        f"{call}(): no cfcookies middleware handles this request, so no cookie would be set or "
+        f"deleted; {install}"
+    )

@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import pytest
 
-from cfcookies.grants import grant, revoke
+from cfcookies.grants import MIDDLEWARE_KEY, Actions, grant, revoke
 from cfcookies.keys import KeyRing, PrivateKey, SigningKey
 from cfcookies.revocation import LocalDenyList, SessionSecrets, generate_secret
 from cfcookies.session import CloudFrontCookies, Outcome, Plan, RequestInfo, host_from_header
@@ -348,14 +348,9 @@ def test_too_many_prefixes_is_refused_not_a_500(
     """A grant beyond max_prefixes that reaches plan() (no middleware checked it in the view)
     issues nothing and says why in the log; it never raises (tests/test_grant_limits.py has
     the checks through each adapter)."""
-    from cfcookies.session import RequestInfo, grant
-
     cookies = CloudFrontCookies(**base_options(rsa_key, clock, max_prefixes=3))
-    scope: dict[str, Any] = {"type": "http"}
-    grant(scope, "/a", "/b", "/c", "/d")
-    plan = cookies.plan(
-        RequestInfo("GET", "/", "app.example.test", None), actions=scope["cfcookies.actions"]
-    )
+    actions = Actions([("grant", ("/a/", "/b/", "/c/", "/d/"))])
+    plan = cookies.plan(RequestInfo("GET", "/", "app.example.test", None), actions=actions)
     assert not plan.changes_anything
     assert "max_prefixes=3" in caplog.text
 
@@ -520,9 +515,10 @@ def _request(cookie_header: str | None, path: str = "/page", host: str = APP_HOS
     return RequestInfo("GET", path, host, cookie_header)
 
 
-def _scope() -> dict[str, Any]:
-    """A request's own mapping, where grant()/revoke() leave their calls (an ASGI scope)."""
-    return {"type": "http"}
+def _scope(cookies: CloudFrontCookies) -> dict[str, Any]:
+    """A request's own mapping, where grant()/revoke() leave their calls (an ASGI scope), marked
+    as the ASGI middleware marks it."""
+    return {"type": "http", MIDDLEWARE_KEY: cookies}
 
 
 def _state_header(outcome: Outcome | None) -> str:
@@ -537,7 +533,7 @@ def _state_header(outcome: Outcome | None) -> str:
 
 def _logged_in(cookies: CloudFrontCookies) -> tuple[Outcome, RequestInfo]:
     """A login through respond(), and the request the browser makes next."""
-    login = _scope()
+    login = _scope(cookies)
     grant(login, "/videos/course-1")
     outcome = cookies.respond(_request(None, "/login"), login, login)
     assert outcome is not None
@@ -573,7 +569,7 @@ def test_a_grant_or_revoke_call_is_never_quiet(rsa_key: PrivateKey, clock: FakeC
     _, request = _logged_in(cookies)
     assert cookies.respond(request, {}, {}) is None
     assert cookies.quiet(request, {})
-    granted, revoked = _scope(), _scope()
+    granted, revoked = _scope(cookies), _scope(cookies)
     grant(granted, "/videos/course-2")
     revoke(revoked)
     assert not cookies.quiet(request, granted)
@@ -620,7 +616,7 @@ def test_respond_async_signs_in_a_worker_thread_and_renders_a_cached_signature_o
     cookies.render = recording_render  # type: ignore[method-assign]
 
     async def login() -> tuple[Outcome | None, threading.Thread]:
-        scope = _scope()
+        scope = _scope(cookies)
         grant(scope, "/videos/course-1")
         outcome = await cookies.respond_async(_request(None, "/login"), scope, lambda: None)
         return outcome, threading.current_thread()
@@ -657,7 +653,7 @@ def test_respond_async_writes_a_logouts_deny_entry_off_the_loop(
     cookies.record_logouts = recording  # type: ignore[method-assign]
 
     async def login_and_out() -> tuple[Outcome | None, Outcome | None, threading.Thread]:
-        login, logout = _scope(), _scope()
+        login, logout = _scope(cookies), _scope(cookies)
         grant(login, "/videos/course-1")
         first = await cookies.respond_async(_request(None, "/login"), login, lambda: None)
         revoke(logout)
