@@ -160,7 +160,7 @@ def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
     storage = request_storage(request)
     middleware = storage.get(MIDDLEWARE_KEY)
     if middleware is None:
-        raise _no_middleware("grant", request)
+        raise middleware_missing("grant", request)
     actions = actions_of(storage)
     actions.steps.append(("grant", normalized))
     checker: GrantChecker = middleware
@@ -181,11 +181,11 @@ def revoke(request: object, *prefixes: str) -> None:
     normalized = tuple(normalize_prefix(p) for p in prefixes) if prefixes else None
     storage = request_storage(request)
     if MIDDLEWARE_KEY not in storage:
-        raise _no_middleware("revoke", request)
+        raise middleware_missing("revoke", request)
     actions_of(storage).steps.append(("revoke", normalized))
 
 
-def _no_middleware(call: str, request: object) -> MiddlewareMissingError:
+def middleware_missing(call: str, request: object) -> MiddlewareMissingError:
     """The error of a ``grant()``/``revoke()`` call on a request that no adapter marked with
     :data:`MIDDLEWARE_KEY`, naming the middleware to install for the request's framework."""
     if hasattr(request, "META"):  # Django (its request has an environ too: asked first)

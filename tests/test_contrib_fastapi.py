@@ -11,10 +11,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.testclient import TestClient
 
@@ -39,7 +39,9 @@ def fastapi_app(cookies: CloudFrontCookies | None) -> FastAPI:
     app = FastAPI()
 
     @app.get("/login")
-    def login(grants: CloudFrontGrantsDep, p: list[str] | None = None) -> Response:
+    def login(
+        grants: CloudFrontGrantsDep, p: Annotated[list[str] | None, Query()] = None
+    ) -> Response:
         try:
             grants.grant(*(p or ["/videos/course-1"]), user_id="42")
         except GrantLimitError:
