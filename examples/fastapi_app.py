@@ -8,8 +8,11 @@ installed)::
 Users: alice / alice-password (reads /videos/course-1/), bob / bob-password (reads
 /videos/course-2/ and /videos/course-3/).
 
-This example uses the declarative style: ``grants=`` is a function from the request to the
-prefixes the session may read, and the middleware issues, renews and deletes cookies to match.
+This example grants from the routes, through the FastAPI dependency
+:data:`cfcookies.contrib.fastapi.CloudFrontGrantsDep`: the login route calls
+``grants.grant(...)`` and the logout route ``grants.revoke()``; the middleware then keeps the
+granted folders in its own signed state cookie and renews their CloudFront cookies while the
+browser keeps coming back.
 
 Configuration comes from ``CFCOOKIES_MEDIA_URL``, ``CFCOOKIES_COOKIE_DOMAIN``,
 ``CFCOOKIES_KEY_PAIR_ID``, ``CFCOOKIES_PRIVATE_KEY`` (a path, or the PEM itself) and
@@ -31,6 +34,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from cfcookies.asgi import CloudFrontCookieMiddleware
+from cfcookies.contrib.fastapi import CloudFrontGrantsDep
 from cfcookies.keys import generate_private_key
 from cfcookies.session import CloudFrontCookies
 
@@ -66,18 +70,11 @@ def cloudfront_options() -> dict[str, Any]:
     }
 
 
-def granted_prefixes(request: Request) -> list[str] | None:
-    """What this session may read: the logged-in user's folders, or nothing."""
-    user = USERS.get(request.session.get("user", ""))
-    return user[1] if user else None
-
-
-cookies = CloudFrontCookies(grants=granted_prefixes, **cloudfront_options())
+cookies = CloudFrontCookies(**cloudfront_options())
 
 app = FastAPI()
-# Starlette runs the middleware added last first. SessionMiddleware must be outside the
-# CloudFront one: it puts request.session into the scope before the app runs and saves it
-# after, so that granted_prefixes() sees the session the login view has just changed.
+# The CloudFront middleware must wrap the routes that grant: without it, CloudFrontGrantsDep
+# raises MiddlewareMissingError instead of answering without cookies.
 app.add_middleware(CloudFrontCookieMiddleware, cookies=cookies)
 app.add_middleware(
     SessionMiddleware,
@@ -111,18 +108,25 @@ def home(request: Request) -> str:
 
 @app.post("/login")
 def login(
-    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    request: Request,
+    grants: CloudFrontGrantsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
 ) -> RedirectResponse:
     user = USERS.get(username)
     if user is None or not secrets.compare_digest(password.encode(), user[0].encode()):
         return RedirectResponse("/?error=login", status_code=303)
+    request.session.clear()
     request.session["user"] = username
+    grants.revoke()  # drop what an earlier login on this browser was granted...
+    grants.grant(*user[1])  # ...and grant this user's folders, on this very response
     return RedirectResponse("/", status_code=303)  # carries the CloudFront cookies
 
 
 @app.post("/logout")
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, grants: CloudFrontGrantsDep) -> RedirectResponse:
     request.session.clear()
+    grants.revoke()  # every CloudFront cookie the session holds is deleted
     return RedirectResponse("/", status_code=303)  # carries their deletion
 
 

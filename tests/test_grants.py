@@ -6,7 +6,7 @@ install, through every adapter (FastAPI's in ``tests/test_contrib_fastapi.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import pytest
@@ -209,11 +209,12 @@ def test_a_call_without_the_middleware_raises_naming_the_one_to_install(
     """grant() and revoke() on a request no cfcookies middleware handles would set no cookie:
     they raise (as Starlette's ``request.session`` does), say which middleware to install for
     that framework, and record nothing."""
-    for call in (
+    calls: list[Callable[[], None]] = [
         lambda: grant(request_object, "/videos/a"),
         lambda: revoke(request_object, "/videos/a"),
         lambda: revoke(request_object),
-    ):
+    ]
+    for call in calls:
         with pytest.raises(MiddlewareMissingError, match=install) as raised:
             call()
         assert "no cfcookies middleware handles this request" in str(raised.value)
