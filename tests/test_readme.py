@@ -37,12 +37,13 @@ def run_block(index: int) -> dict[str, Any]:
     return namespace
 
 
-def test_the_readme_has_the_three_examples() -> None:
+def test_the_readme_has_the_four_examples() -> None:
     blocks = python_blocks()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     assert "cfcookies.asgi" in blocks[0]
-    assert "cfcookies.wsgi" in blocks[1]
-    assert "Signer" in blocks[2]
+    assert "cfcookies.contrib.fastapi" in blocks[1]
+    assert "cfcookies.wsgi" in blocks[2]
+    assert "Signer" in blocks[3]
 
 
 def test_the_asgi_example_grants_the_sessions_courses_and_removes_them(env: PrivateKey) -> None:
@@ -78,8 +79,25 @@ def test_the_asgi_example_grants_the_sessions_courses_and_removes_them(env: Priv
     assert jar.cloudfront() == []
 
 
+def test_the_fastapi_example_grants_and_revokes_from_its_routes(env: PrivateKey) -> None:
+    from starlette.testclient import TestClient
+
+    client = TestClient(run_block(1)["app"], base_url=APP)
+    jar = Jar()
+    response = client.post("/login")
+    assert response.json() == {"status": "logged in"}
+    jar.store(APP + "/login", response.headers.get_list("set-cookie"))
+    keys = {RSA_KEY_ID: env.public_key()}
+    granted = MEDIA + "/videos/course-1/seg-1.ts"
+    assert verify_request(granted, cookies=jar.header(granted), public_keys=keys).allowed
+    client.cookies.clear()  # the jar above is the browser
+    response = client.post("/logout", headers={"cookie": jar.header(APP + "/logout") or ""})
+    jar.store(APP + "/logout", response.headers.get_list("set-cookie"))
+    assert jar.cloudfront() == []
+
+
 def test_the_wsgi_example_grants_at_login_and_revokes_at_logout(env: PrivateKey) -> None:
-    app = run_block(1)["app"]
+    app = run_block(2)["app"]
     client = app.test_client(use_cookies=False)
     jar = Jar()
     response = client.post("/login", base_url=APP)
@@ -94,7 +112,7 @@ def test_the_wsgi_example_grants_at_login_and_revokes_at_logout(env: PrivateKey)
 
 
 def test_the_signing_core_example_signs_a_folder_and_a_url() -> None:
-    namespace = run_block(2)
+    namespace = run_block(3)
     cookies = namespace["cookies"]
     assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
     assert "&Signature=" in namespace["url"]
