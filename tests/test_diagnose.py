@@ -225,6 +225,38 @@ def test_explain_rejects_non_har(keys: dict[str, PublicKey], har: dict[str, Any]
             id="foreign-domain",
         ),
         pytest.param(
+            "CloudFront-Policy=x; Domain=cloudfront.net; Path=/",
+            "https://d111111abcdef8.cloudfront.net/a.ts",
+            "d111111abcdef8.cloudfront.net",
+            False,
+            "rejects it: Domain=cloudfront.net is a public suffix",
+            id="public-suffix",
+        ),
+        pytest.param(
+            "CloudFront-Policy=x; Domain=amazonaws.com; Path=/",
+            "https://mybucket.s3.us-east-1.amazonaws.com/a.ts",
+            "mybucket.s3.us-east-1.amazonaws.com",
+            False,
+            "rejects it: Domain=amazonaws.com is outside mybucket.s3.us-east-1.amazonaws.com",
+            id="above-the-registrable-domain",
+        ),
+        pytest.param(
+            "CloudFront-Policy=x; Domain=myapp.github.io; Path=/",
+            "https://myapp.github.io/a.ts",
+            "myapp.github.io",
+            True,
+            "sent",
+            id="own-name-under-a-public-suffix",
+        ),
+        pytest.param(
+            "CloudFront-Policy=x; Domain=github.io; Path=/",
+            "https://github.io/a.ts",
+            "github.io",
+            True,
+            "sent",
+            id="public-suffix-host-itself-host-only",
+        ),
+        pytest.param(
             "CloudFront-Policy=; Domain=example.test; Path=/; Max-Age=0",
             URL,
             None,
@@ -240,7 +272,9 @@ def test_explain_rejects_non_har(keys: dict[str, PublicKey], har: dict[str, Any]
 def test_cookie_delivery(
     set_cookie: str, url: str, issued_by: str | None, sent: bool, why: str
 ) -> None:
-    """The RFC 6265 domain, path and Secure rules decide whether the browser sends a cookie."""
+    """The RFC 6265 domain, path and Secure rules decide whether the browser sends a cookie, with
+    the Public Suffix List as browsers apply it: a ``Domain`` that is a public suffix, or above
+    the setting host's registrable domain, is rejected (one equal to that host is host-only)."""
     (delivery,) = cookie_delivery(url, [set_cookie], issued_by=issued_by)
     assert delivery.sent is sent
     assert why in delivery.reason
