@@ -30,7 +30,13 @@ from ._reading import _short, _split_url
 
 # The verifier's own readers of a URL, a clock and a long value: one definition, shared.
 from .clock import epoch_now
-from .cookies import SetCookie, domain_matches, parse_set_cookie
+from .cookies import (
+    SetCookie,
+    domain_matches,
+    parse_set_cookie,
+    public_suffix,
+    registrable_domain,
+)
 from .exceptions import ConfigurationError
 from .keys import KeyRing, PublicKey
 from .policy import Clock, system_clock
@@ -121,15 +127,38 @@ def _domain_problems(domain: str | None, issuer: str, host: str) -> list[str]:
                 f"the browser rejects it: Domain={domain} does not cover {issuer}, the host "
                 "that set it"
             ]
-        if not domain_matches(host, bare):
-            return [f"Domain={domain} does not cover {host}"]
-        return []
+        if bare != issuer:  # a parent of the setting host (an IP address matches only itself)
+            rejected = _public_suffix_problem(domain, bare, issuer)
+            if rejected:
+                return [rejected]
+        if bare != issuer or public_suffix(bare) != bare:
+            return [] if domain_matches(host, bare) else [f"Domain={domain} does not cover {host}"]
+        # Domain= the setting host, itself a public suffix: stored host-only (RFC 6265 5.3).
     if issuer != host:
         return [
             f"it has no Domain, so it is host-only for {issuer} and never sent to {host}; "
             f"set Domain to a parent of both hosts"
         ]
     return []
+
+
+def _public_suffix_problem(domain: str, bare: str, issuer: str) -> str | None:
+    """Why a browser refuses ``Domain=domain``, a parent of the setting host ``issuer``, by the
+    Public Suffix List: it is a public suffix, or it is above the host's registrable domain."""
+    if public_suffix(bare) == bare:
+        return (
+            f"the browser rejects it: Domain={domain} is a public suffix; set Domain to your "
+            "own registrable domain"
+        )
+    registrable = registrable_domain(issuer)
+    if registrable is None:
+        return f"the browser rejects it: Domain={domain} is above {issuer}, a public suffix"
+    if not domain_matches(bare, registrable):
+        return (
+            f"the browser rejects it: Domain={domain} is outside {registrable}, the registrable "
+            f"domain of {issuer}"
+        )
+    return None
 
 
 def _path_problems(cookie: SetCookie, cookie_path: str | None, path: str) -> list[str]:

@@ -241,6 +241,22 @@ def test_explain_rejects_non_har(keys: dict[str, PublicKey], har: dict[str, Any]
             id="above-the-registrable-domain",
         ),
         pytest.param(
+            "CloudFront-Policy=x; Domain=amazonaws.com; Path=/",
+            "https://s3.amazonaws.com/a.ts",
+            "s3.amazonaws.com",
+            False,
+            "rejects it: Domain=amazonaws.com is above s3.amazonaws.com, a public suffix",
+            id="above-a-public-suffix-host",
+        ),
+        pytest.param(
+            "CloudFront-Policy=x; Domain=192.0.2.1; Path=/",
+            "https://192.0.2.1/a.ts",
+            "192.0.2.1",
+            True,
+            "sent",
+            id="ip-address-itself",
+        ),
+        pytest.param(
             "CloudFront-Policy=x; Domain=myapp.github.io; Path=/",
             "https://myapp.github.io/a.ts",
             "myapp.github.io",
