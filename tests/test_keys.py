@@ -348,7 +348,7 @@ def test_generate_private_key_rejects_other_kinds() -> None:
     ],
 )
 def test_key_pair_id_validation(value: object) -> None:
-    """Key pair IDs must be 1-128 ASCII letters and digits."""
+    """Key pair IDs must be 1-128 ASCII uppercase letters and digits."""
     with pytest.raises(ConfigurationError, match="CloudFront public key ID"):
         validate_key_pair_id(value)
 
