@@ -201,7 +201,9 @@ def test_cli_rotate_start_on_a_full_group_fails_with_the_quota(
         server.endpoint_url,
     )
     assert (result.code, result.out) == (1, "")
-    assert result.err.startswith("cfcookies aws: error: cloudfront:UpdateKeyGroup: CloudFront ")
+    assert result.err.startswith(
+        "cfcookies aws rotate start: error: cloudfront:UpdateKeyGroup: CloudFront "
+    )
     assert "(TooManyPublicKeysInKeyGroup); CloudFront's default quota is 5" in result.err
     assert "Traceback" not in result.err
     assert (group_keys(server, group_id), public_key_count(server)) == (ids, 5)

@@ -23,13 +23,13 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError
 from ..keys import PrivateKey, PublicKey, load_public_key
 from ..policy import system_clock
-from .common import EXIT_ERROR, Subparsers
+from .common import EXIT_ERROR, Subparsers, iso_time
 
 if TYPE_CHECKING:
     from ..aws import KeyMaterial
@@ -90,15 +90,12 @@ def _positive_seconds(text: str) -> int:
 
 
 def _aware_datetime(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+    value = iso_time(text)
+    if value is None:
         raise argparse.ArgumentTypeError(
             f"expected an ISO 8601 time like 2026-05-01T12:00:00Z, got {text!r}"
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no timezone; add Z or +00:00")
-    return value.astimezone(timezone.utc)
+        )
+    return value
 
 
 def _note(text: str) -> None:

@@ -173,7 +173,7 @@ def iso_time(text: str) -> datetime | None:
     except ValueError:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no time zone; add Z or +00:00")
+        raise argparse.ArgumentTypeError(f"{text!r} has no timezone; add Z or +00:00")
     return value.astimezone(timezone.utc)
 
 
