@@ -464,9 +464,10 @@ def test_cookies_header_pipes_into_verify(key_files: KeyFiles) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     cfcookies = [sys.executable, "-m", "cfcookies"]
     keys = ["--key-pair-id", RSA_KEY_ID]
+    sign = ["--resource", RESOURCE, "--expires", "+1h", "--format", "header"]
+    check = ["--url", URL, "--cookie", "-"]
     issued = subprocess.run(
-        [*cfcookies, "cookies", "--private-key", str(key_files.rsa_pem), *keys]
-        + ["--resource", RESOURCE, "--expires", "+1h", "--format", "header"],
+        [*cfcookies, "cookies", "--private-key", str(key_files.rsa_pem), *keys, *sign],
         capture_output=True,
         text=True,
         timeout=60,
@@ -476,8 +477,7 @@ def test_cookies_header_pipes_into_verify(key_files: KeyFiles) -> None:
     assert issued.returncode == 0, issued.stderr
     assert issued.stdout.startswith("Cookie: ")
     verified = subprocess.run(
-        [*cfcookies, "verify", "--public-key", str(key_files.public_pem), *keys]
-        + ["--url", URL, "--cookie", "-"],
+        [*cfcookies, "verify", "--public-key", str(key_files.public_pem), *keys, *check],
         input=issued.stdout,
         capture_output=True,
         text=True,
