@@ -164,7 +164,9 @@ def _read_path(path: Path) -> tuple[bytes, str]:
     except FileNotFoundError:
         raise KeyLoadError(f"no key file at {_shown_path(path)}") from None
     except IsADirectoryError:
-        raise KeyLoadError(f"{_shown_path(path)} is a folder, not a key file") from None
+        raise KeyLoadError(
+            f"cannot read the key file {_shown_path(path)}: it is a folder"
+        ) from None
     except OSError as exc:
         raise KeyLoadError(
             f"cannot read the key file {_shown_path(path)}: {exc.strerror}"

@@ -371,7 +371,7 @@ def test_garbage_key_file_names_the_file(
     ("make", "fragment"),
     [
         pytest.param(lambda p: p / "missing.pem", "no key file at", id="missing"),
-        pytest.param(lambda p: p, "is a folder, not a key file", id="folder"),
+        pytest.param(lambda p: p, "cannot read the key file", id="folder"),
     ],
 )
 def test_unreadable_key_file_says_so(
