@@ -14,6 +14,7 @@ from botocore.stub import Stubber
 
 from cfcookies import aws
 from cfcookies.cli.aws import register
+from cfcookies.cli.main import run_command
 from cfcookies.keys import PrivateKey, key_fingerprint
 from tests.aws_support import (
     GROUP_ID,
@@ -78,7 +79,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CLIResult]:
         if clock is not None:
             args.clock = clock
         capsys.readouterr()
-        code = args.func(args)
+        code = run_command(args)
         captured = capsys.readouterr()
         return CLIResult(code, captured.out, captured.err)
 

@@ -102,6 +102,6 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
         f"`cfcookies aws upload-key --public-key {public_path} --create-key-group NAME`), put it "
         "in a key group trusted by the cache behaviour, then sign with its ID: "
         f"`cfcookies cookies --private-key {private_path} --key-pair-id ID --resource URL "
-        "--expires EPOCH`"
+        "--expires +1h`"
     )
     return 0

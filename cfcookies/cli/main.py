@@ -24,7 +24,7 @@ from .common import (
     print_error,
 )
 
-__all__ = ["EXIT_HELP", "build_parser", "main"]
+__all__ = ["EXIT_HELP", "build_parser", "main", "run_command"]
 
 #: The exit statuses, as ``cfcookies --help`` ends.
 EXIT_HELP = """\
@@ -68,11 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 1
-    return _run(args)
+    return run_command(args)
 
 
-def _run(args: argparse.Namespace) -> int:
-    """Run the parsed command; report what went wrong in the one format, in the CLI's words."""
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command line; report what went wrong in the one format, in the CLI's words.
+
+    :func:`main` after parsing; tests that set what a command reads from ``args`` (an AWS
+    client factory, a clock) call it with their own ``Namespace``.
+    """
     command: Command = args.func
     name = command_name(args)
     flag_names = getattr(args, "flag_names", {})
