@@ -278,6 +278,7 @@ def test_sign_url_expires_from_now(run: Any, key_files: KeyFiles) -> None:
         pytest.param("-1h", id="negative"),
         pytest.param("2026-05-01T12:00:00", id="iso-without-zone"),
         pytest.param("soon", id="word"),
+        pytest.param("999999999d999999999d", id="beyond-the-calendar"),
     ],
 )
 def test_cookies_bad_expires_is_a_usage_error(run: Any, key_files: KeyFiles, value: str) -> None:
@@ -288,7 +289,7 @@ def test_cookies_bad_expires_is_a_usage_error(run: Any, key_files: KeyFiles, val
     result = run("cookies", *args)
     assert result.code == 2
     assert "argument --expires" in result.err
-    assert "+1h" in result.err or "zone" in result.err
+    assert any(hint in result.err for hint in ("+1h", "zone", "100 years"))
     assert result.out == ""
 
 

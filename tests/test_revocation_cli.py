@@ -149,6 +149,7 @@ def test_cli_durations_are_from_now(text: str, seconds: int) -> None:
         pytest.param("soon", id="word"),
         pytest.param("2031-01-01T00:00:00", id="naive-iso"),
         pytest.param("5w", id="weeks"),
+        pytest.param("999999999d999999999d", id="beyond-the-calendar"),
     ],
 )
 def test_cli_bad_durations_are_argument_errors(text: str) -> None:
