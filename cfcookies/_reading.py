@@ -96,7 +96,7 @@ def _duration(seconds: int) -> str:
 def _shown_id(key_pair_id: str) -> str:
     if is_key_pair_id(key_pair_id):
         return repr(key_pair_id)
-    return "a value that is not a CloudFront key ID (letters and digits)"
+    return "a value that is not a CloudFront key ID (uppercase letters and digits)"
 
 
 def _short(text: str, limit: int = 300) -> str:

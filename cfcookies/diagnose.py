@@ -229,7 +229,8 @@ def _load_har(har: str | os.PathLike[str] | Mapping[str, Any]) -> list[_HarEntry
             raise ConfigurationError(f"cannot read the HAR file: {exc.strerror}") from None
         except ValueError:
             raise ConfigurationError("the HAR file is not JSON") from None
-    entries = doc.get("log", {}).get("entries") if isinstance(doc, Mapping) else None
+    log = doc.get("log") if isinstance(doc, Mapping) else None
+    entries = log.get("entries") if isinstance(log, Mapping) else None
     if not isinstance(entries, list):
         raise ConfigurationError("not a HAR export: no log.entries list")
     out: list[_HarEntry] = []

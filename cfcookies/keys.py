@@ -43,11 +43,12 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 KeySource = str | bytes | os.PathLike[str]
 """A path, PEM text, or PEM/DER bytes."""
 
-_KEY_PAIR_ID = re.compile(r"^[A-Za-z0-9]{1,128}$")
+_KEY_PAIR_ID = re.compile(r"^[A-Z0-9]{1,128}$")
 
 
 def is_key_pair_id(value: str) -> bool:
-    """Whether ``value`` has the form of a CloudFront public key ID (letters and digits)."""
+    """Whether ``value`` has the form of a CloudFront public key ID: uppercase letters and
+    digits, as CloudFront makes them (``K2JCJMDEHXQW5F``; a lowercase one can never match)."""
     return _KEY_PAIR_ID.match(value) is not None
 
 
@@ -81,8 +82,12 @@ def validate_key_pair_id(key_pair_id: object) -> str:
             if isinstance(key_pair_id, str) and len(key_pair_id) < 40
             else (f"a {type(key_pair_id).__name__}")
         )
+        hint = ""
+        if isinstance(key_pair_id, str) and _KEY_PAIR_ID.match(key_pair_id.upper()):
+            hint = f"; CloudFront's IDs are uppercase: {key_pair_id.upper()!r}?"
         raise ConfigurationError(
-            f"key_pair_id must be the CloudFront public key ID (like K2JCJMDEHXQW5F), got {shown}"
+            f"key_pair_id must be the CloudFront public key ID, uppercase letters and digits "
+            f"(like K2JCJMDEHXQW5F), got {shown}{hint}"
         )
     return key_pair_id
 
@@ -130,16 +135,17 @@ def _repair_pem(text: str) -> str:
     )
 
 
-def _read_source(source: KeySource) -> bytes:
+def _read_source(source: KeySource) -> tuple[bytes, str]:
+    """The key's bytes, and where they came from for an error message (``the file 'k.pem'``)."""
     if isinstance(source, os.PathLike):
         return _read_path(Path(source))
     if isinstance(source, bytes):
         if b"-----BEGIN" in source:
-            return _repair_pem(source.decode("ascii", "replace")).encode()
-        return source
+            return _repair_pem(source.decode("ascii", "replace")).encode(), "the bytes given"
+        return source, "the bytes given"
     if isinstance(source, str):
         if "-----BEGIN" in source:
-            return _repair_pem(source).encode()
+            return _repair_pem(source).encode(), "the text given"
         if len(source) < 4096 and "\n" not in source:
             if _looks_like_key_material(source) and not os.path.exists(source):
                 # Never echo it: it is probably key material, not a path.
@@ -152,18 +158,23 @@ def _read_source(source: KeySource) -> bytes:
     raise KeyLoadError(f"a key must be given as a path, str or bytes, got {type(source).__name__}")
 
 
-def _read_path(path: Path) -> bytes:
+def _read_path(path: Path) -> tuple[bytes, str]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise KeyLoadError(f"no key file at {_shown_path(path)}") from None
+    except IsADirectoryError:
+        raise KeyLoadError(
+            f"cannot read the key file {_shown_path(path)}: it is a folder"
+        ) from None
     except OSError as exc:
         raise KeyLoadError(
             f"cannot read the key file {_shown_path(path)}: {exc.strerror}"
         ) from None
+    where = f"the file {_shown_path(path)}"
     if b"-----BEGIN" in data:
-        return _repair_pem(data.decode("ascii", "replace")).encode()
-    return data
+        return _repair_pem(data.decode("ascii", "replace")).encode(), where
+    return data, where
 
 
 def _passphrase_bytes(passphrase: str | bytes | None) -> bytes | None:
@@ -174,7 +185,7 @@ def _passphrase_bytes(passphrase: str | bytes | None) -> bytes | None:
 
 def load_private_key(source: KeySource, *, passphrase: str | bytes | None = None) -> PrivateKey:
     """Load an RSA-2048 or ECDSA P-256 private key from a path, PEM text, or PEM/DER bytes."""
-    data = _read_source(source)
+    data, where = _read_source(source)
     password = _passphrase_bytes(passphrase)
     is_pem = data.lstrip().startswith(b"-----BEGIN")
     if is_pem and b"PUBLIC KEY-----" in data and b"PRIVATE KEY-----" not in data:
@@ -196,10 +207,13 @@ def load_private_key(source: KeySource, *, passphrase: str | bytes | None = None
             raise EncryptedKeyError(
                 "the private key could not be decrypted: wrong passphrase, or not a key"
             ) from None
-        kind = "PEM" if is_pem else "DER"
         raise KeyLoadError(
-            f"could not read a private key from this {kind} data; expected PKCS#1, PKCS#8 or "
-            f"SEC1 in PEM or DER"
+            f"could not read a private key from {where}: "
+            + (
+                "its PEM block is not a PKCS#1, PKCS#8 or SEC1 private key"
+                if is_pem
+                else "it is neither PEM (no -----BEGIN line) nor DER (PKCS#1, PKCS#8 or SEC1)"
+            )
         ) from None
     except UnsupportedAlgorithm:
         raise UnsupportedKeyError(
@@ -219,7 +233,7 @@ def load_public_key(source: KeySource | PrivateKey | PublicKey) -> PublicKey:
     if isinstance(source, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
         _check_supported(source)
         return source
-    data = _read_source(source)
+    data, where = _read_source(source)
     if b"PRIVATE KEY-----" in data:
         return load_private_key(data).public_key()
     is_pem = data.lstrip().startswith(b"-----BEGIN")
@@ -231,8 +245,12 @@ def load_public_key(source: KeySource | PrivateKey | PublicKey) -> PublicKey:
         )
     except (ValueError, UnsupportedAlgorithm):
         raise KeyLoadError(
-            "could not read a public key; expected a -----BEGIN PUBLIC KEY----- PEM or DER "
-            "SubjectPublicKeyInfo"
+            f"could not read a public key from {where}: "
+            + (
+                "its PEM block is not a -----BEGIN PUBLIC KEY----- (SubjectPublicKeyInfo)"
+                if is_pem
+                else "it is neither PEM (no -----BEGIN line) nor DER SubjectPublicKeyInfo"
+            )
         ) from None
     _check_supported(key)
     if not isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):  # pragma: no cover

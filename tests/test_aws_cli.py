@@ -14,6 +14,7 @@ from botocore.stub import Stubber
 
 from cfcookies import aws
 from cfcookies.cli.aws import register
+from cfcookies.cli.main import run_command
 from cfcookies.keys import PrivateKey, key_fingerprint
 from tests.aws_support import (
     GROUP_ID,
@@ -78,7 +79,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CLIResult]:
         if clock is not None:
             args.clock = clock
         capsys.readouterr()
-        code = args.func(args)
+        code = run_command(args)
         captured = capsys.readouterr()
         return CLIResult(code, captured.out, captured.err)
 
@@ -201,7 +202,9 @@ def test_cli_rotate_start_on_a_full_group_fails_with_the_quota(
         server.endpoint_url,
     )
     assert (result.code, result.out) == (1, "")
-    assert result.err.startswith("cfcookies aws: error: cloudfront:UpdateKeyGroup: CloudFront ")
+    assert result.err.startswith(
+        "cfcookies aws rotate start: error: cloudfront:UpdateKeyGroup: CloudFront "
+    )
     assert "(TooManyPublicKeysInKeyGroup); CloudFront's default quota is 5" in result.err
     assert "Traceback" not in result.err
     assert (group_keys(server, group_id), public_key_count(server)) == (ids, 5)

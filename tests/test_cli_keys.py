@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import stat
 from functools import partial
 from pathlib import Path
@@ -101,3 +103,69 @@ def test_keygen_into_a_file_path_is_a_clean_error(run: Any, tmp_path: Path) -> N
     assert result.code == 1
     assert result.err.startswith("cfcookies keygen: error:")
     assert "Traceback" not in result.err
+
+
+def test_keygen_creates_only_the_last_folder(run: Any, tmp_path: Path) -> None:
+    """--out whose parent folder is missing is refused, naming it; nothing is created."""
+    out = tmp_path / "no-such-parent" / "keys"
+    result = run("keygen", "--out", str(out))
+    assert result.code == 1
+    assert result.err.startswith("cfcookies keygen: error: --out ")
+    assert f"the folder {str(out.parent)!r} does not exist; create it first" in result.err
+    assert not out.parent.exists()
+
+
+def test_keygen_creates_a_missing_out_folder(run: Any, tmp_path: Path) -> None:
+    """--out naming a new folder inside an existing one creates it."""
+    result = run("keygen", "--out", str(tmp_path / "keys"))
+    assert result.code == 0, result.err
+    assert (tmp_path / "keys" / "private_key.pem").exists()
+
+
+def _refuse_writes_under(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    """Make creating a folder or a file under ``root`` fail with EACCES, as for a user without
+    write permission (the tests may run as root, which chmod does not stop)."""
+    real_open, real_mkdir = os.open, Path.mkdir
+
+    def refusing_open(path: Any, flags: int, mode: int = 0o777) -> int:
+        if Path(path).is_relative_to(root) and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, flags, mode)
+
+    def refusing_mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.is_relative_to(root):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    monkeypatch.setattr(Path, "mkdir", refusing_mkdir)
+
+
+@pytest.mark.parametrize(
+    ("folder", "fragment"),
+    [
+        pytest.param("existing", "cannot write the keys into", id="unwritable-folder"),
+        pytest.param("new", "cannot create the folder", id="unwritable-parent"),
+    ],
+)
+def test_keygen_into_an_unwritable_place_says_so(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str, fragment: str
+) -> None:
+    """A folder keygen may not write to, or create, is one plain line: permission denied."""
+    (tmp_path / "existing").mkdir()
+    _refuse_writes_under(monkeypatch, tmp_path)
+    out = tmp_path / folder
+    result = run("keygen", "--out", str(out))
+    assert result.code == 1
+    assert result.err == f"cfcookies keygen: error: {fragment} {str(out)!r}: permission denied\n"
+    assert result.out == ""
+
+
+def test_keygen_into_a_file_path_names_it(run: Any, tmp_path: Path) -> None:
+    """An --out that is a file says it is a file, not a folder."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("keygen", "--out", str(blocker))
+    assert (
+        result.err == f"cfcookies keygen: error: --out {str(blocker)!r} is a file, not a folder\n"
+    )

@@ -202,3 +202,65 @@ def test_round_trip_as_subprocess(tmp_path: Path) -> None:
     denied = cfcookies(*verify, cookie.replace("CloudFront-Hash-Algorithm=SHA256", ""))
     assert denied.returncode == 1
     assert "Traceback" not in denied.stderr
+
+
+# --- one error format, documented exit statuses ---------------------------------------------------
+
+
+def _failing_commands(key_files: KeyFiles, tmp_path: Path) -> dict[str, list[str]]:
+    """A command line per group that parses but fails when it runs, by its command path."""
+    edge_key = f"{RSA_KEY_ID}={key_files.public_pem}"
+    canned = signing_args(key_files, "--resource", RESOURCE, "--canned", "--not-before", str(AT))
+    deny_list = str(tmp_path / "deny.json")
+    return {
+        "keygen": ["keygen", "--out", str(tmp_path), "--passphrase-env", "CF_UNSET_VARIABLE"],
+        "cookies": ["cookies", *canned],
+        "sign-url": ["sign-url", URL + "?Signature=x", *signing_args(key_files)],
+        "verify": ["verify", "--public-key", str(key_files.public_pem)],
+        "edge": ["edge", "--root", str(tmp_path), *("--public-key", edge_key) * 2],
+        "demo": ["demo", "--app-port", "8999", "--edge-port", "8999"],
+        "aws function code": ["aws", "function", "code", "--cookie-name", "bad name"],
+        "aws revoke session": ["aws", "revoke", "session", "bad id", "--local-file", deny_list],
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "keygen",
+        "cookies",
+        "sign-url",
+        "verify",
+        "edge",
+        "demo",
+        "aws function code",
+        "aws revoke session",
+    ],
+)
+def test_every_command_reports_errors_in_one_format(
+    run: Any, key_files: KeyFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Whatever the command, a failure is exit 1 and one line: cfcookies COMMAND: error: …"""
+    pytest.importorskip("uvicorn")
+    monkeypatch.delenv("CF_UNSET_VARIABLE", raising=False)
+    result = run(*_failing_commands(key_files, tmp_path)[name])
+    assert result.code == 1, result.err
+    assert result.err.startswith(f"cfcookies {name}: error: ")
+    assert result.err.count("\n") == 1
+    assert "Traceback" not in result.err
+
+
+def test_usage_errors_name_the_same_command(run: Any) -> None:
+    """argparse's usage errors (exit 2) name the command as runtime errors do."""
+    result = run("aws", "revoke", "session")
+    assert result.code == 2
+    assert "cfcookies aws revoke session: error: " in result.err
+
+
+def test_help_documents_the_exit_statuses(run: Any) -> None:
+    """cfcookies --help ends with the exit statuses every command shares."""
+    result = run("--help")
+    assert result.code == 0
+    help_text = result.out[result.out.index("exit status") :]
+    for status in ("0 ", "1 ", "2 ", "3 ", "130 "):
+        assert f"\n  {status}" in help_text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +205,199 @@ def test_sign_url_refuses_already_signed(run: Any, key_files: KeyFiles) -> None:
     assert result.code == 1
     assert "Signature" in result.err
     assert "Traceback" not in result.err
+
+
+# --- expiry from now, and expiry in the past ---------------------------------------------------
+
+
+def _policy_times(cookies: dict[str, str]) -> dict[str, int]:
+    """DateLessThan / DateGreaterThan of the printed policy, by name."""
+    condition = json.loads(cf_b64decode(cookies["CloudFront-Policy"]))["Statement"][0]["Condition"]
+    return {name: value["AWS:EpochTime"] for name, value in condition.items() if "Date" in name}
+
+
+def _with_expires(key_files: KeyFiles, value: str, *extra: str) -> list[str]:
+    args = signing_args(key_files, *extra)
+    args[args.index("--expires") + 1] = value
+    return args
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        pytest.param("+1h", 3600, id="plus-hours"),
+        pytest.param("30m", 1800, id="minutes"),
+        pytest.param("1h30m", 5400, id="compound"),
+        pytest.param("7d", 7 * 86400, id="days"),
+        pytest.param("+90", 90, id="plus-seconds"),
+    ],
+)
+def test_cookies_expires_from_now(run: Any, key_files: KeyFiles, value: str, seconds: int) -> None:
+    """--expires +1h, 30m, 1h30m, 7d or +90 signs an expiry that long from now."""
+    before = int(time.time())
+    result = run("cookies", *_with_expires(key_files, value, "--resource", RESOURCE))
+    after = int(time.time())
+    assert result.code == 0, result.err
+    expires = _policy_times(json.loads(result.out))["DateLessThan"]
+    assert before + seconds <= expires <= after + seconds
+
+
+def test_cookies_not_before_from_now(run: Any, key_files: KeyFiles) -> None:
+    """--not-before takes the same forms: +10m is ten minutes from now."""
+    before = int(time.time())
+    result = run(
+        "cookies", *_with_expires(key_files, "+1h", "--resource", RESOURCE, "--not-before", "+10m")
+    )
+    assert result.code == 0, result.err
+    times = _policy_times(json.loads(result.out))
+    assert before + 600 <= times["DateGreaterThan"] <= int(time.time()) + 600
+
+
+def test_cookies_expires_iso_time(run: Any, key_files: KeyFiles) -> None:
+    """An ISO 8601 time with a zone is an absolute expiry, like its epoch seconds."""
+    result = run(
+        "cookies", *_with_expires(key_files, "2033-05-18T03:33:20Z", "--resource", RESOURCE)
+    )
+    assert result.code == 0, result.err
+    assert _policy_times(json.loads(result.out))["DateLessThan"] == EXPIRES
+
+
+def test_sign_url_expires_from_now(run: Any, key_files: KeyFiles) -> None:
+    """sign-url --expires +5m signs a canned URL expiring five minutes from now."""
+    before = int(time.time())
+    result = run("sign-url", URL, *_with_expires(key_files, "+5m"))
+    assert result.code == 0, result.err
+    expires = int(result.out.split("Expires=")[1].split("&")[0])
+    assert before + 300 <= expires <= int(time.time()) + 300
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("+1y", id="unknown-unit"),
+        pytest.param("-1h", id="negative"),
+        pytest.param("2026-05-01T12:00:00", id="iso-without-zone"),
+        pytest.param("soon", id="word"),
+        pytest.param("999999999d999999999d", id="beyond-the-calendar"),
+    ],
+)
+def test_cookies_bad_expires_is_a_usage_error(run: Any, key_files: KeyFiles, value: str) -> None:
+    """An --expires in no accepted form is a usage error (exit 2) that shows the forms."""
+    args = _with_expires(key_files, value, "--resource", RESOURCE)
+    at = args.index("--expires")
+    args[at : at + 2] = [f"--expires={value}"]  # as -1h must be given, or it reads as a flag
+    result = run("cookies", *args)
+    assert result.code == 2
+    assert "argument --expires" in result.err
+    assert any(hint in result.err for hint in ("+1h", "zone", "100 years"))
+    assert result.out == ""
+
+
+@pytest.mark.parametrize("command", ["cookies", "sign-url"])
+def test_expires_in_the_past_is_refused(run: Any, key_files: KeyFiles, command: str) -> None:
+    """An --expires already past is refused (exit 1, nothing printed), naming the flag and the
+    way to sign it anyway."""
+    target = ["--resource", RESOURCE] if command == "cookies" else []
+    argv = [URL] if command == "sign-url" else []
+    result = run(command, *argv, *_with_expires(key_files, "1000", *target))
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.startswith(f"cfcookies {command}: error: --expires 1000 (1970-01-01")
+    assert "already past" in result.err
+    assert "--allow-expired" in result.err
+
+
+def test_allow_expired_signs_a_past_expiry(run: Any, key_files: KeyFiles) -> None:
+    """--allow-expired signs an expiry already past, as asked (to see how CloudFront refuses)."""
+    args = _with_expires(key_files, "1000", "--resource", RESOURCE, "--allow-expired")
+    result = run("cookies", *args)
+    assert result.code == 0, result.err
+    assert _policy_times(json.loads(result.out))["DateLessThan"] == 1000
+
+
+# --- messages in the CLI's words ---------------------------------------------------------------
+
+
+def test_time_errors_name_the_flags(run: Any, key_files: KeyFiles) -> None:
+    """A start after the end names --not-before and --expires, not the Python arguments."""
+    args = signing_args(key_files, "--resource", RESOURCE, "--not-before", str(EXPIRES + 1))
+    result = run("cookies", *args)
+    assert result.code == 1
+    assert "--not-before (2000000001) must be before --expires (2000000000)" in result.err
+    assert "date_" not in result.err
+
+
+def test_milliseconds_error_names_the_flag(run: Any, key_files: KeyFiles) -> None:
+    """The milliseconds hint names --expires, not date_less_than=."""
+    result = run("cookies", *_with_expires(key_files, str(EXPIRES * 1000), "--resource", RESOURCE))
+    assert result.code == 1
+    assert f"--expires {EXPIRES * 1000} looks like milliseconds" in result.err
+    assert "date_less_than" not in result.err
+
+
+def test_encrypted_key_error_names_the_flag(run: Any, key_files: KeyFiles) -> None:
+    """An encrypted key without a passphrase asks for --passphrase-env, not passphrase=."""
+    args = signing_args(key_files, "--resource", RESOURCE)
+    args[args.index("--private-key") + 1] = str(key_files.encrypted_pem)
+    result = run("cookies", *args)
+    assert result.code == 1
+    assert "--passphrase-env" in result.err
+    assert "passphrase=" not in result.err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"garbage\n", id="text"),
+        pytest.param(b"\x00\x01\x02binary", id="binary"),
+    ],
+)
+def test_garbage_key_file_names_the_file(
+    run: Any, key_files: KeyFiles, tmp_path: Path, content: bytes
+) -> None:
+    """A key file holding neither PEM nor DER says which file, and that it is neither."""
+    bad = tmp_path / "bad.pem"
+    bad.write_bytes(content)
+    args = signing_args(key_files, "--resource", RESOURCE)
+    args[args.index("--private-key") + 1] = str(bad)
+    result = run("cookies", *args)
+    assert result.code == 1
+    assert result.err.startswith("cfcookies cookies: error: could not read a private key from")
+    assert repr(str(bad)) in result.err
+    assert "it is neither PEM (no -----BEGIN line) nor DER" in result.err
+    assert "this DER data" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        pytest.param(lambda p: p / "missing.pem", "no key file at", id="missing"),
+        pytest.param(lambda p: p, "cannot read the key file", id="folder"),
+    ],
+)
+def test_unreadable_key_file_says_so(
+    run: Any, key_files: KeyFiles, tmp_path: Path, make: Any, fragment: str
+) -> None:
+    """A missing key file, or a folder given as one, is one line naming it."""
+    path = make(tmp_path)
+    args = signing_args(key_files, "--resource", RESOURCE)
+    args[args.index("--private-key") + 1] = str(path)
+    result = run("cookies", *args)
+    assert result.code == 1
+    assert fragment in result.err
+    assert repr(str(path)) in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("command", ["cookies", "sign-url"])
+def test_lowercase_key_pair_id_is_refused(run: Any, key_files: KeyFiles, command: str) -> None:
+    """A lowercase --key-pair-id, which CloudFront never issues, is refused and the uppercase
+    one suggested; nothing is signed."""
+    args = signing_args(key_files)
+    args[args.index("--key-pair-id") + 1] = "k2jcjmqedz6jkq"
+    target = [URL] if command == "sign-url" else ["--resource", RESOURCE]
+    result = run(command, *target, *args)
+    assert result.code == 1
+    assert result.out == ""
+    assert "--key-pair-id must be the CloudFront public key ID, uppercase" in result.err
+    assert "'K2JCJMQEDZ6JKQ'?" in result.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -412,3 +413,239 @@ def test_verify_subprocess_stdout_has_no_escape_bytes(
     for raw in (b"\x1b", b"\r", b"\x08", b"\x07", "\u202e".encode(), "\x9b".encode()):
         assert raw not in done.stdout
     assert b"\\x1b[31m" in done.stdout
+
+
+# --- what `cfcookies cookies` prints goes straight into --cookie --------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(lambda c: "Cookie: " + cookie_header(c), id="header-line"),
+        pytest.param(lambda c: "cookie:" + cookie_header(c) + "\n", id="lowercase-no-space"),
+        pytest.param(lambda c: json.dumps(c), id="json"),
+    ],
+)
+def test_verify_cookie_takes_what_cookies_prints(
+    run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str], shape: Any
+) -> None:
+    """--cookie accepts a `Cookie:` line or the JSON object of `cfcookies cookies`."""
+    result = run(*_verify_args(key_files, "--url", URL, "--cookie", shape(rsa_cookies)))
+    assert result.code == 0, result.out + result.err
+    assert result.out.startswith("allowed:")
+
+
+def test_verify_cookie_from_stdin(
+    run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--cookie - reads the Cookie line from stdin."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("Cookie: " + cookie_header(rsa_cookies) + "\n"))
+    result = run(*_verify_args(key_files, "--url", URL, "--cookie", "-"))
+    assert result.code == 0, result.out + result.err
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        pytest.param("{not json", "not a JSON object", id="broken-json"),
+        pytest.param('{"CloudFront-Policy": 5}', "string values", id="json-not-strings"),
+    ],
+)
+def test_verify_cookie_bad_json(run: Any, key_files: KeyFiles, value: str, fragment: str) -> None:
+    """--cookie that starts as JSON but is not the cookies object is one error line."""
+    result = run(*_verify_args(key_files, "--url", URL, "--cookie", value))
+    assert result.code == 1
+    assert result.err.startswith("cfcookies verify: error: --cookie")
+    assert fragment in result.err
+
+
+def test_cookies_header_pipes_into_verify(key_files: KeyFiles) -> None:
+    """`cfcookies cookies --format header | cfcookies verify --cookie -` chains, as processes."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    cfcookies = [sys.executable, "-m", "cfcookies"]
+    keys = ["--key-pair-id", RSA_KEY_ID]
+    sign = ["--resource", RESOURCE, "--expires", "+1h", "--format", "header"]
+    check = ["--url", URL, "--cookie", "-"]
+    issued = subprocess.run(
+        [*cfcookies, "cookies", "--private-key", str(key_files.rsa_pem), *keys, *sign],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert issued.returncode == 0, issued.stderr
+    assert issued.stdout.startswith("Cookie: ")
+    verified = subprocess.run(
+        [*cfcookies, "verify", "--public-key", str(key_files.public_pem), *keys, *check],
+        input=issued.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith("allowed:")
+
+
+# --- verify --json --------------------------------------------------------------------------------
+
+VERDICT_KEYS = {
+    "verdict",
+    "allowed",
+    "status",
+    "code",
+    "reason",
+    "failed_check",
+    "message",
+    "url",
+    "at",
+    "mode",
+    "key_pair_id",
+    "hash_algorithm",
+    "policy",
+    "checks",
+    "notes",
+}
+
+
+def test_verify_json_allowed(run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str]) -> None:
+    """--json prints one JSON object: allowed, the facts of the policy, every check; exit 0."""
+    result = run(
+        *_verify_args(key_files, "--url", URL, "--cookie", cookie_header(rsa_cookies), "--json")
+    )
+    assert result.code == 0, result.err
+    assert result.out.count("\n") == 1
+    verdict = json.loads(result.out)
+    assert set(verdict) == VERDICT_KEYS
+    assert (verdict["verdict"], verdict["allowed"]) == ("allowed", True)
+    assert (verdict["status"], verdict["code"], verdict["reason"]) == (200, None, "allowed")
+    assert verdict["failed_check"] is None
+    assert verdict["at"] == AT
+    assert (verdict["mode"], verdict["key_pair_id"]) == ("cookie", RSA_KEY_ID)
+    assert verdict["policy"] == {
+        "resource": RESOURCE,
+        "date_less_than": EXPIRES,
+        "date_greater_than": None,
+        "ip_address": "192.0.2.0/24",
+    }
+    assert [c["status"] for c in verdict["checks"]] == ["passed"] * len(verdict["checks"])
+    assert {"name", "title", "status", "detail"} == set(verdict["checks"][0])
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "reason", "check"),
+    [
+        pytest.param(["--at", str(EXPIRES + 1)], "AccessDenied", "expired", "date_less_than",
+                     id="expired"),
+        pytest.param([], "MissingKey", "missing_key_pair_id", "signed_request", id="no-cookies"),
+    ],
+)  # fmt: skip
+def test_verify_json_denied(
+    run: Any,
+    key_files: KeyFiles,
+    rsa_cookies: dict[str, str],
+    extra: list[str],
+    code: str,
+    reason: str,
+    check: str,
+) -> None:
+    """A refusal in --json says denied, CloudFront's code, the reason and the failed check;
+    exit 1 as without --json."""
+    cookie = ["--cookie", cookie_header(rsa_cookies)] if extra else []
+    args = _verify_args(key_files, "--url", URL, *cookie, "--json")
+    if extra:
+        args[args.index("--at") + 1] = extra[1]
+    result = run(*args)
+    assert result.code == 1
+    assert result.err == ""
+    verdict = json.loads(result.out)
+    assert set(verdict) == VERDICT_KEYS
+    assert (verdict["verdict"], verdict["allowed"], verdict["status"]) == ("denied", False, 403)
+    assert (verdict["code"], verdict["reason"], verdict["failed_check"]) == (code, reason, check)
+
+
+def test_verify_json_escapes_what_the_client_sent(
+    run: Any, key_files: KeyFiles, rsa_cookies: dict[str, str]
+) -> None:
+    """--json output is ASCII: a hostile URL's terminal controls are JSON escapes."""
+    result = run(
+        *_verify_args(
+            key_files, "--url", HOSTILE_URL, "--cookie", cookie_header(rsa_cookies), "--json"
+        )
+    )
+    assert result.out.isascii()
+    assert _raw_controls(result.out) == []
+    assert json.loads(result.out)["url"] == HOSTILE_URL
+
+
+def test_verify_json_with_har_is_refused(run: Any, key_files: KeyFiles, tmp_path: Path) -> None:
+    """--json judges one request: with --har it is refused in one line."""
+    har = tmp_path / "s.har"
+    har.write_text(json.dumps(_har(URL, "a=b")))
+    result = run(*_verify_args(key_files, "--har", str(har), "--json"))
+    assert result.code == 1
+    assert "--json works with --url" in result.err
+
+
+# --- a HAR file that is not one ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        pytest.param('{"log": 5}', "its log is a number, not an object", id="log-number"),
+        pytest.param("[]", "it holds a list, not an object with a log", id="list"),
+        pytest.param("not json", "it is not JSON", id="not-json"),
+        pytest.param("{}", "its log is missing (or null)", id="no-log"),
+        pytest.param('{"log": {}}', "log.entries is missing", id="no-entries"),
+        pytest.param('{"log": {"entries": {}}}', "log.entries is an object, not a list",
+                     id="entries-object"),
+        pytest.param('{"log": {"entries": [{}]}}', "log.entries[0].request is missing",
+                     id="entry-without-request"),
+        pytest.param('{"log": {"entries": [{"request": {"url": 5}}]}}',
+                     "log.entries[0].request.url is a number", id="url-number"),
+        pytest.param('{"log": {"entries": [7]}}', "log.entries[0] is a number", id="entry-number"),
+    ],
+)  # fmt: skip
+def test_verify_malformed_har_names_the_file_and_the_problem(
+    run: Any, key_files: KeyFiles, tmp_path: Path, content: str, fragment: str
+) -> None:
+    """A HAR file that is not a HAR export is one error line naming the file and what is wrong."""
+    har = tmp_path / "broken.har"
+    har.write_text(content)
+    result = run(*_verify_args(key_files, "--har", str(har)))
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.startswith(f"cfcookies verify: error: {str(har)!r} is not a HAR export: ")
+    assert fragment in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        pytest.param(lambda p: p / "missing.har", "no HAR file at", id="missing"),
+        pytest.param(lambda p: p, "is a folder, not a HAR file", id="folder"),
+    ],
+)
+def test_verify_unreadable_har_says_so(
+    run: Any, key_files: KeyFiles, tmp_path: Path, make: Any, fragment: str
+) -> None:
+    """A missing HAR file, or a folder, is named in one line."""
+    path = make(tmp_path)
+    result = run(*_verify_args(key_files, "--har", str(path)))
+    assert result.code == 1
+    assert fragment in result.err
+    assert repr(str(path)) in result.err
+
+
+def test_verify_lowercase_key_pair_id_is_refused(run: Any, key_files: KeyFiles) -> None:
+    """A lowercase --key-pair-id is refused as other malformed IDs are, naming the flag."""
+    args = _verify_args(key_files, "--url", URL)
+    args[args.index("--key-pair-id") + 1] = RSA_KEY_ID.lower()
+    result = run(*args)
+    assert result.code == 1
+    assert result.err.startswith("cfcookies verify: error: --key-pair-id must be")
+    assert "uppercase" in result.err

@@ -154,7 +154,12 @@ def test_explain_har_header_cookie_used(signer: Signer, keys: dict[str, PublicKe
 
 @pytest.mark.parametrize(
     "har",
-    [pytest.param({"log": {}}, id="no-entries"), pytest.param({"entries": []}, id="not-har")],
+    [
+        pytest.param({"log": {}}, id="no-entries"),
+        pytest.param({"entries": []}, id="not-har"),
+        pytest.param({"log": 5}, id="log-not-an-object"),
+        pytest.param({"log": None}, id="log-null"),
+    ],
 )
 def test_explain_rejects_non_har(keys: dict[str, PublicKey], har: dict[str, Any]) -> None:
     """A document without log.entries is refused with a configuration error."""

@@ -21,6 +21,7 @@ from cfcookies.keys import (
     PrivateKey,
     SigningKey,
     generate_private_key,
+    is_key_pair_id,
     key_fingerprint,
     load_private_key,
     load_public_key,
@@ -123,6 +124,38 @@ def test_garbage_is_a_key_load_error(source: object) -> None:
     """Data that is not a key raises KeyLoadError."""
     with pytest.raises(KeyLoadError):
         load_private_key(source)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        pytest.param(
+            b"garbage\n",
+            "it is neither PEM (no -----BEGIN line) nor DER (PKCS#1, PKCS#8 or SEC1)",
+            id="text",
+        ),
+        pytest.param(
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "its PEM block is not a PKCS#1, PKCS#8 or SEC1 private key",
+            id="pem",
+        ),
+    ],
+)
+def test_garbage_key_file_names_the_file(tmp_path: Path, content: bytes, says: str) -> None:
+    """A key file that holds no key names the file and says what it is not."""
+    path = tmp_path / "bad.pem"
+    path.write_bytes(content)
+    with pytest.raises(KeyLoadError) as info:
+        load_private_key(path)
+    assert str(info.value) == f"could not read a private key from the file {str(path)!r}: {says}"
+
+
+def test_garbage_public_key_file_names_the_file(tmp_path: Path) -> None:
+    """A public key file that holds no key names the file and says it is neither PEM nor DER."""
+    path = tmp_path / "bad.pub"
+    path.write_bytes(b"garbage\n")
+    with pytest.raises(KeyLoadError, match=r"from the file '.*bad\.pub': it is neither PEM"):
+        load_public_key(path)
 
 
 def test_public_key_given_as_private_key_says_so(rsa_key: PrivateKey) -> None:
@@ -348,9 +381,25 @@ def test_generate_private_key_rejects_other_kinds() -> None:
     ],
 )
 def test_key_pair_id_validation(value: object) -> None:
-    """Key pair IDs must be 1-128 ASCII letters and digits."""
+    """Key pair IDs must be 1-128 ASCII uppercase letters and digits."""
     with pytest.raises(ConfigurationError, match="CloudFront public key ID"):
         validate_key_pair_id(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("k2jcjmqedz6jkq", id="lowercase"),
+        pytest.param("K2jcJMDEHXQW5F", id="mixed-case"),
+    ],
+)
+def test_key_pair_id_with_lowercase_is_refused(value: str) -> None:
+    """CloudFront's IDs are uppercase letters and digits: a lowercase one is refused as other
+    malformed IDs are, with the uppercase spelling suggested."""
+    assert not is_key_pair_id(value)
+    with pytest.raises(ConfigurationError, match="uppercase letters and digits") as info:
+        validate_key_pair_id(value)
+    assert f"{value.upper()!r}?" in str(info.value)
 
 
 def test_key_pair_id_accepted() -> None:

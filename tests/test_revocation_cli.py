@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from cfcookies import revocation
+from cfcookies import cli, revocation
 from cfcookies.aws import kvs
 from cfcookies.cli import revocation as cli_revocation
 from cfcookies.revocation import LocalDenyList, function_code
@@ -40,11 +40,8 @@ def cf_client() -> Iterator[tuple[Any, Stubber]]:
 
 
 def _cli(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="cfcookies aws")
-    cli_revocation.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result
+    """``cfcookies aws ARGV`` through the whole command line, as a user runs it."""
+    return cli.main(["aws", *argv])
 
 
 def test_cli_function_code_prints_the_function(capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,18 +86,21 @@ def test_cli_purge_reports_count(tmp_path: Path, capsys: pytest.CaptureFixture[s
             id="bad-session-id",
         ),
         pytest.param(
-            ["function", "code", "--cookie-name", "bad name"], "cookie_name", id="bad-cookie-name"
+            ["function", "code", "--cookie-name", "bad name"],
+            "--cookie-name must be",
+            id="bad-cookie-name",
         ),
     ],
 )
 def test_cli_user_errors_go_to_stderr_without_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    """A user error exits 2 with one line on stderr and no traceback."""
+    """A user error exits 1 with one line on stderr, in the one format, and no traceback."""
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    assert _cli(argv) == 2
+    assert _cli(argv) == 1
     err = capsys.readouterr().err
-    assert err.startswith("cfcookies: error: ")
+    assert err.startswith(f"cfcookies aws {argv[0]} {argv[1]}: error: ")
+    assert err.count("\n") == 1
     assert message in err
     assert "Traceback" not in err
 
@@ -108,19 +108,20 @@ def test_cli_user_errors_go_to_stderr_without_traceback(
 def test_cli_kvs_without_awscrt_names_the_extra(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`revoke session --kvs-arn` without awscrt exits 2 and tells how to install it."""
+    """`revoke session --kvs-arn` without awscrt exits 1 and tells how to install it."""
     monkeypatch.setattr(kvs, "crt_available", lambda: False)
-    assert _cli(["revoke", "session", "s1", "--kvs-arn", KVS_ARN]) == 2
+    assert _cli(["revoke", "session", "s1", "--kvs-arn", KVS_ARN]) == 1
     assert "pip install 'cfcookies[crt]'" in capsys.readouterr().err
 
 
 def test_cli_secret_requires_the_environment_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`function secret` without the secret in the environment exits 2 and says which variable."""
+    """`function secret` without the secret in the environment exits 1 and says which variable."""
     monkeypatch.delenv("CFCOOKIES_SESSION_SECRET", raising=False)
-    assert _cli(["function", "secret", "--kvs-arn", KVS_ARN]) == 2
-    assert "CFCOOKIES_SESSION_SECRET" in capsys.readouterr().err
+    assert _cli(["function", "secret", "--kvs-arn", KVS_ARN]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cfcookies aws function secret: error: set $CFCOOKIES_SESSION_SECRET")
 
 
 @pytest.mark.parametrize(
@@ -130,6 +131,8 @@ def test_cli_secret_requires_the_environment_variable(
         pytest.param("30m", 1800, id="minutes"),
         pytest.param("12h", 43200, id="hours"),
         pytest.param("7d", 604800, id="days"),
+        pytest.param("12h35m", 45300, id="compound"),
+        pytest.param("+1h", 3600, id="plus"),
     ],
 )
 def test_cli_durations_are_from_now(text: str, seconds: int) -> None:
@@ -146,6 +149,7 @@ def test_cli_durations_are_from_now(text: str, seconds: int) -> None:
         pytest.param("soon", id="word"),
         pytest.param("2031-01-01T00:00:00", id="naive-iso"),
         pytest.param("5w", id="weeks"),
+        pytest.param("999999999d999999999d", id="beyond-the-calendar"),
     ],
 )
 def test_cli_bad_durations_are_argument_errors(text: str) -> None:

@@ -4,8 +4,9 @@ Wired into the main parser by :mod:`cfcookies.cli.main` with ``register(subparse
 returns the ``aws`` command's own subparsers so that the revocation commands can hang under it
 (``cfcookies aws function …``, ``cfcookies aws revoke …``). Every subcommand sets
 ``func(args) -> int``: 0 on success, 1 on an error, 3 when a rotation step is refused because
-it would break cookies in use (run it again later). Errors go to stderr in one
-line, never with a traceback, never with key material or credentials.
+it would break cookies in use (run it again later). Errors are raised and reported by
+:func:`cfcookies.cli.main.main` in the one format, on stderr in one line, never with a
+traceback, never with key material or credentials.
 
 botocore and :mod:`cfcookies.aws` are imported when a command runs, not when the parser is
 built, so that ``cfcookies --help`` and the other commands start without them.
@@ -22,21 +23,18 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import CloudFrontCookieError, ConfigurationError
+from ..exceptions import ConfigurationError
 from ..keys import PrivateKey, PublicKey, load_public_key
 from ..policy import system_clock
-from .common import Subparsers, print_error
+from .common import EXIT_ERROR, Subparsers, iso_time
 
 if TYPE_CHECKING:
     from ..aws import KeyMaterial
 
 __all__ = ["register"]
-
-EXIT_ERROR = 1
-EXIT_REFUSED = 3
 
 ClientFactory = Callable[[str, argparse.Namespace], Any]
 
@@ -92,36 +90,16 @@ def _positive_seconds(text: str) -> int:
 
 
 def _aware_datetime(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+    value = iso_time(text)
+    if value is None:
         raise argparse.ArgumentTypeError(
             f"expected an ISO 8601 time like 2026-05-01T12:00:00Z, got {text!r}"
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no timezone; add Z or +00:00")
-    return value.astimezone(timezone.utc)
+        )
+    return value
 
 
 def _note(text: str) -> None:
     print(text, file=sys.stderr)
-
-
-def _run(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    def func(args: argparse.Namespace) -> int:
-        from ..aws import RotationRefusedError
-
-        try:
-            return command(args)
-        except RotationRefusedError as exc:
-            _note(f"cfcookies aws: refused: {exc}")
-            return EXIT_REFUSED
-        except CloudFrontCookieError as exc:
-            print_error(str(exc), command="aws")
-            return EXIT_ERROR
-
-    func.__name__ = command.__name__
-    return func
 
 
 # --------------------------------------------------------------------------------------------
@@ -289,6 +267,14 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+#: The library's argument names as these commands' flags (see :func:`~.common.cli_message`).
+_FLAGS = {
+    "max_cookie_lifetime": "--max-cookie-lifetime",
+    "refresh_interval": "--refresh-interval",
+    "switched_at": "--switched-at",
+    "passphrase": "--passphrase-env",
+}
+
 _SPEC_HELP = "secretsmanager:NAME, ssm:/path/name, env:VAR or a file path"
 
 
@@ -336,7 +322,7 @@ def _add_upload_key(commands: Subparsers, common: argparse.ArgumentParser) -> No
     where = upload.add_mutually_exclusive_group()
     where.add_argument("--key-group-id", help="add the key to this existing key group")
     where.add_argument("--create-key-group", metavar="NAME", help="create a key group holding it")
-    upload.set_defaults(func=_run(_cmd_upload_key))
+    upload.set_defaults(func=_cmd_upload_key, flag_names=_FLAGS)
 
 
 def _add_status(commands: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -351,7 +337,7 @@ def _add_status(commands: Subparsers, common: argparse.ArgumentParser) -> None:
     status.add_argument("--private-key", metavar="SPEC", help=f"the app's key: {_SPEC_HELP}")
     status.add_argument("--passphrase-env", metavar="VAR", help="variable holding its passphrase")
     status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(func=_run(_cmd_status))
+    status.set_defaults(func=_cmd_status, flag_names=_FLAGS)
 
 
 def _add_rotate_start(steps: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -362,7 +348,7 @@ def _add_rotate_start(steps: Subparsers, common: argparse.ArgumentParser) -> Non
     )
     start.add_argument("--key-group-id", required=True)
     _add_key_source(start, "new-")
-    start.set_defaults(func=_run(_cmd_rotate_start))
+    start.set_defaults(func=_cmd_rotate_start, flag_names=_FLAGS)
 
 
 def _add_rotate_switch(steps: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -384,7 +370,7 @@ def _add_rotate_switch(steps: Subparsers, common: argparse.ArgumentParser) -> No
         "--new-private-key", metavar="SPEC", required=True, help=f"the new key: {_SPEC_HELP}"
     )
     switch.add_argument("--new-passphrase-env", metavar="VAR", help="its passphrase variable")
-    switch.set_defaults(func=_run(_cmd_rotate_switch))
+    switch.set_defaults(func=_cmd_rotate_switch, flag_names=_FLAGS)
 
 
 def _add_rotate_finish(steps: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -423,4 +409,4 @@ def _add_rotate_finish(steps: Subparsers, common: argparse.ArgumentParser) -> No
         action="store_true",
         help="remove the key from the group but do not delete it",
     )
-    finish.set_defaults(func=_run(_cmd_rotate_finish))
+    finish.set_defaults(func=_cmd_rotate_finish, flag_names=_FLAGS)

@@ -1,15 +1,15 @@
 """CLI command ``cfcookies demo``: the demo app and the local edge, with throwaway keys.
 
 Mounted by :mod:`cfcookies.cli.main` with ``register(subparsers)``; the command's handler is in
-``args.func(args) -> int``. The demo and uvicorn are imported only when it runs.
+``args.func(args) -> int``. The demo and uvicorn are imported only when it runs. Errors are
+raised and reported by :func:`cfcookies.cli.main.main` in the one format (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..exceptions import CloudFrontCookieError
+from ..exceptions import ConfigurationError
 from .common import Subparsers
 
 __all__ = ["register"]
@@ -71,16 +71,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     try:
         import uvicorn  # noqa: F401
     except ImportError:
-        print(
-            "cfcookies demo: uvicorn is needed to serve; pip install 'cfcookies[demo]'",
-            file=sys.stderr,
-        )
-        return 2
+        raise ConfigurationError(
+            "uvicorn is needed to serve; pip install 'cfcookies[demo]'"
+        ) from None
     from ..demo import run_demo
 
     if args.app_port and args.app_port == args.edge_port:
-        print("cfcookies demo: --app-port and --edge-port must differ", file=sys.stderr)
-        return 2
+        raise ConfigurationError("--app-port and --edge-port must differ")
     try:
         return run_demo(
             host=args.host,
@@ -91,14 +88,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             revocation=args.revocation,
         )
     except OSError as exc:
-        print(
-            f"cfcookies demo: cannot serve on {args.host}: {exc.strerror or exc} (is another "
-            "demo running? pick other ports with --app-port and --edge-port)",
-            file=sys.stderr,
-        )
-        return 1
-    except CloudFrontCookieError as exc:
-        print(f"cfcookies demo: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        raise ConfigurationError(
+            f"cannot serve on {args.host}: {exc.strerror or exc} (is another demo running? "
+            f"pick other ports with --app-port and --edge-port)"
+        ) from None

@@ -1,17 +1,17 @@
 """CLI command ``cfcookies edge``: serve a folder as a local CloudFront that checks signatures.
 
 Mounted by :mod:`cfcookies.cli.main` with ``register(subparsers)``; the command's handler is in
-``args.func(args) -> int``. The edge app and uvicorn are imported only when it runs.
+``args.func(args) -> int``. The edge app and uvicorn are imported only when it runs. Errors are
+raised and reported by :func:`cfcookies.cli.main.main` in the one format (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..exceptions import CloudFrontCookieError, ConfigurationError
 from ..keys import PublicKey, load_public_key, validate_key_pair_id
-from .common import Subparsers
+from .common import Subparsers, cli_message
 
 __all__ = ["parse_public_key", "register"]
 
@@ -27,7 +27,7 @@ def parse_public_key(text: str) -> tuple[str, PublicKey]:
         validate_key_pair_id(key_pair_id)
         return key_pair_id, load_public_key(path)
     except CloudFrontCookieError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise argparse.ArgumentTypeError(cli_message(str(exc), {"key_pair_id": "ID"})) from None
 
 
 def register(subparsers: Subparsers) -> None:
@@ -111,8 +111,7 @@ def _cmd_edge(args: argparse.Namespace) -> int:
     keys: dict[str, PublicKey] = {}
     for key_pair_id, key in args.public_keys:
         if key_pair_id in keys:
-            print(f"cfcookies edge: --public-key {key_pair_id} given twice", file=sys.stderr)
-            return 2
+            raise ConfigurationError(f"--public-key {key_pair_id} is given twice")
         keys[key_pair_id] = key
     try:
         run_edge(
@@ -130,13 +129,8 @@ def _cmd_edge(args: argparse.Namespace) -> int:
             missing_object=args.missing_object,
             log_level=args.log_level,
         )
-    except ConfigurationError as exc:
-        print(f"cfcookies edge: {exc}", file=sys.stderr)
-        return 2
     except ImportError:
-        print(
-            "cfcookies edge: uvicorn is needed to serve; pip install 'cfcookies[demo]'",
-            file=sys.stderr,
-        )
-        return 2
+        raise ConfigurationError(
+            "uvicorn is needed to serve; pip install 'cfcookies[demo]'"
+        ) from None
     return 0

@@ -1,7 +1,9 @@
 """``cfcookies keygen``: a new key pair, the private half written so only its owner can read it.
 
 The private key file is created with mode 0600 before a byte is written (``O_EXCL`` unless
-``--force``), so there is no moment when another user could read it.
+``--force``), so there is no moment when another user could read it. ``--out`` is created if its
+parent folder exists (a mistyped path is not turned into a tree of new folders); a folder that
+cannot be created or written to is said so in one line.
 """
 
 from __future__ import annotations
@@ -46,6 +48,30 @@ def _write_new(path: Path, data: bytes, *, mode: int, force: bool) -> None:
         os.close(fd)
 
 
+def _why(exc: OSError) -> str:
+    """An OS error in words (``permission denied``), without the path it already names."""
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _make_folder(out: Path) -> None:
+    """Create ``out`` if its parent exists; say plainly why it cannot be used otherwise."""
+    shown = repr(str(out))
+    if out.is_dir():
+        return
+    if out.exists():
+        raise ConfigurationError(f"--out {shown} is a file, not a folder")
+    parent = out.parent
+    if not parent.is_dir():
+        raise ConfigurationError(
+            f"--out {shown}: the folder {str(parent)!r} does not exist; create it first "
+            f"(keygen creates only the last folder of --out)"
+        )
+    try:
+        out.mkdir()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create the folder {shown}: {_why(exc)}") from None
+
+
 def _cmd_keygen(args: argparse.Namespace) -> int:
     out = Path(args.out)
     passphrase = env_passphrase(args.passphrase_env)
@@ -58,12 +84,15 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
                 f"{' and '.join(existing)} already exist; pass --force to overwrite "
                 f"(cookies signed by the old key stop working once CloudFront forgets it)"
             )
-    out.mkdir(parents=True, exist_ok=True)
+    _make_folder(out)
     key = generate_private_key("ecdsa" if args.ecdsa else "rsa")
-    _write_new(
-        private_path, private_key_pem(key, passphrase=passphrase), mode=0o600, force=args.force
-    )
-    _write_new(public_path, public_key_pem(key).encode(), mode=0o644, force=args.force)
+    try:
+        _write_new(
+            private_path, private_key_pem(key, passphrase=passphrase), mode=0o600, force=args.force
+        )
+        _write_new(public_path, public_key_pem(key).encode(), mode=0o644, force=args.force)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write the keys into {str(out)!r}: {_why(exc)}") from None
     kind = "ECDSA P-256" if args.ecdsa else "RSA-2048"
     encrypted = " (encrypted)" if passphrase else ""
     print(f"wrote {private_path} ({kind} private key{encrypted}, mode 0600; keep it secret)")
@@ -73,6 +102,6 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
         f"`cfcookies aws upload-key --public-key {public_path} --create-key-group NAME`), put it "
         "in a key group trusted by the cache behaviour, then sign with its ID: "
         f"`cfcookies cookies --private-key {private_path} --key-pair-id ID --resource URL "
-        "--expires EPOCH`"
+        "--expires +1h`"
     )
     return 0

@@ -3,44 +3,49 @@
 
 Mounted by :mod:`cfcookies.cli.main` under ``aws`` (``cfcookies aws function ...``,
 ``cfcookies aws revoke ...``) with ``register(aws_subparsers)``. botocore is imported only when
-a command talks to CloudFront.
+a command talks to CloudFront. Errors are raised and reported by :func:`cfcookies.cli.main.main`
+in the one format (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from .. import revocation
-from ..exceptions import CloudFrontCookieError
-from .common import Subparsers, print_error
+from ..exceptions import ConfigurationError
+from .common import Subparsers, duration, iso_time
 
 __all__ = ["parse_duration", "register"]
 
-_DURATION = re.compile(r"(\d{1,9})([smhd]?)")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 SECRET_ENV = "CFCOOKIES_SESSION_SECRET"  # noqa: S105 - the name of an environment variable
 
 
 def parse_duration(text: str) -> datetime:
-    """``90``, ``30m``, ``12h``, ``7d`` (from now) or an ISO 8601 time with a zone, as UTC."""
-    match = _DURATION.fullmatch(text.strip())
-    if match:
-        delta = timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    """``90``, ``30m``, ``12h``, ``7d``, ``12h35m`` (from now) or an ISO 8601 time with a zone,
+    as UTC (durations are read by :func:`cfcookies.cli.common.duration`, as ``--expires`` reads
+    them)."""
+    delta = duration(text)
+    if delta is not None:
         return datetime.now(timezone.utc) + delta
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
+    when = iso_time(text)
+    if when is None:
         raise argparse.ArgumentTypeError(
-            f"expected a duration like 12h or 7d, or an ISO time with a zone, got {text!r}"
-        ) from None
-    if when.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no time zone; add +00:00 or Z")
-    return when.astimezone(timezone.utc)
+            f"expected a duration like 12h, 7d or 12h35m, or an ISO time with a zone, got {text!r}"
+        )
+    return when
+
+
+#: The library's argument names as these commands' flags (see :func:`~.common.cli_message`).
+_FLAGS = {
+    "cookie_name": "--cookie-name",
+    "kvs_secret_key": "--secret-key",
+    "kvs_previous_secret_key": "--previous-secret-key",
+    "key_prefix": "--key-prefix",
+}
 
 
 def register(subparsers: Subparsers) -> None:
@@ -53,13 +58,13 @@ def register(subparsers: Subparsers) -> None:
     code = function_sub.add_parser("code", help="print the generated function JavaScript")
     _add_code_options(code)
     code.add_argument("-o", "--output", help="write to this file instead of stdout")
-    code.set_defaults(func=_cmd_code)
+    code.set_defaults(func=_cmd_code, flag_names=_FLAGS)
 
     publish = function_sub.add_parser("publish", help="create or update the function, publish it")
     publish.add_argument("--name", required=True, help="the CloudFront Function name")
     publish.add_argument("--kvs-arn", required=True, help="the KeyValueStore to associate")
     _add_code_options(publish)
-    publish.set_defaults(func=_cmd_publish)
+    publish.set_defaults(func=_cmd_publish, flag_names=_FLAGS)
 
     associate = function_sub.add_parser(
         "associate", help="run the function on viewer requests of a cache behaviour"
@@ -72,7 +77,7 @@ def register(subparsers: Subparsers) -> None:
     associate.add_argument(
         "--replace", action="store_true", help="replace another viewer-request function"
     )
-    associate.set_defaults(func=_cmd_associate)
+    associate.set_defaults(func=_cmd_associate, flag_names=_FLAGS)
 
     secret = function_sub.add_parser(
         "secret", help=f"store the HMAC secret (read from ${SECRET_ENV}) in the KeyValueStore"
@@ -84,14 +89,14 @@ def register(subparsers: Subparsers) -> None:
     secret.add_argument(
         "--rotate", action="store_true", help="keep the current secret as the previous one"
     )
-    secret.set_defaults(func=_cmd_secret)
+    secret.set_defaults(func=_cmd_secret, flag_names=_FLAGS)
 
     revoke = subparsers.add_parser("revoke", help="deny a session or a user at the edge")
     revoke_sub = revoke.add_subparsers(dest="revoke_command", required=True)
     session = revoke_sub.add_parser("session", help="revoke one session id")
     session.add_argument("session_id")
     _add_store_options(session, lifetime=True)
-    session.set_defaults(func=_cmd_revoke_session)
+    session.set_defaults(func=_cmd_revoke_session, flag_names=_FLAGS)
     user = revoke_sub.add_parser("user", help="revoke every session of a user id")
     user.add_argument("user_id")
     _add_store_options(user, lifetime=True)
@@ -101,10 +106,10 @@ def register(subparsers: Subparsers) -> None:
         help="deny the user's sessions until the end, even new ones (default: only sessions "
         "issued now or before)",
     )
-    user.set_defaults(func=_cmd_revoke_user)
+    user.set_defaults(func=_cmd_revoke_user, flag_names=_FLAGS)
     purge = revoke_sub.add_parser("purge", help="delete deny-list entries that have expired")
     _add_store_options(purge, lifetime=False)
-    purge.set_defaults(func=_cmd_purge)
+    purge.set_defaults(func=_cmd_purge, flag_names=_FLAGS)
 
 
 def _add_code_options(parser: argparse.ArgumentParser) -> None:
@@ -141,19 +146,6 @@ def _code(args: argparse.Namespace) -> str:
     )
 
 
-def _guard(func: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            result: int = func(args)
-        except CloudFrontCookieError as exc:
-            print_error(str(exc))
-            return 2
-        return result
-
-    run.__name__ = func.__name__
-    return run
-
-
 def _aws() -> Any:
     """:mod:`cfcookies.aws`, imported when a command needs AWS (it imports botocore)."""
     from .. import aws
@@ -178,7 +170,6 @@ def _store(args: argparse.Namespace) -> Any:
     )
 
 
-@_guard
 def _cmd_code(args: argparse.Namespace) -> int:
     code = _code(args)
     if args.output:
@@ -189,7 +180,6 @@ def _cmd_code(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def _cmd_publish(args: argparse.Namespace) -> int:
     arn = _aws().publish_function(
         _botocore_client("cloudfront"), name=args.name, code=_code(args), kvs_arn=args.kvs_arn
@@ -198,7 +188,6 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def _cmd_associate(args: argparse.Namespace) -> int:
     changed = _aws().associate_function(
         _botocore_client("cloudfront"),
@@ -211,16 +200,14 @@ def _cmd_associate(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def _cmd_secret(args: argparse.Namespace) -> int:
     value = os.environ.get(args.secret_env, "")
     if not value:
-        print_error(
+        raise ConfigurationError(
             f"set ${args.secret_env} to the secret the app uses (make one with "
             f"python -c 'from cfcookies.revocation import generate_secret; "
             f"print(generate_secret())')"
         )
-        return 2
     _aws().require_crt()
     store = _aws().KeyValueStoreDenyList(
         kvs_arn=args.kvs_arn, client=_botocore_client("cloudfront-keyvaluestore")
@@ -233,14 +220,12 @@ def _cmd_secret(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def _cmd_revoke_session(args: argparse.Namespace) -> int:
     _store(args).revoke_session(args.session_id, until=args.until)
     print("revoked")
     return 0
 
 
-@_guard
 def _cmd_revoke_user(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.ban:
@@ -251,7 +236,6 @@ def _cmd_revoke_user(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guard
 def _cmd_purge(args: argparse.Namespace) -> int:
     count = _store(args).purge_expired()
     print(f"purged {count} expired entries")

@@ -1,7 +1,10 @@
 """``cfcookies cookies`` and ``cfcookies sign-url``: sign a policy with a key from anywhere.
 
 Both commands take the same signing options (key, key pair ID, expiry, conditions, hash) and
-build a :class:`cfcookies.signing.Signer` without a cache, since each run signs once.
+build a :class:`cfcookies.signing.Signer` without a cache, since each run signs once. Times are
+epoch seconds, a time from now (``--expires +1h``) or ISO 8601 with a zone; an expiry already
+past is refused unless ``--allow-expired`` says it is meant (to test a refusal), since CloudFront
+would refuse what it signs.
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import warnings
 
+from ..clock import utc_text
 from ..exceptions import ConfigurationError, WeakHashWarning
 from ..keys import SigningKey
 from ..signing import Signer, validate_hash_algorithm
-from .common import Subparsers, env_passphrase, epoch, load_key_spec
+from .common import SIGNING_FLAGS, Subparsers, env_passphrase, load_key_spec, when
 
 __all__ = ["register"]
 
@@ -40,7 +45,7 @@ def register(subparsers: Subparsers) -> None:
         default="json",
         help="json: one object by cookie name; header: a Cookie: line (for curl -H)",
     )
-    cookies.set_defaults(func=_cmd_cookies)
+    cookies.set_defaults(func=_cmd_cookies, flag_names=SIGNING_FLAGS)
 
     sign_url = subparsers.add_parser(
         "sign-url", help="print a signed URL (canned unless a custom condition is given)"
@@ -52,7 +57,7 @@ def register(subparsers: Subparsers) -> None:
         metavar="PATTERN",
         help="a custom policy Resource such as https://media.example.com/videos/*",
     )
-    sign_url.set_defaults(func=_cmd_sign_url)
+    sign_url.set_defaults(func=_cmd_sign_url, flag_names=SIGNING_FLAGS)
 
 
 def _hash_algorithm(text: str) -> str:
@@ -81,15 +86,21 @@ def _add_signing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--expires",
         required=True,
-        type=epoch,
-        metavar="EPOCH",
-        help="DateLessThan: epoch seconds when access ends",
+        type=when,
+        metavar="TIME",
+        help="DateLessThan, when access ends: a time from now (+1h, 30m, 7d, 1h30m), epoch "
+        "seconds (1767225600) or ISO 8601 with a zone (2026-05-01T12:00:00Z)",
     )
     parser.add_argument(
         "--not-before",
-        type=epoch,
-        metavar="EPOCH",
-        help="DateGreaterThan: epoch seconds before which access is refused",
+        type=when,
+        metavar="TIME",
+        help="DateGreaterThan, before which access is refused (the same forms as --expires)",
+    )
+    parser.add_argument(
+        "--allow-expired",
+        action="store_true",
+        help="sign even though --expires is already past (to test how a refusal looks)",
     )
     parser.add_argument(
         "--ip-address",
@@ -106,7 +117,19 @@ def _add_signing_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _check_expiry(args: argparse.Namespace) -> None:
+    """Refuse an expiry already past: CloudFront would refuse everything signed with it."""
+    now = int(time.time())
+    if args.expires <= now and not args.allow_expired:
+        raise ConfigurationError(
+            f"--expires {args.expires} ({utc_text(args.expires)}) is already past, so "
+            f"CloudFront would refuse what this signs; give a time to come (like --expires "
+            f"+1h), or add --allow-expired to sign it anyway"
+        )
+
+
 def _signer(args: argparse.Namespace) -> Signer:
+    _check_expiry(args)
     key = load_key_spec(args.private_key, env_passphrase(args.passphrase_env))
     chosen = None if args.hash_algorithm is None else validate_hash_algorithm(args.hash_algorithm)
     with warnings.catch_warnings(record=True) as caught:
