@@ -18,8 +18,11 @@
     }
 
 Views may also call :func:`cfcookies.grant` / :func:`cfcookies.revoke` with the request.
-Several cookies share a name (one ``CloudFront-Policy`` per path), which ``response.cookies``
-cannot hold by name; they are added as extra entries that Django writes out as they are.
+The cookies are entries of ``response.cookies`` under their own names, as Django's own cookies
+are: other middleware reads ``response.cookies["CloudFront-Key-Pair-Id"]``, and Django's test
+``Client`` keeps them from one request to the next. A session granted several folders has one
+``CloudFront-Policy`` per folder's ``Path``: the first is under the name, the others under
+``"CloudFront-Policy; Path=/videos/course-2/"`` (each written as its own ``Set-Cookie``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
+from ..cookies import TARGETED_CACHE_HEADERS, parse_set_cookie, private_cache_control
 from ..exceptions import ConfigurationError
 from ..grants import MIDDLEWARE_KEY, grant, revoke
 from ..session import CloudFrontCookies, Outcome, RequestInfo
@@ -42,23 +45,50 @@ __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 
 
 class _SetCookieLine(Morsel[str]):
-    """A ready ``Set-Cookie`` value that Django outputs unchanged."""
+    """A cfcookies ``Set-Cookie`` value as a Morsel: its name, value and attributes read as
+    those of Django's own cookies, and written out exactly as cfcookies rendered it, unless
+    another middleware has changed the morsel (then as Django writes any cookie)."""
 
-    def __init__(self, name: str, value: str, line: str) -> None:
+    def __init__(self, line: str) -> None:
         super().__init__()
-        self.set(name, value, value)
+        cookie = parse_set_cookie(line)
+        if cookie is None:  # pragma: no cover - cfcookies renders every line it adds
+            raise ValueError("not a Set-Cookie value")
+        self.set(cookie.name, cookie.value, cookie.value)
+        for attribute, value in cookie.attributes.items():
+            if attribute in ("secure", "httponly"):
+                self[attribute] = True
+            elif attribute == "max-age" and value.lstrip("-").isdigit():
+                self[attribute] = int(value)
+            elif attribute in self._reserved:  # type: ignore[attr-defined]
+                self[attribute] = value
         self._line = line
+        self._as_rendered = self.copy()
 
     def OutputString(self, attrs: Any = None) -> str:
-        return self._line
+        rendered: Morsel[str] | None = getattr(self, "_as_rendered", None)  # None if unpickled
+        if attrs is None and rendered is not None and Morsel.__eq__(self, rendered):
+            return self._line
+        return super().OutputString(attrs)
 
 
 def _add_set_cookie(response: HttpResponseBase, lines: tuple[str, ...]) -> None:
-    for index, line in enumerate(lines):
-        name, _, rest = line.partition("=")
-        value = rest.split(";", 1)[0]
-        key = f"{name} #cfcookies{index}"
-        dict.__setitem__(response.cookies, key, _SetCookieLine(name, value, line))
+    """Add each ``Set-Cookie`` value to ``response.cookies``, under its cookie's name.
+
+    ``response.cookies`` holds one cookie per key, and Django's test Client keeps cookies by
+    those keys: the first cookie of each name goes under the name, so that
+    ``response.cookies["CloudFront-Policy"]`` reads it and a later response replaces it in the
+    Client; a second or later cookie of the same name (another folder's ``Path``) goes under
+    ``"<name>; Path=<path>"``, the same key for that folder on every response.
+    """
+    taken: set[str] = set()
+    for line in lines:
+        morsel = _SetCookieLine(line)
+        key = morsel.key
+        if key in taken:
+            key = f"{key}; Path={morsel['path']}"
+        taken.add(key)
+        response.cookies[key] = morsel
 
 
 class CloudFrontCookieMiddleware:
