@@ -17,6 +17,13 @@
         "grants": "myapp.media.granted_prefixes",  # request -> prefixes, or None
     }
 
+The option names are those of every adapter (a typed ``CFCOOKIES: cfcookies.config.Options``
+lets a type checker check them), read by :func:`cfcookies.config.load_options`: text such as
+``"lifetime": "30m"`` or ``env("CFCOOKIES_SECURE")`` is read as from the environment, and
+callables may be dotted paths. A project that already signs URLs with django-storages'
+``AWS_CLOUDFRONT_KEY`` (the PEM) and ``AWS_CLOUDFRONT_KEY_ID`` need not repeat them: without
+``key_pair_id``, ``private_key`` or ``keys`` in ``CFCOOKIES``, that key pair is used.
+
 Views may also call :func:`cfcookies.grant` / :func:`cfcookies.revoke` with the request.
 The cookies are entries of ``response.cookies`` under their own names, as Django's own cookies
 are: other middleware reads ``response.cookies["CloudFront-Key-Pair-Id"]``, and Django's test
@@ -35,11 +42,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
+from ..config import Options, load_options
 from ..cookies import TARGETED_CACHE_HEADERS, parse_set_cookie, private_cache_control
 from ..exceptions import ConfigurationError
 from ..grants import MIDDLEWARE_KEY, grant, revoke
 from ..session import CloudFrontCookies, Outcome, RequestInfo
-from ._config import import_callable
 
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 
@@ -91,18 +98,43 @@ def _add_set_cookie(response: HttpResponseBase, lines: tuple[str, ...]) -> None:
         response.cookies[key] = morsel
 
 
+def _storages_key(options: Options) -> None:
+    """django-storages' CloudFront key pair into ``options``, unless they name a key."""
+    key = getattr(settings, "AWS_CLOUDFRONT_KEY", None)
+    key_id = getattr(settings, "AWS_CLOUDFRONT_KEY_ID", None)
+    named = any(options.get(name) is not None for name in ("keys", "key_pair_id", "private_key"))
+    if named or (key is None and key_id is None):
+        return
+    if key is None or key_id is None:
+        given, missing = (
+            ("AWS_CLOUDFRONT_KEY_ID", "AWS_CLOUDFRONT_KEY")
+            if key is None
+            else ("AWS_CLOUDFRONT_KEY", "AWS_CLOUDFRONT_KEY_ID")
+        )
+        raise ImproperlyConfigured(
+            f"settings.{given} is set but settings.{missing} is not: set both (the key pair "
+            f"django-storages signs with), or key_pair_id and private_key in settings.CFCOOKIES"
+        )
+    options["key_pair_id"] = key_id
+    options["private_key"] = key
+
+
 class CloudFrontCookieMiddleware:
-    """Django middleware: options from ``settings.CFCOOKIES`` (a dict of the option names)."""
+    """Django middleware: options from ``settings.CFCOOKIES`` (a dict of the option names), and
+    the key pair from django-storages' ``AWS_CLOUDFRONT_KEY`` / ``AWS_CLOUDFRONT_KEY_ID`` when
+    ``CFCOOKIES`` names none."""
 
     sync_capable = True
     async_capable = False
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        options = dict(getattr(settings, "CFCOOKIES", {}) or {})
         try:
-            if "grants" in options:
-                options["grants"] = import_callable(options["grants"], "CFCOOKIES['grants']")
+            options = load_options(getattr(settings, "CFCOOKIES", None) or {}, prefix="")
+        except ConfigurationError as exc:
+            raise ImproperlyConfigured(f"settings.CFCOOKIES: {exc}") from exc
+        _storages_key(options)
+        try:
             self.cookies = CloudFrontCookies(**options)
         except (ConfigurationError, TypeError) as exc:
             raise ImproperlyConfigured(f"settings.CFCOOKIES: {exc}") from exc
