@@ -50,6 +50,7 @@ __all__ = [
     "OTHER_SPELLINGS",
     "Options",
     "Seconds",
+    "Settings",
     "check_option_names",
     "load_options",
 ]
@@ -93,6 +94,45 @@ class Options(TypedDict, total=False):
     session_cookie_name: str
     client_ip: Callable[[Any], Any] | None
     session_binding: Callable[[Any], Any] | None
+
+
+class Settings(TypedDict, total=False):
+    """The options as settings hold them (Django's ``settings.CFCOOKIES``): each may also be
+    text, read by :func:`load_options` (``"lifetime": "30m"``, ``"grants": "app.views.granted"``).
+    Annotate ``CFCOOKIES: Settings = {...}`` and a type checker catches a misspelt name."""
+
+    media_url: str
+    state_secret: str | bytes | Sequence[str | bytes]
+    keys: KeyRing | SigningKey | str | None
+    key_pair_id: str | None
+    private_key: PrivateKey | KeySource | None
+    passphrase: str | bytes | None
+    cookie_domain: str | None
+    grants: Callable[[Any], Any] | str | None
+    lifetime: Seconds | str
+    renew_before: Seconds | str
+    granularity: Seconds | str
+    max_session_age: Seconds | str | None
+    max_prefixes: int | str
+    secure: bool | str
+    httponly: bool | str
+    samesite: SameSite | str | None
+    persistent: bool | str
+    hash_algorithm: HashAlgorithm | str | None
+    state_cookie_name: str | None
+    keepalive_path: str | None
+    signature_cache_size: int | str
+    clock: Clock | str
+    insecure_allow_http: bool | str
+    session_secrets: SessionSecrets | str | None
+    deny_list: DenyList | str | None
+    deny_outbox: str | os.PathLike[str] | DenyOutbox | None
+    on_deny_failure: Callable[[DenyWriteFailure], None] | str | None
+    deny_timeout: float | str
+    deny_wait: float | str
+    session_cookie_name: str
+    client_ip: Callable[[Any], Any] | str | None
+    session_binding: Callable[[Any], Any] | str | None
 
 
 #: Every option's name, in the order of :class:`Options`.

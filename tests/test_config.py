@@ -384,3 +384,12 @@ def test_every_other_spelling_points_at_an_option() -> None:
     for other, (option, _) in config.OTHER_SPELLINGS.items():
         assert other not in OPTION_NAMES
         assert option in OPTION_NAMES
+
+
+def test_settings_are_the_options_each_also_as_text() -> None:
+    """``Settings`` (a typed ``settings.CFCOOKIES``) has every option, with its type or text."""
+    options = get_type_hints(Options)
+    settings = get_type_hints(config.Settings)
+    assert list(settings) == list(options)
+    for name, hint in options.items():
+        assert settings[name] == hint | str, name
