@@ -41,7 +41,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .config import check_option_names, load_options
+from .config import check_option_names, load_options, require_settings
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .grants import MIDDLEWARE_KEY, grant, revoke
@@ -138,10 +138,12 @@ class CloudFrontCookieMiddleware:
     ) -> CloudFrontCookieMiddleware:
         """The middleware with the options set in ``CFCOOKIES_*`` environment variables
         (``environ``, by default ``os.environ``; read by :func:`cfcookies.config.load_options`),
-        then those given here, which win: ``from_env(app, grants=granted_prefixes)``."""
+        then those given here, which win (a required one set nowhere is named as the variable
+        to set): ``from_env(app, grants=granted_prefixes)``."""
         found = load_options(os.environ if environ is None else environ, prefix)
         check_option_names(options)
         found.update(options)
+        require_settings(found, prefix)
         return cls(app, signing_threads=signing_threads, **found)
 
     def _signing_limiter(self) -> anyio.CapacityLimiter:

@@ -53,6 +53,7 @@ __all__ = [
     "Settings",
     "check_option_names",
     "load_options",
+    "require_settings",
 ]
 
 Seconds = int | timedelta
@@ -194,6 +195,26 @@ def check_option_names(options: Mapping[str, object]) -> None:
     for name in options:
         if name not in OPTION_NAMES:
             raise _unknown_option(name, repr, "option")
+
+
+_REQUIRED = {
+    "media_url": "the distribution's origin, like https://media.example.com",
+    "state_secret": "32+ random bytes that sign the state cookie",
+    "key_pair_id": "the CloudFront public key ID, like K2JCJMDEHXQW5F",
+    "private_key": "the private key: a path, or the PEM itself",
+}
+
+
+def require_settings(options: Options, prefix: str = "CFCOOKIES_") -> None:
+    """Raise :class:`~cfcookies.exceptions.SettingError` naming the first setting that
+    ``options`` (read from settings, with the code's own) lack and need: ``media_url``,
+    ``state_secret``, and ``key_pair_id`` with ``private_key`` unless ``keys`` is given."""
+    for option, what in _REQUIRED.items():
+        if options.get(option) is None and not (
+            option in ("key_pair_id", "private_key") and options.get("keys") is not None
+        ):
+            setting = prefix + option.upper()
+            raise SettingError(f"{setting} is not set: {what}", setting=setting, option=option)
 
 
 # -- reading options from text ------------------------------------------------------------------

@@ -288,3 +288,51 @@ def test_django_storages_half_a_key_pair_says_what_is_missing(
     with pytest.raises(ImproperlyConfigured, match="AWS_CLOUDFRONT_KEY_ID is not") as caught:
         build_django(CFCOOKIES=options, AWS_CLOUDFRONT_KEY=private_key_pem(rsa_key).decode())
     assert "BEGIN" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        pytest.param(
+            ["CFCOOKIES_MEDIA_URL"], "^CFCOOKIES_MEDIA_URL is not set: the distribution", id="url"
+        ),
+        pytest.param(["CFCOOKIES_STATE_SECRET"], "^CFCOOKIES_STATE_SECRET is not set", id="secret"),
+        pytest.param(
+            ["CFCOOKIES_PRIVATE_KEY"],
+            "^CFCOOKIES_PRIVATE_KEY is not set: the private key",
+            id="private-key",
+        ),
+        pytest.param(
+            ["CFCOOKIES_KEY_PAIR_ID", "CFCOOKIES_PRIVATE_KEY"],
+            "^CFCOOKIES_KEY_PAIR_ID is not set",
+            id="no-key",
+        ),
+    ],
+)
+def test_from_env_names_a_missing_variable(
+    environ: dict[str, str], missing: list[str], message: str
+) -> None:
+    """A required setting in neither the environment nor the arguments is named as the
+    variable to set."""
+    from cfcookies.exceptions import SettingError
+    from cfcookies.wsgi import CloudFrontCookieMiddleware
+
+    for name in missing:
+        del environ[name]
+    with pytest.raises(SettingError, match=message):
+        CloudFrontCookieMiddleware.from_env(wsgi_app, environ=environ)
+
+
+def test_from_env_takes_what_the_arguments_give_instead(
+    environ: dict[str, str], rsa_key: PrivateKey
+) -> None:
+    from cfcookies.asgi import CloudFrontCookieMiddleware
+    from cfcookies.keys import KeyRing
+
+    del environ["CFCOOKIES_KEY_PAIR_ID"], environ["CFCOOKIES_PRIVATE_KEY"]
+    del environ["CFCOOKIES_MEDIA_URL"]
+    ring = KeyRing.from_key(RSA_KEY_ID, rsa_key)
+    middleware = CloudFrontCookieMiddleware.from_env(
+        asgi_app, environ=environ, keys=ring, media_url=MEDIA_URL
+    )
+    assert middleware.cookies.keys is ring
