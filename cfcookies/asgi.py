@@ -14,6 +14,14 @@
         grants=lambda request: request.session.get("courses"),
     )
 
+Or with every setting from ``CFCOOKIES_*`` environment variables (see
+:func:`cfcookies.config.load_options`), the code giving what is not text::
+
+    app.add_middleware(
+        CloudFrontCookieMiddleware.from_env,
+        grants=lambda request: request.session.get("courses"),
+    )
+
 Pure ASGI: non-HTTP scopes (websockets, lifespan) pass through untouched; the app's own headers
 are never reordered and only ``Set-Cookie`` values are appended, except that a response carrying
 these cookies is made unstorable by shared caches (``Cache-Control``, see
@@ -24,6 +32,7 @@ miss the RSA/ECDSA signing runs in a worker thread so a login storm does not sta
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import anyio
@@ -32,6 +41,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .config import check_option_names, load_options, require_settings
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .grants import MIDDLEWARE_KEY, grant, revoke
@@ -80,6 +90,9 @@ class CloudFrontCookieMiddleware:
 
     ``signing_threads`` caps the worker threads signing at once (default: one less than the
     CPU cores, at least one), so that a login storm leaves a core to the event loop.
+
+    An option cfcookies does not have raises :class:`~cfcookies.exceptions.UnknownOptionError`
+    naming the one meant (Starlette's ``same_site`` is ``samesite``, ``https_only`` ``secure``).
     """
 
     def __init__(
@@ -94,7 +107,10 @@ class CloudFrontCookieMiddleware:
         self.app = app
         if cookies is not None and options:
             raise TypeError("pass cookies=CloudFrontCookies(...) or options, not both")
-        self.cookies = cookies if cookies is not None else CloudFrontCookies(**options)
+        if cookies is None:
+            check_option_names(options)
+            cookies = CloudFrontCookies(**options)
+        self.cookies = cookies
         if signing_threads is None:
             signing_threads = max(1, (os.cpu_count() or 2) - 1)
         if (
@@ -108,6 +124,27 @@ class CloudFrontCookieMiddleware:
         self.signing_threads = signing_threads
         # One limiter per event loop (a middleware may outlive a loop, as in tests).
         self._limiter: RunVar[anyio.CapacityLimiter] = RunVar(f"cfcookies-signing-{id(self)}")
+
+    @classmethod
+    def from_env(
+        cls,
+        app: ASGIApp,
+        /,
+        *,
+        environ: Mapping[str, str] | None = None,
+        prefix: str = "CFCOOKIES_",
+        signing_threads: int | None = None,
+        **options: Unpack[Options],
+    ) -> CloudFrontCookieMiddleware:
+        """The middleware with the options set in ``CFCOOKIES_*`` environment variables
+        (``environ``, by default ``os.environ``; read by :func:`cfcookies.config.load_options`),
+        then those given here, which win (a required one set nowhere is named as the variable
+        to set): ``from_env(app, grants=granted_prefixes)``."""
+        found = load_options(os.environ if environ is None else environ, prefix)
+        check_option_names(options)
+        found.update(options)
+        require_settings(found, prefix)
+        return cls(app, signing_threads=signing_threads, **found)
 
     def _signing_limiter(self) -> anyio.CapacityLimiter:
         try:

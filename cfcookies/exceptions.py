@@ -4,7 +4,9 @@
 
     CloudFrontCookieError
     ├── ConfigurationError (ValueError)      a setting that cannot work; raised at start-up
-    │   └── CookieSizeError                  the cookies would exceed what browsers accept
+    │   ├── CookieSizeError                  the cookies would exceed what browsers accept
+    │   ├── UnknownOptionError (TypeError)   an option cfcookies does not have (names the one meant)
+    │   └── SettingError                     a CFCOOKIES_* setting whose text cannot be read
     ├── GrantLimitError (ValueError)         a grant beyond what one browser session can hold
     ├── MiddlewareMissingError (RuntimeError) grant()/revoke() on a request no middleware handles
     ├── KeyLoadError (ValueError)            a private or public key that cannot be used
@@ -96,9 +98,11 @@ __all__ = [
     "SessionCookieError",
     "SessionExpiredError",
     "SessionRevokedError",
+    "SettingError",
     "SignedURLError",
     "SigningError",
     "UnknownKeyError",
+    "UnknownOptionError",
     "UnsupportedHashAlgorithmError",
     "UnsupportedKeyError",
     "VerificationError",
@@ -116,6 +120,28 @@ class ConfigurationError(CloudFrontCookieError, ValueError):
 
 class CookieSizeError(ConfigurationError):
     """The cookies for a grant would exceed what browsers or CloudFront accept."""
+
+
+class UnknownOptionError(ConfigurationError, TypeError):
+    """An option (or a ``CFCOOKIES_*`` setting) that cfcookies does not have; the message names
+    the option meant (``same_site`` is ``samesite``). Also a ``TypeError``, as Python's own
+    error for an unexpected keyword argument is. ``name`` is the name as given."""
+
+    def __init__(self, message: str, *, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class SettingError(ConfigurationError):
+    """A setting read from text (an environment variable, a config file) that does not hold
+    what its option needs. ``setting`` is the setting's name (``CFCOOKIES_LIFETIME``) and
+    ``option`` the option's (``lifetime``); the message names the setting and never shows a
+    secret's value."""
+
+    def __init__(self, message: str, *, setting: str, option: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.option = option
 
 
 class GrantLimitError(CloudFrontCookieError, ValueError):

@@ -13,6 +13,11 @@
         state_secret=os.environ["CFCOOKIES_STATE_SECRET"],
     )
 
+Or with every setting from ``CFCOOKIES_*`` environment variables (see
+:func:`cfcookies.config.load_options`)::
+
+    app.wsgi_app = CloudFrontCookieMiddleware.from_env(app.wsgi_app)
+
 It wraps ``start_response`` only: ``exc_info`` is passed through, the ``write`` callable is
 returned, and the app's iterable is returned untouched so that ``close()`` reaches the server.
 """
@@ -20,9 +25,11 @@ returned, and the app's iterable is returned untouched so that ``close()`` reach
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .config import check_option_names, load_options, require_settings
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .grants import MIDDLEWARE_KEY, grant, revoke
@@ -68,6 +75,9 @@ class CloudFrontCookieMiddleware:
     ``cookies=CloudFrontCookies(...)``. ``grants`` receives the WSGI environ, when the app calls
     ``start_response`` (so a login view's session changes are visible), and returns the
     prefixes the session may read, or None. It must be a plain (sync) callable.
+
+    An option cfcookies does not have raises :class:`~cfcookies.exceptions.UnknownOptionError`
+    naming the one meant (``same_site`` is ``samesite``).
     """
 
     def __init__(
@@ -80,10 +90,32 @@ class CloudFrontCookieMiddleware:
         self.app = app
         if cookies is not None and options:
             raise TypeError("pass cookies=CloudFrontCookies(...) or options, not both")
-        self.cookies = cookies if cookies is not None else CloudFrontCookies(**options)
+        if cookies is None:
+            check_option_names(options)
+            cookies = CloudFrontCookies(**options)
+        self.cookies = cookies
         grants = self.cookies.grants
         if grants is not None and inspect.iscoroutinefunction(grants):
             raise ConfigurationError("the WSGI middleware needs a sync grants callable")
+
+    @classmethod
+    def from_env(
+        cls,
+        app: WSGIApplication,
+        *,
+        environ: Mapping[str, str] | None = None,
+        prefix: str = "CFCOOKIES_",
+        **options: Unpack[Options],
+    ) -> CloudFrontCookieMiddleware:
+        """The middleware with the options set in ``CFCOOKIES_*`` environment variables
+        (``environ``, by default ``os.environ``; read by :func:`cfcookies.config.load_options`),
+        then those given here, which win (a required one set nowhere is named as the variable
+        to set): ``from_env(app.wsgi_app, lifetime=600)``."""
+        found = load_options(os.environ if environ is None else environ, prefix)
+        check_option_names(options)
+        found.update(options)
+        require_settings(found, prefix)
+        return cls(app, **found)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         cookies = self.cookies

@@ -16,7 +16,8 @@ browser keeps coming back.
 
 Configuration comes from ``CFCOOKIES_MEDIA_URL``, ``CFCOOKIES_COOKIE_DOMAIN``,
 ``CFCOOKIES_KEY_PAIR_ID``, ``CFCOOKIES_PRIVATE_KEY`` (a path, or the PEM itself) and
-``CFCOOKIES_STATE_SECRET``, plus ``APP_SECRET_KEY`` for the session cookie. Without
+``CFCOOKIES_STATE_SECRET`` (any other option too, as ``CFCOOKIES_<OPTION>``: read by
+``cfcookies.config.load_options``), plus ``APP_SECRET_KEY`` for the session cookie. Without
 ``CFCOOKIES_PRIVATE_KEY`` it runs in a development mode: a throwaway key that no distribution
 trusts, media at http://localhost:8001, and a message on stderr saying so.
 """
@@ -27,13 +28,14 @@ import os
 import secrets
 import sys
 from html import escape
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from cfcookies.asgi import CloudFrontCookieMiddleware
+from cfcookies.config import Options, load_options, require_settings
 from cfcookies.contrib.fastapi import CloudFrontGrantsDep
 from cfcookies.keys import generate_private_key
 from cfcookies.session import CloudFrontCookies
@@ -45,17 +47,12 @@ USERS: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def cloudfront_options() -> dict[str, Any]:
+def cloudfront_options() -> Options:
     """The middleware's settings from CFCOOKIES_* variables, or a throwaway development set."""
-    env = os.environ
-    if env.get("CFCOOKIES_PRIVATE_KEY"):
-        return {
-            "media_url": env["CFCOOKIES_MEDIA_URL"],
-            "cookie_domain": env.get("CFCOOKIES_COOKIE_DOMAIN") or None,
-            "key_pair_id": env["CFCOOKIES_KEY_PAIR_ID"],
-            "private_key": env["CFCOOKIES_PRIVATE_KEY"],
-            "state_secret": env["CFCOOKIES_STATE_SECRET"],
-        }
+    if os.environ.get("CFCOOKIES_PRIVATE_KEY"):
+        options = load_options(os.environ)  # every CFCOOKIES_* variable (LIFETIME=30m too)
+        require_settings(options)  # a missing CFCOOKIES_MEDIA_URL, say, is named
+        return options
     print(
         "cfcookies example: CFCOOKIES_PRIVATE_KEY is not set: generated a throwaway key "
         "(development only, no CloudFront distribution trusts it)",

@@ -13,7 +13,8 @@ state cookie and renews their CloudFront cookies while the browser keeps coming 
 
 Configuration comes from ``CFCOOKIES_MEDIA_URL``, ``CFCOOKIES_COOKIE_DOMAIN``,
 ``CFCOOKIES_KEY_PAIR_ID``, ``CFCOOKIES_PRIVATE_KEY`` (a path, or the PEM itself) and
-``CFCOOKIES_STATE_SECRET``, plus ``APP_SECRET_KEY`` for Flask's session. Without
+``CFCOOKIES_STATE_SECRET`` (any other option too, as ``CFCOOKIES_<OPTION>``), plus
+``APP_SECRET_KEY`` for Flask's session. Without
 ``CFCOOKIES_PRIVATE_KEY`` it runs in a development mode: a throwaway key that no distribution
 trusts, media at http://localhost:8001, and a message on stderr saying so.
 """
@@ -43,8 +44,8 @@ def cloudfront_config() -> dict[str, Any]:
     """``CFCOOKIES_*`` settings from the environment, or a throwaway development set."""
     env = os.environ
     if env.get("CFCOOKIES_PRIVATE_KEY"):
-        names = ["MEDIA_URL", "KEY_PAIR_ID", "PRIVATE_KEY", "STATE_SECRET", "COOKIE_DOMAIN"]
-        return {f"CFCOOKIES_{n}": env[f"CFCOOKIES_{n}"] for n in names if env.get(f"CFCOOKIES_{n}")}
+        # Text, as in the environment: the extension reads it as each option needs.
+        return {name: value for name, value in env.items() if name.startswith("CFCOOKIES_")}
     print(
         "cfcookies example: CFCOOKIES_PRIVATE_KEY is not set: generated a throwaway key "
         "(development only, no CloudFront distribution trusts it)",

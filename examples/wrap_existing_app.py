@@ -1,6 +1,8 @@
 """Add CloudFront cookies to an app you already have: a few lines for ASGI, a few for WSGI.
 
-Both read five environment variables::
+Both read their settings from ``CFCOOKIES_*`` environment variables (``from_env``: any option
+may be set so, ``CFCOOKIES_LIFETIME=30m`` say, and a required one that is missing is named at
+start-up)::
 
     CFCOOKIES_MEDIA_URL=https://media.example.com     # the distribution's own origin
     CFCOOKIES_COOKIE_DOMAIN=example.com               # covers the app and the media host
@@ -13,7 +15,7 @@ user may read in ``request.session["media"]``, and the middleware makes the cook
 
     app = SessionMiddleware(wrap_asgi(app), secret_key=...)  # the session outside, see below
     # or, on a FastAPI/Starlette app, in this order (the one added last runs first):
-    app.add_middleware(CloudFrontCookieMiddleware, grants=media_of_session, **settings())
+    app.add_middleware(CloudFrontCookieMiddleware.from_env, grants=media_of_session)
     app.add_middleware(SessionMiddleware, secret_key=...)
 
 WSGI (Flask, Django, any WSGI app), imperative: views call ``grant(request, "/videos/a")``
@@ -25,8 +27,7 @@ at login and ``revoke(request)`` at logout, with the framework's request or the 
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
@@ -38,18 +39,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from starlette.types import ASGIApp
 
-__all__ = ["grant", "media_of_session", "revoke", "settings", "wrap_asgi", "wrap_wsgi"]
-
-
-def settings() -> dict[str, Any]:
-    """The middleware's options, from the environment (a missing variable is a KeyError)."""
-    return {
-        "media_url": os.environ["CFCOOKIES_MEDIA_URL"],
-        "cookie_domain": os.environ["CFCOOKIES_COOKIE_DOMAIN"],
-        "key_pair_id": os.environ["CFCOOKIES_KEY_PAIR_ID"],
-        "private_key": os.environ["CFCOOKIES_PRIVATE_KEY"],
-        "state_secret": os.environ["CFCOOKIES_STATE_SECRET"],
-    }
+__all__ = ["grant", "media_of_session", "revoke", "wrap_asgi", "wrap_wsgi"]
 
 
 # --- ASGI ------------------------------------------------------------------------------------
@@ -67,7 +57,7 @@ def wrap_asgi(app: ASGIApp) -> ASGIApp:
     The session middleware must run outside this one, so that ``request.session`` exists when
     ``media_of_session`` reads it, after the app has handled the request.
     """
-    return CloudFrontCookieMiddleware(app, grants=media_of_session, **settings())
+    return CloudFrontCookieMiddleware.from_env(app, grants=media_of_session)
 
 
 # --- WSGI ------------------------------------------------------------------------------------
@@ -75,4 +65,4 @@ def wrap_asgi(app: ASGIApp) -> ASGIApp:
 
 def wrap_wsgi(app: WSGIApplication) -> WSGIApplication:
     """``app`` with CloudFront cookies for the folders its views ``grant()`` and ``revoke()``."""
-    return WSGICloudFrontCookieMiddleware(app, **settings())
+    return WSGICloudFrontCookieMiddleware.from_env(app)

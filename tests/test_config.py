@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from datetime import timedelta
 from typing import Any, get_type_hints
 
@@ -10,7 +11,7 @@ import pytest
 
 import cfcookies.config as config
 from cfcookies.config import OPTION_NAMES, Options
-from cfcookies.exceptions import ConfigurationError
+from cfcookies.exceptions import ConfigurationError, SettingError, UnknownOptionError
 from cfcookies.session import CloudFrontCookies
 
 
@@ -219,3 +220,234 @@ def test_deny_wait_is_zero_to_thirty_seconds(value: Any) -> None:
 def test_the_keepalive_path_starts_with_a_slash(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="keepalive_path must start with /"):
         config.check_keepalive_path(value)
+
+
+# --- reading options from settings: load_options -------------------------------------------------
+
+
+def test_load_options_reads_the_prefixed_names_and_leaves_the_rest() -> None:
+    """``CFCOOKIES_<NAME>`` becomes the option ``name``; the app's other settings are left."""
+    source = {
+        "CFCOOKIES_MEDIA_URL": "https://media.example.com",
+        "CFCOOKIES_LIFETIME": "3600",
+        "CFCOOKIES_MAX_PREFIXES": 5,  # not text (Flask's config): taken as it is
+        "SECRET_KEY": "the app's own",
+        "HOME": "/root",
+    }
+    assert config.load_options(source) == {
+        "media_url": "https://media.example.com",
+        "lifetime": 3600,
+        "max_prefixes": 5,
+    }
+
+
+def test_every_option_is_read_from_text_as_its_type_says() -> None:
+    """How each option's text is read, derived from its type in Options (a new option gets
+    a kind without anyone remembering to add one)."""
+    kinds = {name: kind for name, (kind, _, _) in config.text_kinds().items()}
+    assert kinds == {
+        "media_url": "text",
+        "state_secret": "secrets",
+        "keys": "import",
+        "key_pair_id": "text",
+        "private_key": "text",
+        "passphrase": "text",
+        "cookie_domain": "text",
+        "grants": "import",
+        "lifetime": "duration",
+        "renew_before": "duration",
+        "granularity": "duration",
+        "max_session_age": "duration",
+        "max_prefixes": "int",
+        "secure": "bool",
+        "httponly": "bool",
+        "samesite": "choice",
+        "persistent": "bool",
+        "hash_algorithm": "choice",
+        "state_cookie_name": "text",
+        "keepalive_path": "text",
+        "signature_cache_size": "int",
+        "clock": "import",
+        "insecure_allow_http": "bool",
+        "session_secrets": "import",
+        "deny_list": "import",
+        "deny_outbox": "text",
+        "on_deny_failure": "import",
+        "deny_timeout": "float",
+        "deny_wait": "float",
+        "session_cookie_name": "text",
+        "client_ip": "import",
+        "session_binding": "import",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        pytest.param("LIFETIME", "3600", 3600, id="seconds"),
+        pytest.param("LIFETIME", "30m", 1800, id="minutes"),
+        pytest.param("RENEW_BEFORE", "90s", 90, id="seconds-unit"),
+        pytest.param("MAX_SESSION_AGE", "12h", 12 * 3600, id="hours"),
+        pytest.param("MAX_SESSION_AGE", " 7D ", 7 * 86400, id="days-upper-case"),
+        pytest.param("MAX_SESSION_AGE", "", None, id="empty-is-none"),
+        pytest.param("MAX_SESSION_AGE", "none", None, id="none"),
+        pytest.param("SECURE", "false", False, id="false"),
+        pytest.param("SECURE", "True", True, id="true"),
+        pytest.param("PERSISTENT", "1", True, id="one"),
+        pytest.param("HTTPONLY", "off", False, id="off"),
+        pytest.param("INSECURE_ALLOW_HTTP", "yes", True, id="yes"),
+        pytest.param("MAX_PREFIXES", "5", 5, id="int"),
+        pytest.param("DENY_WAIT", "0.5", 0.5, id="float"),
+        pytest.param("SAMESITE", "strict", "Strict", id="choice"),
+        pytest.param("SAMESITE", "None", "None", id="samesite-none-is-a-value"),
+        pytest.param("SAMESITE", "", None, id="samesite-empty-is-no-attribute"),
+        pytest.param("HASH_ALGORITHM", "sha256", "SHA256", id="hash"),
+        pytest.param("COOKIE_DOMAIN", "", None, id="no-domain"),
+        pytest.param("COOKIE_DOMAIN", "example.com", "example.com", id="domain"),
+        pytest.param("KEEPALIVE_PATH", "", None, id="no-keepalive"),
+        pytest.param("PASSPHRASE", "none", "none", id="text-none-is-text"),
+        pytest.param("STATE_SECRET", "s" * 40, "s" * 40, id="one-secret"),
+        pytest.param("STATE_SECRET", '["n", "o"]', ["n", "o"], id="secrets-json-list"),
+        pytest.param("DENY_OUTBOX", "/var/lib/outbox", "/var/lib/outbox", id="path"),
+        pytest.param("GRANTS", "tests.middleware_apps.django_grants", "GRANTS", id="dotted"),
+        pytest.param("CLOCK", "cfcookies.policy.system_clock", "CLOCK", id="clock"),
+    ],
+)
+def test_text_is_read_as_the_options_type(name: str, text: str, expected: object) -> None:
+    from cfcookies.policy import system_clock
+    from tests import middleware_apps
+
+    imported = {"GRANTS": middleware_apps.django_grants, "CLOCK": system_clock}
+    options: dict[str, Any] = dict(config.load_options({f"CFCOOKIES_{name}": text}))
+    assert options == {name.lower(): imported.get(str(expected), expected)}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        pytest.param("LIFETIME", "30 minutes", "whole seconds or a duration like", id="words"),
+        pytest.param("LIFETIME", "1.5h", "whole seconds or a duration like", id="fraction"),
+        pytest.param("LIFETIME", "", "whole seconds or a duration like", id="empty"),
+        pytest.param("SECURE", "maybe", "true or false", id="bool"),
+        pytest.param("MAX_PREFIXES", "many", "a whole number", id="int"),
+        pytest.param("DENY_WAIT", "nan", "a number of seconds", id="nan"),
+        pytest.param("SAMESITE", "lax-ish", "one of Lax, Strict, None", id="choice"),
+        pytest.param("GRANTS", "granted_prefixes", "a dotted path to the object", id="no-dot"),
+        pytest.param("GRANTS", "tests.no_such_module.grants", "cannot import", id="no-module"),
+    ],
+)
+def test_text_that_cannot_be_read_names_the_setting(name: str, text: str, expected: str) -> None:
+    """A SettingError names the variable, says what it must be and shows what it got."""
+    with pytest.raises(SettingError, match=rf"^CFCOOKIES_{name}:? .*{expected}") as caught:
+        config.load_options({f"CFCOOKIES_{name}": text})
+    assert caught.value.setting == f"CFCOOKIES_{name}"
+    assert caught.value.option == name.lower()
+    assert repr(text) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        pytest.param("STATE_SECRET", '["a-secret-that-is-not-json', id="state-secret"),
+        pytest.param("STATE_SECRET", '["one", 2]', id="state-secret-list"),
+        pytest.param("KEYS", "-----BEGIN PRIVATE KEY----- MIIEvQ", id="keys"),
+        pytest.param("KEYS", "secretpackage.secret_name", id="keys-dotted"),
+        pytest.param("SESSION_SECRETS", "hunter2hunter2hunter2", id="session-secrets"),
+    ],
+)
+def test_a_secret_settings_value_never_appears_in_the_error(name: str, text: str) -> None:
+    with pytest.raises(SettingError, match=rf"^CFCOOKIES_{name}") as caught:
+        config.load_options({f"CFCOOKIES_{name}": text})
+    message = str(caught.value)
+    assert "(value not shown)" in message
+    for part in ("a-secret", "MIIEvQ", "secret_name", "secretpackage", "hunter2"):
+        assert part not in message
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        pytest.param(
+            "CFCOOKIES_SAME_SITE",
+            "unknown setting CFCOOKIES_SAME_SITE: cfcookies calls it CFCOOKIES_SAMESITE",
+            id="starlette-same-site",
+        ),
+        pytest.param(
+            "CFCOOKIES_HTTPS_ONLY",
+            "unknown setting CFCOOKIES_HTTPS_ONLY: cfcookies calls it CFCOOKIES_SECURE",
+            id="starlette-https-only",
+        ),
+        pytest.param(
+            "CFCOOKIES_COOKIE_DOMIAN",
+            "unknown setting CFCOOKIES_COOKIE_DOMIAN; did you mean CFCOOKIES_COOKIE_DOMAIN?",
+            id="typo",
+        ),
+        pytest.param(
+            "CFCOOKIES_MEDIA_URLS",
+            "unknown setting CFCOOKIES_MEDIA_URLS; did you mean CFCOOKIES_MEDIA_URL?",
+            id="plural",
+        ),
+    ],
+)
+def test_an_unknown_setting_names_the_one_meant(setting: str, message: str) -> None:
+    with pytest.raises(UnknownOptionError, match=f"^{re.escape(message)}") as caught:
+        config.load_options({setting: "x"})
+    assert isinstance(caught.value, TypeError)  # as Python's own unexpected keyword argument
+    assert caught.value.name == setting.removeprefix("CFCOOKIES_")
+
+
+def test_an_unknown_setting_like_no_option_lists_them_all() -> None:
+    with pytest.raises(UnknownOptionError, match=r"^unknown setting CFCOOKIES_XYZZY; the ") as e:
+        config.load_options({"CFCOOKIES_XYZZY": "x"})
+    for name in OPTION_NAMES:
+        assert "CFCOOKIES_" + name.upper() in str(e.value)
+
+
+def test_what_other_cfcookies_tools_read_from_the_environment_is_left_alone() -> None:
+    """The CLI's revocation commands read CFCOOKIES_SESSION_SECRET: not an option, not an
+    error."""
+    assert config.load_options({"CFCOOKIES_SESSION_SECRET": "x" * 40}) == {}
+
+
+def test_without_a_prefix_every_key_is_an_option_name() -> None:
+    """``prefix=""`` reads a dict of option names (Django's ``settings.CFCOOKIES``), text
+    read as from the environment, and names an unknown key as an option."""
+    assert config.load_options({"lifetime": "30m", "secure": False}, prefix="") == {
+        "lifetime": 1800,
+        "secure": False,
+    }
+    refused = "^unknown option 'same_site': cfcookies calls it 'samesite'"
+    with pytest.raises(UnknownOptionError, match=refused):
+        config.load_options({"same_site": "Lax"}, prefix="")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("same_site", "cfcookies calls it 'samesite'", id="same-site"),
+        pytest.param("https_only", "cfcookies calls it 'secure'", id="https-only"),
+        pytest.param("domain", "cfcookies calls it 'cookie_domain'", id="domain"),
+        pytest.param("secret_key", "cfcookies calls it 'state_secret'", id="secret-key"),
+        pytest.param("max_age", "cfcookies calls it 'lifetime'", id="max-age"),
+        pytest.param("cookie_domian", "did you mean 'cookie_domain'?", id="typo"),
+    ],
+)
+def test_check_option_names_names_the_option_meant(name: str, message: str) -> None:
+    with pytest.raises(UnknownOptionError, match=f"^unknown option '{name}'[:;] {message}"):
+        config.check_option_names({"media_url": "https://m.example.com", name: "x"})
+    config.check_option_names(dict.fromkeys(OPTION_NAMES))
+
+
+def test_every_other_spelling_points_at_an_option() -> None:
+    for other, (option, _) in config.OTHER_SPELLINGS.items():
+        assert other not in OPTION_NAMES
+        assert option in OPTION_NAMES
+
+
+def test_settings_are_the_options_each_also_as_text() -> None:
+    """``Settings`` (a typed ``settings.CFCOOKIES``) has every option, with its type or text."""
+    options = get_type_hints(Options)
+    settings = get_type_hints(config.Settings)
+    assert list(settings) == list(options)
+    for name, hint in options.items():
+        assert settings[name] == hint | str, name

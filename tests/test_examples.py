@@ -282,11 +282,15 @@ def test_wrap_wsgi_issues_cookies_for_what_flask_views_grant(
     assert browser.jar.cloudfront() == []
 
 
-def test_wrap_existing_app_names_a_missing_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrap_existing_app_names_a_missing_variable(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cfcookies.exceptions import SettingError
+
     monkeypatch.delenv("CFCOOKIES_MEDIA_URL", raising=False)
     wrap = load_example("wrap_existing_app.py")
-    with pytest.raises(KeyError, match="CFCOOKIES_MEDIA_URL"):
-        wrap.settings()
+    with pytest.raises(SettingError, match=r"^CFCOOKIES_MEDIA_URL is not set"):
+        wrap.wrap_wsgi(lambda environ, start_response: [b""])
 
 
 # --- the Django project (in a subprocess) --------------------------------------------------------

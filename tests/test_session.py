@@ -700,3 +700,16 @@ def test_a_folders_resource_is_the_one_prefix_resource_builds(
     folders = ["/", "/videos/course-1", "/my course/ü", "/a/%7E/b", "/x!$&'()+=:@/y"]
     for prefix in merge_prefixes(folders) + merge_prefixes(folders[1:]):
         assert cookies.resource_for(prefix) == prefix_resource(media_url, prefix)
+
+
+def test_a_state_cookie_sent_back_empty_reads_as_none_and_is_not_deleted_again(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A client that keeps deleted cookies (Django's test Client) sends ``name=``: no state,
+    and nothing to delete; an authentic one beside it is still read."""
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    assert cookies.read_state("__Host-cfcookies=") == (None, False)
+    assert cookies.read_state("__Host-cfcookies=; a=1; __Host-cfcookies=") == (None, False)
+    info = cookies.request_info("GET", "/page", "app.example.test", "__Host-cfcookies=")
+    assert cookies.respond(info, {}, {}) is None
+    assert cookies.read_state("__Host-cfcookies=forged") == (None, True)

@@ -17,9 +17,19 @@
         "grants": "myapp.media.granted_prefixes",  # request -> prefixes, or None
     }
 
+The option names are those of every adapter (a typed ``CFCOOKIES: cfcookies.config.Options``
+lets a type checker check them), read by :func:`cfcookies.config.load_options`: text such as
+``"lifetime": "30m"`` or ``env("CFCOOKIES_SECURE")`` is read as from the environment, and
+callables may be dotted paths. A project that already signs URLs with django-storages'
+``AWS_CLOUDFRONT_KEY`` (the PEM) and ``AWS_CLOUDFRONT_KEY_ID`` need not repeat them: without
+``key_pair_id``, ``private_key`` or ``keys`` in ``CFCOOKIES``, that key pair is used.
+
 Views may also call :func:`cfcookies.grant` / :func:`cfcookies.revoke` with the request.
-Several cookies share a name (one ``CloudFront-Policy`` per path), which ``response.cookies``
-cannot hold by name; they are added as extra entries that Django writes out as they are.
+The cookies are entries of ``response.cookies`` under their own names, as Django's own cookies
+are: other middleware reads ``response.cookies["CloudFront-Key-Pair-Id"]``, and Django's test
+``Client`` keeps them from one request to the next. A session granted several folders has one
+``CloudFront-Policy`` per folder's ``Path``: the first is under the name, the others under
+``"CloudFront-Policy; Path=/videos/course-2/"`` (each written as its own ``Set-Cookie``).
 """
 
 from __future__ import annotations
@@ -32,47 +42,99 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
+from ..config import Options, load_options
+from ..cookies import TARGETED_CACHE_HEADERS, parse_set_cookie, private_cache_control
 from ..exceptions import ConfigurationError
 from ..grants import MIDDLEWARE_KEY, grant, revoke
 from ..session import CloudFrontCookies, Outcome, RequestInfo
-from ._config import import_callable
 
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 
 
 class _SetCookieLine(Morsel[str]):
-    """A ready ``Set-Cookie`` value that Django outputs unchanged."""
+    """A cfcookies ``Set-Cookie`` value as a Morsel: its name, value and attributes read as
+    those of Django's own cookies, and written out exactly as cfcookies rendered it, unless
+    another middleware has changed the morsel (then as Django writes any cookie)."""
 
-    def __init__(self, name: str, value: str, line: str) -> None:
+    def __init__(self, line: str) -> None:
         super().__init__()
-        self.set(name, value, value)
+        cookie = parse_set_cookie(line)
+        if cookie is None:  # pragma: no cover - cfcookies renders every line it adds
+            raise ValueError("not a Set-Cookie value")
+        self.set(cookie.name, cookie.value, cookie.value)
+        for attribute, value in cookie.attributes.items():
+            if attribute in ("secure", "httponly"):
+                self[attribute] = True
+            elif attribute == "max-age" and value.lstrip("-").isdigit():
+                self[attribute] = int(value)
+            elif attribute in self._reserved:  # type: ignore[attr-defined]
+                self[attribute] = value
         self._line = line
+        self._as_rendered = self.copy()
 
     def OutputString(self, attrs: Any = None) -> str:
-        return self._line
+        rendered: Morsel[str] | None = getattr(self, "_as_rendered", None)  # None if unpickled
+        if attrs is None and rendered is not None and Morsel.__eq__(self, rendered):
+            return self._line
+        return super().OutputString(attrs)
 
 
 def _add_set_cookie(response: HttpResponseBase, lines: tuple[str, ...]) -> None:
-    for index, line in enumerate(lines):
-        name, _, rest = line.partition("=")
-        value = rest.split(";", 1)[0]
-        key = f"{name} #cfcookies{index}"
-        dict.__setitem__(response.cookies, key, _SetCookieLine(name, value, line))
+    """Add each ``Set-Cookie`` value to ``response.cookies``, under its cookie's name.
+
+    ``response.cookies`` holds one cookie per key, and Django's test Client keeps cookies by
+    those keys: the first cookie of each name goes under the name, so that
+    ``response.cookies["CloudFront-Policy"]`` reads it and a later response replaces it in the
+    Client; a second or later cookie of the same name (another folder's ``Path``) goes under
+    ``"<name>; Path=<path>"``, the same key for that folder on every response.
+    """
+    taken: set[str] = set()
+    for line in lines:
+        morsel = _SetCookieLine(line)
+        key = morsel.key
+        if key in taken:
+            key = f"{key}; Path={morsel['path']}"
+        taken.add(key)
+        response.cookies[key] = morsel
+
+
+def _storages_key(options: Options) -> None:
+    """django-storages' CloudFront key pair into ``options``, unless they name a key."""
+    key = getattr(settings, "AWS_CLOUDFRONT_KEY", None)
+    key_id = getattr(settings, "AWS_CLOUDFRONT_KEY_ID", None)
+    named = any(options.get(name) is not None for name in ("keys", "key_pair_id", "private_key"))
+    if named or (key is None and key_id is None):
+        return
+    if key is None or key_id is None:
+        given, missing = (
+            ("AWS_CLOUDFRONT_KEY_ID", "AWS_CLOUDFRONT_KEY")
+            if key is None
+            else ("AWS_CLOUDFRONT_KEY", "AWS_CLOUDFRONT_KEY_ID")
+        )
+        raise ImproperlyConfigured(
+            f"settings.{given} is set but settings.{missing} is not: set both (the key pair "
+            f"django-storages signs with), or key_pair_id and private_key in settings.CFCOOKIES"
+        )
+    options["key_pair_id"] = key_id
+    options["private_key"] = key
 
 
 class CloudFrontCookieMiddleware:
-    """Django middleware: options from ``settings.CFCOOKIES`` (a dict of the option names)."""
+    """Django middleware: options from ``settings.CFCOOKIES`` (a dict of the option names), and
+    the key pair from django-storages' ``AWS_CLOUDFRONT_KEY`` / ``AWS_CLOUDFRONT_KEY_ID`` when
+    ``CFCOOKIES`` names none."""
 
     sync_capable = True
     async_capable = False
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
-        options = dict(getattr(settings, "CFCOOKIES", {}) or {})
         try:
-            if "grants" in options:
-                options["grants"] = import_callable(options["grants"], "CFCOOKIES['grants']")
+            options = load_options(getattr(settings, "CFCOOKIES", None) or {}, prefix="")
+        except ConfigurationError as exc:
+            raise ImproperlyConfigured(f"settings.CFCOOKIES: {exc}") from exc
+        _storages_key(options)
+        try:
             self.cookies = CloudFrontCookies(**options)
         except (ConfigurationError, TypeError) as exc:
             raise ImproperlyConfigured(f"settings.CFCOOKIES: {exc}") from exc

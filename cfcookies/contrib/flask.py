@@ -1,22 +1,29 @@
 """Flask extension: ``FlaskCloudFrontCookies(app)`` or ``ext.init_app(app)``.
 
-Options come from keyword arguments and from ``app.config`` keys named ``CFCOOKIES_<OPTION>``
-(``CFCOOKIES_MEDIA_URL``, ``CFCOOKIES_COOKIE_DOMAIN``, ``CFCOOKIES_KEY_PAIR_ID``,
-``CFCOOKIES_PRIVATE_KEY``, ``CFCOOKIES_STATE_SECRET``, ...). ``grants`` receives
+Options come from ``app.config`` keys named ``CFCOOKIES_<OPTION>`` (``CFCOOKIES_MEDIA_URL``,
+``CFCOOKIES_COOKIE_DOMAIN``, ``CFCOOKIES_KEY_PAIR_ID``, ``CFCOOKIES_PRIVATE_KEY``,
+``CFCOOKIES_STATE_SECRET``, ...; read by :func:`cfcookies.config.load_options`, so text such as
+``app.config.from_prefixed_env()`` leaves is read too), then from the constructor's keyword
+arguments, then from ``init_app``'s, each winning over the one before. ``grants`` receives
 ``flask.request``; views call :func:`cfcookies.grant` / :func:`cfcookies.revoke` with
 ``flask.request``. The keep-alive endpoint is registered as a Flask route.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
 
+from ..config import check_option_names, load_options
 from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from ..grants import MIDDLEWARE_KEY, grant, revoke
 from ..session import CloudFrontCookies, Outcome, RequestInfo
-from ._config import options_from
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ..config import Options
 
 __all__ = ["FlaskCloudFrontCookies", "grant", "revoke"]
 
@@ -24,14 +31,18 @@ __all__ = ["FlaskCloudFrontCookies", "grant", "revoke"]
 class FlaskCloudFrontCookies:
     """Issue, renew and remove CloudFront signed cookies for a Flask app's sessions."""
 
-    def __init__(self, app: Flask | None = None, **options: Any) -> None:
+    def __init__(self, app: Flask | None = None, **options: Unpack[Options]) -> None:
+        check_option_names(options)
         self.options = options
         self.cookies: CloudFrontCookies | None = None
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app: Flask, **options: Any) -> None:
-        merged = {**options_from(app.config), **self.options, **options}
+    def init_app(self, app: Flask, **options: Unpack[Options]) -> None:
+        check_option_names(options)
+        merged = load_options(app.config)
+        merged.update(self.options)
+        merged.update(options)
         self.cookies = cookies = CloudFrontCookies(**merged)
         app.extensions["cfcookies"] = self
         app.before_request(self._before_request)

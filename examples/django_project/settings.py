@@ -2,10 +2,10 @@
 
 Environment variables: ``CFCOOKIES_MEDIA_URL``, ``CFCOOKIES_COOKIE_DOMAIN``,
 ``CFCOOKIES_KEY_PAIR_ID``, ``CFCOOKIES_PRIVATE_KEY`` (a path, or the PEM itself),
-``CFCOOKIES_STATE_SECRET``; ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` (comma-separated)
-and ``DJANGO_DEBUG``. Without ``CFCOOKIES_PRIVATE_KEY`` the project runs in a development mode:
-a throwaway key that no distribution trusts, media at http://localhost:8001, and a message on
-stderr saying so.
+``CFCOOKIES_STATE_SECRET`` (any other option too, as ``CFCOOKIES_<OPTION>``);
+``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` (comma-separated) and ``DJANGO_DEBUG``. Without
+``CFCOOKIES_PRIVATE_KEY`` the project runs in a development mode: a throwaway key that no
+distribution trusts, media at http://localhost:8001, and a message on stderr saying so.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import secrets
 import sys
 from typing import Any
 
+from cfcookies.config import load_options
 from cfcookies.keys import generate_private_key
 
 env = os.environ
@@ -42,13 +43,10 @@ MIDDLEWARE = [
 ]
 
 if env.get("CFCOOKIES_PRIVATE_KEY"):
-    CFCOOKIES: dict[str, Any] = {
-        "media_url": env["CFCOOKIES_MEDIA_URL"],
-        "cookie_domain": env.get("CFCOOKIES_COOKIE_DOMAIN") or None,
-        "key_pair_id": env["CFCOOKIES_KEY_PAIR_ID"],
-        "private_key": env["CFCOOKIES_PRIVATE_KEY"],
-        "state_secret": env["CFCOOKIES_STATE_SECRET"],
-    }
+    # Every CFCOOKIES_<OPTION> variable, read as cfcookies reads the environment. A project
+    # that signs URLs with django-storages need not set the key: AWS_CLOUDFRONT_KEY and
+    # AWS_CLOUDFRONT_KEY_ID are used when CFCOOKIES names none.
+    CFCOOKIES: dict[str, Any] = dict(load_options(env))
 else:
     print(
         "cfcookies example: CFCOOKIES_PRIVATE_KEY is not set: generated a throwaway key "
