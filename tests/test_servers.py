@@ -25,6 +25,7 @@ import pytest
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.session import CloudFrontCookies
 from cfcookies.verify import Decision, verify_request
+from tests.example_support import load_example
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -342,8 +343,6 @@ def example_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rsa_key: Privat
 def test_an_example_logs_in_and_out_through_a_real_server(
     example: str, make_server: Callable[[Any], Any], rsa_key: PrivateKey
 ) -> None:
-    from tests.test_examples import load_example
-
     module = load_example(example)
     with (
         make_server(module.app) as server,
