@@ -1,18 +1,20 @@
 """Shared fixtures: keys of every kind (generated once per session) and an injectable clock;
 then, by part, what several test modules use: the verification table and the local edge
 (``tests/test_edge_*.py``, ``test_verify.py``, ``test_diagnose.py``), moto and the AWS clients
-(``tests/test_aws_*.py``), the demo served over loopback (``tests/test_demo_*.py``) and the
-CloudFormation template (``test_infrastructure.py``, ``test_template_limits.py``).
+(``tests/test_aws_*.py``), the demo served over loopback (``tests/test_demo_*.py``), headless
+Chromium (``tests/test_browser*.py``) and the CloudFormation template
+(``test_infrastructure.py``, ``test_template_limits.py``, ``test_edge_answers.py``).
 
-The fixtures of a part that needs a framework, botocore or YAML import it when a test asks
-for them, so that collecting the rest of the suite does not pay for it. Helpers that are
-imported (not fixtures) live in the ``*_support.py`` modules.
+The fixtures of a part that needs a framework, botocore, Playwright or YAML import it when a
+test asks for them, so that collecting the rest of the suite does not pay for it. Helpers that
+are imported (not fixtures) live in ``support.py`` and the ``*_support.py`` modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,10 +48,12 @@ from tests.verification_cases import (
 
 if TYPE_CHECKING:
     from botocore.stub import Stubber
+    from playwright.sync_api import Browser
     from starlette.testclient import TestClient
 
     from cfcookies.edge import EdgeApp
     from tests.aws_support import KeyGroupQuota
+    from tests.cli_support import Run
     from tests.demo_support import Served
     from tests.moto_server import MotoServer
 
@@ -140,6 +144,15 @@ def driver(request: pytest.FixtureRequest) -> str:
 def declarative(request: pytest.FixtureRequest) -> bool:
     """grant()/revoke() calls (imperative), then a grants callable (declarative)."""
     return bool(request.param)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """``run(*argv)`` runs ``cfcookies ARGV`` in this process and returns its
+    :class:`~tests.cli_support.Run` (exit status, stdout, stderr)."""
+    from tests.cli_support import run_cli
+
+    return partial(run_cli, capsys)
 
 
 # --- the verification table and the local edge (tests/test_edge_*.py) ----------------------------
@@ -258,6 +271,32 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
     with serve_demo(tmp_path_factory.mktemp("demo")) as site:
         yield site
+
+
+# --- headless Chromium (tests/test_browser*.py) --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Headless Chromium, ``APP_HOST`` and ``MEDIA_HOST`` mapped to 127.0.0.1; one per module.
+
+    Skips (or fails, under ``CFCOOKIES_REQUIRE_BROWSER=1``) without Chromium or Playwright.
+    """
+    from tests.browser_support import APP_HOST, MEDIA_HOST, chromium_args, require_browser
+
+    executable = require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=chromium_args((APP_HOST, MEDIA_HOST)),
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 # --- the CloudFormation template (examples/infrastructure) ----------------------------------------

@@ -32,7 +32,7 @@ from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey, PublicKey, private_key_pem, public_key_pem
 from tests.support import RSA_KEY_ID
 
-from .browser_support import make_tls_files
+from .browser_support import make_tls_files, port_is_closed
 from .edge_support import APP_ORIGIN, SEGMENT_BYTES
 from .verification_cases import MEDIA_URL, SEGMENT
 
@@ -64,15 +64,6 @@ def failing_startup(how: str) -> Any:
         await send({"type": "lifespan.startup.failed", "message": "the database is not there"})
 
     return app
-
-
-def port_is_closed(port: int) -> bool:
-    """Whether nothing accepts connections on 127.0.0.1:port any more."""
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=1):
-            return False
-    except OSError:
-        return True
 
 
 @pytest.mark.server
