@@ -25,6 +25,7 @@ import pytest
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.session import CloudFrontCookies
 from cfcookies.verify import Decision, verify_request
+from tests.browser_jar_support import base_options
 from tests.example_support import load_example
 from tests.jar import Jar
 from tests.middleware_apps import (
@@ -55,14 +56,7 @@ def cloudfront_cookies(key: PrivateKey, clock: FakeClock) -> CloudFrontCookies:
 
 
 def options(key: PrivateKey, clock: FakeClock) -> dict[str, Any]:
-    return {
-        "media_url": MEDIA_URL,
-        "cookie_domain": "example.test",
-        "key_pair_id": RSA_KEY_ID,
-        "private_key": key,
-        "state_secret": STATE_SECRET,
-        "clock": clock,
-    }
+    return base_options(key, clock, state_secret=STATE_SECRET)
 
 
 @dataclass
