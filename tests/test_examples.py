@@ -24,7 +24,7 @@ import pytest
 from cfcookies.cookies import parse_cookie_header
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.verify import verify_request
-from tests.example_support import EXAMPLES, ROOT, load_example
+from tests.example_support import EXAMPLES, ROOT, example_environment, load_example
 from tests.jar import Jar
 from tests.support import RSA_KEY_ID
 
@@ -49,13 +49,9 @@ def env(
     pem = private_key_pem(rsa_key)
     key_file = tmp_path / "cloudfront.pem"
     key_file.write_bytes(pem)
-    values = {
-        "CFCOOKIES_MEDIA_URL": MEDIA,
-        "CFCOOKIES_COOKIE_DOMAIN": "example.test",
-        "CFCOOKIES_KEY_PAIR_ID": RSA_KEY_ID,
-        "CFCOOKIES_PRIVATE_KEY": str(key_file) if request.param == "path" else pem.decode(),
-        "CFCOOKIES_STATE_SECRET": STATE_SECRET,
-    }
+    values = example_environment(
+        str(key_file) if request.param == "path" else pem.decode(), STATE_SECRET
+    )
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
@@ -285,7 +281,7 @@ django.setup()
 from django.test import Client
 from cfcookies.keys import load_private_key
 from cfcookies.verify import verify_request
-from tests.example_support import EXAMPLES, ROOT, load_example
+from tests.example_support import EXAMPLES, ROOT, example_environment, load_example
 from tests.jar import Jar
 
 APP, MEDIA = "https://app.example.test", "https://media.example.test"
@@ -352,13 +348,7 @@ def key_file(tmp_path: Path, rsa_key: PrivateKey) -> str:
 def test_the_django_project_grants_at_login_and_removes_everything_at_logout(
     key_file: str,
 ) -> None:
-    env = {
-        "CFCOOKIES_MEDIA_URL": MEDIA,
-        "CFCOOKIES_COOKIE_DOMAIN": "example.test",
-        "CFCOOKIES_KEY_PAIR_ID": RSA_KEY_ID,
-        "CFCOOKIES_PRIVATE_KEY": key_file,
-        "CFCOOKIES_STATE_SECRET": STATE_SECRET,
-    }
+    env = example_environment(key_file, STATE_SECRET)
     result = subprocess.run(
         [sys.executable, "-c", DJANGO_SCRIPT, RSA_KEY_ID, key_file],
         cwd=ROOT,

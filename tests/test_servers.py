@@ -26,7 +26,7 @@ from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.session import CloudFrontCookies
 from cfcookies.verify import Decision, verify_request
 from tests.browser_jar_support import base_options
-from tests.example_support import load_example
+from tests.example_support import example_environment, load_example
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -308,13 +308,7 @@ def test_concurrent_logins_each_get_a_working_cookie_set(
 def example_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rsa_key: PrivateKey) -> None:
     key_file = tmp_path / "cloudfront.pem"
     key_file.write_bytes(private_key_pem(rsa_key))
-    for name, value in {
-        "CFCOOKIES_MEDIA_URL": MEDIA_URL,
-        "CFCOOKIES_COOKIE_DOMAIN": "example.test",
-        "CFCOOKIES_KEY_PAIR_ID": RSA_KEY_ID,
-        "CFCOOKIES_PRIVATE_KEY": str(key_file),
-        "CFCOOKIES_STATE_SECRET": STATE_SECRET,
-    }.items():
+    for name, value in example_environment(str(key_file), STATE_SECRET).items():
         monkeypatch.setenv(name, value)
 
 
