@@ -6,7 +6,7 @@ while a browser-like jar (``tests/jar.py``) is fed each response's ``Set-Cookie`
 the URL the browser saw, ``https://app.example.test/...``. What the jar then sends to
 ``https://media.example.test/...`` is judged by :func:`cfcookies.verify.verify_request`.
 
-The middleware's clock is a :class:`tests.conftest.FakeClock` shared with the server's thread,
+The middleware's clock is a :class:`tests.support.FakeClock` shared with the server's thread,
 so renewal is tested by moving time, not by waiting.
 """
 
