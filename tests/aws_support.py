@@ -116,9 +116,23 @@ def make_distribution(
             shape["PathPattern"] = pattern
         return shape
 
-    response = server.client("cloudfront").create_distribution(
+    return create_media_distribution(
+        server.client("cloudfront"), behavior(default_groups), behavior(video_groups, "/videos/*")
+    )
+
+
+def create_media_distribution(
+    cloudfront: Any,
+    default: dict[str, Any],
+    videos: dict[str, Any],
+    *,
+    caller_reference: str = "cfcookies-test",
+) -> str:
+    """A distribution on one S3 origin, ``media``, with a default behaviour and one more
+    (``videos``, which carries its ``PathPattern``); its ID."""
+    response = cloudfront.create_distribution(
         DistributionConfig={
-            "CallerReference": "cfcookies-test",
+            "CallerReference": caller_reference,
             "Comment": "",
             "Enabled": True,
             "Origins": {
@@ -131,8 +145,8 @@ def make_distribution(
                     }
                 ],
             },
-            "DefaultCacheBehavior": behavior(default_groups),
-            "CacheBehaviors": {"Quantity": 1, "Items": [behavior(video_groups, "/videos/*")]},
+            "DefaultCacheBehavior": default,
+            "CacheBehaviors": {"Quantity": 1, "Items": [videos]},
         }
     )
     return str(response["Distribution"]["Id"])

@@ -30,6 +30,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cfcookies.edge.server import LOOPBACK, UvicornThread, bind_socket
 
 REQUIRE_BROWSER = os.environ.get("CFCOOKIES_REQUIRE_BROWSER") == "1"
+#: The hosts the browser tests serve on, mapped to 127.0.0.1 in Chromium (the ``chromium``
+#: fixture in ``conftest.py``).
+APP_HOST = "app.example.test"
+MEDIA_HOST = "media.example.test"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 #: The flags that keep Chromium quiet and local on a machine with no network but loopback.

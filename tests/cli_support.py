@@ -1,7 +1,8 @@
 """What the command-line tests share: the sample resource and times, and running ``cfcookies``.
 
 The tests mirror :mod:`cfcookies.cli`'s modules (``test_cli_keys.py`` for ``cli/keys.py`` …);
-each runs the whole command line through :func:`cfcookies.cli.main`, as a user would.
+each runs the whole command line through :func:`cfcookies.cli.main`, as a user would (the
+``run`` fixture in ``conftest.py`` is :func:`run_cli` bound to pytest's ``capsys``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Helpers for the demo's tests: the demo served over loopback, and a client that uses its forms
 as its own pages do (with the CSRF token and the app's ``Origin``).
 
-Shared by ``tests/test_demo_*.py``; each test module serves its own demo (a module-scoped
-``served`` fixture around :func:`serve_demo`).
+Shared by ``tests/test_demo_*.py``; each test module serves its own demo (the module-scoped
+``served`` fixture in ``conftest.py``, around :func:`serve_demo`).
 """
 
 from __future__ import annotations

@@ -39,15 +39,11 @@ KVS_ARN = "arn:aws:cloudfront::123456789012:key-value-store/a1b2c3d4-5678-90ab-c
 FUNCTION_ARN = "arn:aws:cloudfront::123456789012:function/cfcookies-revocation"
 
 
-class FakeClock:
+class FakeClock(support.FakeClock):
+    """:class:`tests.support.FakeClock`, starting at :data:`START` unless told."""
+
     def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: int) -> None:
-        self.now += timedelta(seconds=seconds)
+        super().__init__(start)
 
 
 def mint(

@@ -29,6 +29,7 @@ from cfcookies.keys import PrivateKey, PublicKey
 from cfcookies.session import CloudFrontCookies, State
 from cfcookies.verify import verify_request
 from cfcookies.wsgi import CloudFrontCookieMiddleware as WSGIMiddleware
+from tests.browser_jar_support import base_options
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, Reply, raw_wsgi_app, starlette_app
 from tests.servers import UvicornServer, WaitressServer
@@ -54,14 +55,7 @@ GRANULARITY = 5 * 60
 
 
 def make_cookies(key: PrivateKey, clock: FakeClock, **overrides: Any) -> CloudFrontCookies:
-    options: dict[str, Any] = {
-        "media_url": MEDIA_URL,
-        "cookie_domain": "example.test",
-        "key_pair_id": RSA_KEY_ID,
-        "private_key": key,
-        "state_secret": STATE_SECRET,
-        "clock": clock,
-    }
+    options = base_options(key, clock, state_secret=STATE_SECRET)
     options.update(overrides)
     return CloudFrontCookies(**options)
 

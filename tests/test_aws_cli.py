@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -29,25 +29,11 @@ from tests.aws_support import (
     make_group,
     public_key_count,
     public_key_response,
-    stubbed,
-    teach_key_group_quota,
     upload,
 )
+from tests.cli_support import Run
 from tests.moto_server import MotoServer
 from tests.support import PASSPHRASE, FakeClock
-
-
-@pytest.fixture
-def key_group_quota(server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> KeyGroupQuota:
-    """moto (in this process) answers UpdateKeyGroup and refuses a group over the quota, as
-    CloudFront does (:func:`tests.aws_support.teach_key_group_quota`)."""
-    return teach_key_group_quota(monkeypatch)
-
-
-@pytest.fixture
-def stubbed_cloudfront(server: MotoServer) -> Iterator[tuple[Any, Stubber]]:
-    """A real CloudFront client whose calls the Stubber answers (pointed at loopback anyway)."""
-    yield from stubbed(server.client("cloudfront"))
 
 
 @pytest.fixture
@@ -57,20 +43,15 @@ def now_clock(clock: FakeClock) -> FakeClock:
     return clock
 
 
-class CLIResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CLIResult]:
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """Run ``cfcookies aws …`` through a parser that only registers the aws subcommands."""
 
     def run(
         *argv: str,
         clients: Callable[[str, argparse.Namespace], Any] | None = None,
         clock: FakeClock | None = None,
-    ) -> CLIResult:
+    ) -> Run:
         parser = argparse.ArgumentParser(prog="cfcookies")
         register(parser.add_subparsers(dest="command", required=True))
         args = parser.parse_args(["aws", *argv])
@@ -81,13 +62,13 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CLIResult]:
         capsys.readouterr()
         code = run_command(args)
         captured = capsys.readouterr()
-        return CLIResult(code, captured.out, captured.err)
+        return Run(code, captured.out, captured.err)
 
     return run
 
 
 def test_cli_uploads_a_key_into_a_new_group_and_prints_its_id(
-    server: MotoServer, cli: Callable[..., CLIResult], key_files: Any, rsa_key: PrivateKey
+    server: MotoServer, cli: Callable[..., Run], key_files: Any, rsa_key: PrivateKey
 ) -> None:
     """upload-key prints only the key pair ID on stdout, and the group holds that key."""
     result = cli(
@@ -110,7 +91,7 @@ def test_cli_uploads_a_key_into_a_new_group_and_prints_its_id(
 
 
 def test_cli_status_shows_keys_signing_key_and_behaviors(
-    server: MotoServer, cli: Callable[..., CLIResult], rsa_key: PrivateKey, old_rsa_key: PrivateKey
+    server: MotoServer, cli: Callable[..., Run], rsa_key: PrivateKey, old_rsa_key: PrivateKey
 ) -> None:
     """status --json reports which group key the app signs with and which behaviors trust it."""
     old_id, new_id = upload(server, old_rsa_key, "old"), upload(server, rsa_key, "new")
@@ -165,7 +146,7 @@ def test_main_cli_runs_the_aws_commands(
 
 
 def test_cli_status_exits_non_zero_when_the_app_key_is_not_trusted(
-    server: MotoServer, cli: Callable[..., CLIResult], key_files: Any, old_rsa_key: PrivateKey
+    server: MotoServer, cli: Callable[..., Run], key_files: Any, old_rsa_key: PrivateKey
 ) -> None:
     """status fails when the app's key has no public key in the group."""
     group_id = make_group(server, [upload(server, old_rsa_key, "old")])
@@ -185,7 +166,7 @@ def test_cli_status_exits_non_zero_when_the_app_key_is_not_trusted(
 def test_cli_rotate_start_on_a_full_group_fails_with_the_quota(
     server: MotoServer,
     key_group_quota: KeyGroupQuota,
-    cli: Callable[..., CLIResult],
+    cli: Callable[..., Run],
     key_files: Any,
 ) -> None:
     """rotate start on a group CloudFront finds full fails on stderr with the quota and its
@@ -212,7 +193,7 @@ def test_cli_rotate_start_on_a_full_group_fails_with_the_quota(
 
 def test_cli_rotate_start_adds_the_new_key_beside_the_old(
     server: MotoServer,
-    cli: Callable[..., CLIResult],
+    cli: Callable[..., Run],
     stubbed_cloudfront: tuple[Any, Stubber],
     key_files: Any,
     rsa_key: PrivateKey,
@@ -246,7 +227,7 @@ def test_cli_rotate_start_adds_the_new_key_beside_the_old(
 
 def test_cli_rotation_switch_then_finish_waits_for_the_window(
     server: MotoServer,
-    cli: Callable[..., CLIResult],
+    cli: Callable[..., Run],
     key_files: Any,
     rsa_key: PrivateKey,
     old_rsa_key: PrivateKey,
@@ -353,7 +334,7 @@ def test_cli_rotation_switch_then_finish_waits_for_the_window(
 
 def test_cli_switch_writes_an_encrypted_key_to_an_ssm_parameter(
     server: MotoServer,
-    cli: Callable[..., CLIResult],
+    cli: Callable[..., Run],
     key_files: Any,
     rsa_key: PrivateKey,
     old_rsa_key: PrivateKey,
@@ -386,7 +367,7 @@ def test_cli_switch_writes_an_encrypted_key_to_an_ssm_parameter(
 
 
 def test_cli_names_an_unset_passphrase_variable(
-    cli: Callable[..., CLIResult], key_files: Any, monkeypatch: pytest.MonkeyPatch
+    cli: Callable[..., Run], key_files: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A --passphrase-env naming an unset variable fails with that variable's name."""
     monkeypatch.delenv("CFCOOKIES_TEST_UNSET", raising=False)
@@ -399,7 +380,7 @@ def test_cli_names_an_unset_passphrase_variable(
 
 
 def test_cli_switch_of_a_file_key_explains_the_manual_steps(
-    server: MotoServer, cli: Callable[..., CLIResult], key_files: Any
+    server: MotoServer, cli: Callable[..., Run], key_files: Any
 ) -> None:
     """switch on a file-based key fails with the steps to switch by hand."""
     result = cli(
@@ -422,7 +403,7 @@ def test_cli_switch_of_a_file_key_explains_the_manual_steps(
 
 def test_cli_finish_with_an_operator_switch_time_for_a_file_key(
     server: MotoServer,
-    cli: Callable[..., CLIResult],
+    cli: Callable[..., Run],
     stubbed_cloudfront: tuple[Any, Stubber],
     key_files: Any,
     rsa_key: PrivateKey,
@@ -467,7 +448,7 @@ def test_cli_finish_with_an_operator_switch_time_for_a_file_key(
     ],
 )
 def test_cli_rejects_unusable_finish_options(
-    cli: Callable[..., CLIResult],
+    cli: Callable[..., Run],
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
     message: str,

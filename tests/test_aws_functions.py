@@ -4,7 +4,6 @@ behaviour, through botocore's Stubber (the moto-backed flow is in test_revocatio
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,15 +18,8 @@ from tests.aws_support import (
     distribution,
     distribution_config,
     function_summary,
-    stubbed_client,
 )
 from tests.revocation_support import FUNCTION_ARN, KVS_ARN
-
-
-@pytest.fixture
-def cf_client() -> Iterator[tuple[Any, Stubber]]:
-    """A ``cloudfront`` client whose calls the Stubber answers."""
-    yield from stubbed_client("cloudfront")
 
 
 def test_publish_creates_a_new_function_and_publishes_it(cf_client: tuple[Any, Stubber]) -> None:

@@ -3,7 +3,6 @@ request and response against the service model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,14 +11,8 @@ from botocore.stub import Stubber
 from cfcookies import aws, revocation
 from cfcookies.aws import KeyValueStoreDenyList, kvs
 from cfcookies.exceptions import AWSError, ConfigurationError, DenyListFullError
-from tests.aws_support import expect_describe, expect_update, stubbed_client
+from tests.aws_support import expect_describe, expect_update
 from tests.revocation_support import KVS_ARN, NOW, OLD_SECRET, SECRET, FakeClock
-
-
-@pytest.fixture
-def kvs_client() -> Iterator[tuple[Any, Stubber]]:
-    """A ``cloudfront-keyvaluestore`` client whose calls the Stubber answers."""
-    yield from stubbed_client("cloudfront-keyvaluestore")
 
 
 def test_kvs_revoke_session_writes_entry_with_etag(kvs_client: tuple[Any, Stubber]) -> None:

@@ -4,7 +4,6 @@ quota of public keys per key group."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,26 +26,10 @@ from tests.aws_support import (
     pem,
     public_key_count,
     public_key_response,
-    stubbed,
-    teach_key_group_quota,
     upload,
 )
 from tests.moto_server import MotoServer
 from tests.support import FakeClock
-
-
-@pytest.fixture
-def key_group_quota(server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> KeyGroupQuota:
-    """moto (in this process) answers UpdateKeyGroup and refuses a group over the quota, as
-    CloudFront does (:func:`tests.aws_support.teach_key_group_quota`)."""
-    return teach_key_group_quota(monkeypatch)
-
-
-@pytest.fixture
-def stubbed_cloudfront(server: MotoServer) -> Iterator[tuple[Any, Stubber]]:
-    """A real CloudFront client whose calls the Stubber answers (pointed at loopback anyway)."""
-    yield from stubbed(server.client("cloudfront"))
-
 
 # --- Start ----------------------------------------------------------------------------------------
 

@@ -23,13 +23,13 @@ from cfcookies.demo import VIDEO_HEIGHT, VIDEO_WIDTH, DemoInfo, build_demo
 from cfcookies.keys import load_public_key
 from cfcookies.verify import verify_request
 from tests.browser_support import (
+    APP_HOST,
     ARTIFACTS,
+    MEDIA_HOST,
     ThreadedUvicorn,
     bind_loopback,
-    chromium_args,
     make_tls_files,
     port_of,
-    require_browser,
 )
 
 if TYPE_CHECKING:
@@ -37,31 +37,12 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-APP_HOST = "app.example.test"
-MEDIA_HOST = "media.example.test"
 WAIT_MS = 15_000
 
 
 @dataclass
 class Site:
     info: DemoInfo
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    executable = require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            headless=True,
-            args=chromium_args((APP_HOST, MEDIA_HOST)),
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -44,9 +44,10 @@ from cfcookies.keys import PrivateKey
 from cfcookies.revocation import LocalDenyList, SessionCheck, SessionSecrets, generate_secret
 from cfcookies.session import CloudFrontCookies
 from tests.browser_support import (
+    APP_HOST,
+    MEDIA_HOST,
     ThreadedUvicorn,
     bind_loopback,
-    chromium_args,
     make_tls_files,
     port_of,
     require_browser,
@@ -58,8 +59,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-APP_HOST = "app.example.test"
-MEDIA_HOST = "media.example.test"
 COOKIE_DOMAIN = "example.test"
 #: 50 was the most ``max_prefixes`` allowed before the budget check, and still is its ceiling.
 FOLDERS = tuple(f"/v/{i:02d}/" for i in range(50))
@@ -109,23 +108,6 @@ class Login:
         """The folders of which Chromium no longer holds all five cookies."""
         held = Counter(c["path"] for c in self.kept if c["name"].startswith("CloudFront-"))
         return [f for f in self.folders if held[f] != PER_FOLDER]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    executable = require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            headless=True,
-            args=chromium_args((APP_HOST, MEDIA_HOST)),
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

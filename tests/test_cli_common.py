@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,8 @@ from cfcookies import cli
 from cfcookies.exceptions import ConfigurationError, KeyLoadError
 from cfcookies.keys import PrivateKey, SigningKey, key_fingerprint, private_key_pem
 from cfcookies.signing import Signer
-from tests.cli_support import EXPIRES, RESOURCE, run_cli
+from tests.cli_support import EXPIRES, RESOURCE
 from tests.support import PASSPHRASE, RSA_KEY_ID, KeyFiles
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Any:
-    """``run(*argv)`` runs ``cfcookies ARGV`` and returns its :class:`Run`."""
-    return partial(run_cli, capsys)
 
 
 def test_private_key_from_env_var(

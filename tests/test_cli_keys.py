@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,7 @@ import pytest
 
 from cfcookies.exceptions import EncryptedKeyError
 from cfcookies.keys import load_private_key, public_key_pem
-from tests.cli_support import run_cli
 from tests.support import PASSPHRASE
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Any:
-    """``run(*argv)`` runs ``cfcookies ARGV`` and returns its :class:`Run`."""
-    return partial(run_cli, capsys)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,8 @@ import pytest
 from cfcookies import cli
 from cfcookies.keys import KeyRing
 from cfcookies.signing import Signer
-from tests.cli_support import AT, EXPIRES, RESOURCE, URL, cookie_header, run_cli, signing_args
+from tests.cli_support import AT, EXPIRES, RESOURCE, URL, cookie_header, signing_args
 from tests.support import ECDSA_KEY_ID, RSA_KEY_ID, KeyFiles
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Any:
-    """``run(*argv)`` runs ``cfcookies ARGV`` and returns its :class:`Run`."""
-    return partial(run_cli, capsys)
 
 
 def test_help_lists_every_command(run: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,8 @@ import pytest
 from cfcookies.keys import PrivateKey, SigningKey
 from cfcookies.policy import canned_policy_json
 from cfcookies.signing import HashAlgorithm, Signer, cf_b64decode, verify_bytes
-from tests.cli_support import AT, EXPIRES, RESOURCE, URL, run_cli, signing_args
+from tests.cli_support import AT, EXPIRES, RESOURCE, URL, signing_args
 from tests.support import RSA_KEY_ID, KeyFiles
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Any:
-    """``run(*argv)`` runs ``cfcookies ARGV`` and returns its :class:`Run`."""
-    return partial(run_cli, capsys)
 
 
 def test_cookies_json_equals_signer(run: Any, key_files: KeyFiles, rsa_key: PrivateKey) -> None:

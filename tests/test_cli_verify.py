@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,8 @@ import pytest
 
 from cfcookies.keys import PrivateKey, SigningKey, load_private_key, public_key_pem
 from cfcookies.signing import Signer, cf_b64encode
-from tests.cli_support import AT, EXPIRES, RESOURCE, URL, cookie_header, run_cli
+from tests.cli_support import AT, EXPIRES, RESOURCE, URL, cookie_header
 from tests.support import ECDSA_KEY_ID, OLD_KEY_ID, RSA_KEY_ID, KeyFiles
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Any:
-    """``run(*argv)`` runs ``cfcookies ARGV`` and returns its :class:`Run`."""
-    return partial(run_cli, capsys)
 
 
 @pytest.fixture

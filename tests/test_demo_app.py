@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,16 +17,9 @@ from tests.demo_support import (
     http_client,
     log_in,
     post_form,
-    serve_demo,
 )
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve_demo(tmp_path_factory.mktemp("demo")) as site:
-        yield site
 
 
 def test_login_page_is_served_and_the_edge_refuses_without_cookies(served: Served) -> None:

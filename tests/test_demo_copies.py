@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,16 +24,9 @@ from tests.demo_support import (
     http_client,
     log_in,
     post_form,
-    serve_demo,
 )
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve_demo(tmp_path_factory.mktemp("demo")) as site:
-        yield site
 
 
 def _copied_cookies(client: httpx.Client) -> str:

@@ -5,8 +5,6 @@ Mirrors :mod:`cfcookies.demo.csrf`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -18,17 +16,10 @@ from tests.demo_support import (
     http_client,
     log_in,
     post_form,
-    serve_demo,
     set_cookies,
 )
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve_demo(tmp_path_factory.mktemp("demo")) as site:
-        yield site
 
 
 EVIL = "https://evil.example"

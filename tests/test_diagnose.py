@@ -12,9 +12,9 @@ import pytest
 from cfcookies import exceptions as exc
 from cfcookies import verify
 from cfcookies.diagnose import CookieDelivery, cookie_delivery, explain, printable
-from cfcookies.keys import PrivateKey, PublicKey
+from cfcookies.keys import PublicKey
 from cfcookies.signing import Signer
-from tests.support import RSA_KEY_ID, FakeClock
+from tests.support import FakeClock
 
 from .verification_cases import (
     CLIENT_IP,
@@ -22,23 +22,7 @@ from .verification_cases import (
     RESOURCE,
     SEGMENT,
     VerificationTable,
-    build_verification_table,
 )
-
-
-@pytest.fixture
-def table(
-    rsa_key: PrivateKey, ecdsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
-) -> VerificationTable:
-    return build_verification_table(
-        rsa_key=rsa_key, ecdsa_key=ecdsa_key, old_rsa_key=old_rsa_key, clock=clock
-    )
-
-
-@pytest.fixture
-def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
-    return {RSA_KEY_ID: rsa_key.public_key()}
-
 
 URL = MEDIA_URL + SEGMENT
 

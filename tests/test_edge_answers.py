@@ -23,14 +23,14 @@ from starlette.testclient import TestClient
 
 from cfcookies.edge import ALLOWED_METHOD_SETS, EdgeApp
 from cfcookies.exceptions import ConfigurationError
-from cfcookies.keys import PrivateKey, PublicKey
+from cfcookies.keys import PublicKey
 from cfcookies.signing import Signer
-from tests.support import RSA_KEY_ID, FakeClock
+from tests.support import FakeClock
+from tests.template_support import behaviours, only_resource
 
-from .test_infrastructure import TEMPLATE_PATH, behaviours, load_template, only_resource
-from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
+from .edge_support import APP_ORIGIN, SEGMENT_BYTES, make_edge
+from .verification_cases import MEDIA_URL, SEGMENT
 
-APP_ORIGIN = "https://app.example.test"
 MISSING = "/videos/course-1/nope.ts"
 #: S3's error body as CloudFront relays it: XML declaration, a newline, then one line.
 S3_ACCESS_DENIED = re.compile(
@@ -48,51 +48,12 @@ PREFLIGHT = {"origin": APP_ORIGIN, "access-control-request-method": "GET"}
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    root = tmp_path / "bucket"
-    (root / "videos" / "course-1").mkdir(parents=True)
-    (root / "videos" / "course-1" / "seg-0001.ts").write_bytes(b"segment")
-    (root / "public").mkdir()
-    (root / "public" / "logo.png").write_bytes(b"\x89PNG")
-    return root
-
-
-@pytest.fixture
-def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
-    return {RSA_KEY_ID: rsa_key.public_key()}
-
-
-def make_edge(root: Path, keys: dict[str, PublicKey], clock: FakeClock, **options: Any) -> EdgeApp:
-    return EdgeApp(
-        root,
-        public_keys=keys,
-        public_url=MEDIA_URL,
-        cors_origins=[APP_ORIGIN],
-        clock=clock,
-        unprotected_paths=["/public/"],
-        **options,
-    )
-
-
-@pytest.fixture
-def client(root: Path, keys: dict[str, PublicKey], clock: FakeClock) -> Iterator[TestClient]:
-    with TestClient(make_edge(root, keys, clock), base_url=MEDIA_URL) as client:
-        yield client
-
-
-@pytest.fixture
 def options_client(
     root: Path, keys: dict[str, PublicKey], clock: FakeClock
 ) -> Iterator[TestClient]:
     edge = make_edge(root, keys, clock, allowed_methods=["GET", "HEAD", "OPTIONS"])
     with TestClient(edge, base_url=MEDIA_URL) as client:
         yield client
-
-
-@pytest.fixture
-def cookie(signer: Signer) -> str:
-    cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 # --- a missing object -------------------------------------------------------------------------
@@ -178,7 +139,7 @@ def test_existing_files_are_unchanged_by_missing_object(
     edge = make_edge(root, keys, clock, missing_object="NoSuchKey")
     with TestClient(edge, base_url=MEDIA_URL) as client:
         response = client.get(SEGMENT, headers={"cookie": cookie})
-    assert (response.status_code, response.content) == (200, b"segment")
+    assert (response.status_code, response.content) == (200, SEGMENT_BYTES)
 
 
 @pytest.mark.parametrize("value", ["NotFound", "404", "accessdenied"])
@@ -295,7 +256,7 @@ def test_options_allowed_keeps_other_methods_refused(options_client: TestClient)
 def test_options_allowed_serves_files_as_before(options_client: TestClient, cookie: str) -> None:
     """GET is unchanged when OPTIONS is allowed."""
     response = options_client.get(SEGMENT, headers={"cookie": cookie})
-    assert (response.status_code, response.content) == (200, b"segment")
+    assert (response.status_code, response.content) == (200, SEGMENT_BYTES)
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -340,9 +301,10 @@ def test_allowed_methods_refuses_other_sets(
 # --- the edge and the template agree --------------------------------------------------------------
 
 
-def test_default_allowed_methods_are_the_templates(root: Path, keys: dict[str, PublicKey]) -> None:
+def test_default_allowed_methods_are_the_templates(
+    template: dict[str, Any], root: Path, keys: dict[str, PublicKey]
+) -> None:
     """Every behaviour of the template allows (and caches) exactly what the edge allows."""
-    template = load_template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     edge = EdgeApp(root, public_keys=keys)
     for behaviour in behaviours(template):
         assert tuple(behaviour["AllowedMethods"]) == edge.allowed_methods
@@ -350,10 +312,13 @@ def test_default_allowed_methods_are_the_templates(root: Path, keys: dict[str, P
 
 
 def test_cors_methods_are_the_templates(
-    root: Path, keys: dict[str, PublicKey], signer: Signer, clock: FakeClock
+    template: dict[str, Any],
+    root: Path,
+    keys: dict[str, PublicKey],
+    signer: Signer,
+    clock: FakeClock,
 ) -> None:
     """The edge's Access-Control-Allow-Methods is the response headers policy's."""
-    template = load_template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     _, policy = only_resource(template, "AWS::CloudFront::ResponseHeadersPolicy")
     cors = policy["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
     edge = make_edge(root, keys, clock, allowed_methods=["GET", "HEAD", "OPTIONS"])
@@ -370,10 +335,9 @@ def test_cors_methods_are_the_templates(
 
 
 def test_default_missing_object_is_what_the_bucket_policy_gives(
-    root: Path, keys: dict[str, PublicKey]
+    template: dict[str, Any], root: Path, keys: dict[str, PublicKey]
 ) -> None:
     """The template grants no s3:ListBucket, so the edge's default is S3's AccessDenied."""
-    template = load_template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     _, policy = only_resource(template, "AWS::S3::BucketPolicy")
     actions = set()
     for statement in policy["Properties"]["PolicyDocument"]["Statement"]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,75 +12,19 @@ from starlette.testclient import TestClient
 
 from cfcookies.edge import EdgeApp, EdgeRequest, content_type_for, parse_range
 from cfcookies.exceptions import ConfigurationError, ExpiredError
-from cfcookies.keys import PrivateKey, PublicKey
+from cfcookies.keys import PublicKey
 from cfcookies.signing import Signer
 from cfcookies.verify import verify_request
 from tests.support import RSA_KEY_ID, FakeClock
 
-from .edge_support import asgi_raw
+from .edge_support import APP_ORIGIN, OUTSIDE, OUTSIDE_BYTES, SEGMENT_BYTES, asgi_raw
 from .verification_cases import (
     CASE_IDS,
     MEDIA_URL,
     RESOURCE,
     SEGMENT,
     VerificationTable,
-    build_verification_table,
 )
-
-APP_ORIGIN = "https://app.example.test"
-SEGMENT_BYTES = bytes(range(256)) * 4  # 1024 bytes
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    root = tmp_path / "bucket"
-    for folder in ("course-1", "course-10"):
-        (root / "videos" / folder).mkdir(parents=True)
-        (root / "videos" / folder / "seg-0001.ts").write_bytes(SEGMENT_BYTES)
-    (root / "videos" / "course-1" / "index.m3u8").write_text("#EXTM3U\n")
-    (root / "public").mkdir()
-    (root / "public" / "logo.png").write_bytes(b"\x89PNG")
-    (tmp_path / "secret.txt").write_text("outside the bucket")
-    return root
-
-
-@pytest.fixture
-def table(
-    rsa_key: PrivateKey, ecdsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
-) -> VerificationTable:
-    return build_verification_table(
-        rsa_key=rsa_key, ecdsa_key=ecdsa_key, old_rsa_key=old_rsa_key, clock=clock
-    )
-
-
-@pytest.fixture
-def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
-    return {RSA_KEY_ID: rsa_key.public_key()}
-
-
-@pytest.fixture
-def edge(root: Path, keys: dict[str, PublicKey], clock: FakeClock) -> EdgeApp:
-    return EdgeApp(
-        root,
-        public_keys=keys,
-        public_url=MEDIA_URL,
-        cors_origins=[APP_ORIGIN],
-        clock=clock,
-        unprotected_paths=["/public/"],
-    )
-
-
-@pytest.fixture
-def client(edge: EdgeApp) -> Iterator[TestClient]:
-    with TestClient(edge, base_url=MEDIA_URL) as client:
-        yield client
-
-
-@pytest.fixture
-def cookie(signer: Signer) -> str:
-    cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
 
 # --- the verification table, through the edge -------------------------------------------------
 
@@ -266,10 +209,10 @@ def test_other_methods_are_refused(client: TestClient, cookie: str) -> None:
 @pytest.mark.parametrize(
     "raw_path",
     [
-        pytest.param(b"/videos/course-1/../../../secret.txt", id="dotdot"),
-        pytest.param(b"/videos/course-1/%2e%2e/%2e%2e/%2e%2e/secret.txt", id="encoded-dotdot"),
-        pytest.param(b"/videos/course-1/..%2f..%2f..%2fsecret.txt", id="encoded-slash"),
-        pytest.param(b"/videos/course-1/..%5c..%5c..%5csecret.txt", id="encoded-backslash"),
+        pytest.param(b"/videos/course-1/../../../outside.txt", id="dotdot"),
+        pytest.param(b"/videos/course-1/%2e%2e/%2e%2e/%2e%2e/outside.txt", id="encoded-dotdot"),
+        pytest.param(b"/videos/course-1/..%2f..%2f..%2foutside.txt", id="encoded-slash"),
+        pytest.param(b"/videos/course-1/..%5c..%5c..%5coutside.txt", id="encoded-backslash"),
         pytest.param(b"/videos/course-1/./seg-0001.ts", id="dot"),
         pytest.param(b"/videos/course-1//seg-0001.ts", id="empty-segment"),
         pytest.param(b"/videos/course-1/seg-0001.ts%00.png", id="nul"),
@@ -281,18 +224,18 @@ def test_traversal_never_serves(edge: EdgeApp, cookie: str, raw_path: bytes) -> 
     status, headers, body = asgi_raw(edge, raw_path, headers=[(b"cookie", cookie.encode())])
     assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
     assert b"<Code>AccessDenied</Code>" in body
-    assert b"outside the bucket" not in body
+    assert OUTSIDE_BYTES not in body
 
 
 def test_traversal_without_cookies_is_403(edge: EdgeApp) -> None:
     """Without a signature a traversal attempt is refused before any file lookup."""
-    status, _, _ = asgi_raw(edge, b"/videos/course-1/../../../secret.txt")
+    status, _, _ = asgi_raw(edge, b"/videos/course-1/../../../outside.txt")
     assert status == 403
 
 
 def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: str) -> None:
     """A symlink inside root that points outside it is not served."""
-    (root / "videos" / "course-1" / "link.ts").symlink_to(root.parent / "secret.txt")
+    (root / "videos" / "course-1" / "link.ts").symlink_to(root.parent / OUTSIDE)
     status, headers, body = asgi_raw(
         edge, b"/videos/course-1/link.ts", headers=[(b"cookie", cookie.encode())]
     )

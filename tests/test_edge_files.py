@@ -14,62 +14,25 @@ from pathlib import Path
 import pytest
 
 from cfcookies.edge import EdgeApp
-from cfcookies.keys import PrivateKey, PublicKey
+from cfcookies.keys import PublicKey
 from cfcookies.signing import Signer
-from tests.support import RSA_KEY_ID, FakeClock
+from tests.support import FakeClock
 
-from .edge_support import call
-from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
-
-SEGMENT_BYTES = bytes(range(256)) * 4  # 1024 bytes
-SECRET_BYTES = b"course-2 only: the answer is 42"
-PUBLIC = "/public/logo.png"
-LOGO = b"\x89PNG-logo"
+from .edge_support import LOGO, OUTSIDE, OUTSIDE_BYTES, PUBLIC, SECRET_BYTES, SEGMENT_BYTES, call
+from .verification_cases import MEDIA_URL, SEGMENT
 
 needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks here")
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    root = tmp_path / "bucket"
-    (root / "videos" / "course-1").mkdir(parents=True)
-    (root / "videos" / "course-2").mkdir(parents=True)
-    (root / "videos" / "course-1" / "seg-0001.ts").write_bytes(SEGMENT_BYTES)
-    (root / "videos" / "course-2" / "secret.ts").write_bytes(SECRET_BYTES)
-    (root / "public").mkdir()
-    (root / "public" / "logo.png").write_bytes(LOGO)
-    (tmp_path / "outside.txt").write_bytes(b"outside the bucket")
-    return root
-
-
-@pytest.fixture
-def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
-    return {RSA_KEY_ID: rsa_key.public_key()}
-
-
-@pytest.fixture
-def edge(root: Path, keys: dict[str, PublicKey], clock: FakeClock) -> EdgeApp:
-    return EdgeApp(
-        root, public_keys=keys, public_url=MEDIA_URL, clock=clock, unprotected_paths=["/public/"]
-    )
-
-
-@pytest.fixture
-def cookie(signer: Signer) -> bytes:
-    """Signed cookies for ``/videos/course-1/*`` only."""
-    cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
-    return "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
 
 
 # --- symlinks ---------------------------------------------------------------------------------
 
 
-def _get(edge: EdgeApp, cookie: bytes, path: str) -> tuple[int, dict[str, str], bytes]:
-    return call(edge, path, [(b"cookie", cookie)])
+def _get(edge: EdgeApp, cookie: str, path: str) -> tuple[int, dict[str, str], bytes]:
+    return call(edge, path, [(b"cookie", cookie.encode())])
 
 
 @needs_symlinks
-def test_normal_file_is_still_served(edge: EdgeApp, cookie: bytes) -> None:
+def test_normal_file_is_still_served(edge: EdgeApp, cookie: str) -> None:
     """A regular file under regular folders is served as before."""
     status, headers, body = _get(edge, cookie, SEGMENT)
     assert (status, headers["x-cfcookies-decision"], body) == (200, "allowed", SEGMENT_BYTES)
@@ -77,7 +40,7 @@ def test_normal_file_is_still_served(edge: EdgeApp, cookie: bytes) -> None:
 
 @needs_symlinks
 def test_file_symlink_into_another_folder_is_not_followed(
-    edge: EdgeApp, root: Path, cookie: bytes
+    edge: EdgeApp, root: Path, cookie: str
 ) -> None:
     """course-1/link.ts -> ../course-2/secret.ts: a course-1 grant does not read course-2."""
     (root / "videos" / "course-1" / "link.ts").symlink_to(Path("..") / "course-2" / "secret.ts")
@@ -89,7 +52,7 @@ def test_file_symlink_into_another_folder_is_not_followed(
 
 
 @needs_symlinks
-def test_absolute_file_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+def test_absolute_file_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie: str) -> None:
     """An absolute symlink to another folder's file is refused the same way."""
     target = (root / "videos" / "course-2" / "secret.ts").resolve()
     (root / "videos" / "course-1" / "abs.ts").symlink_to(target)
@@ -99,7 +62,7 @@ def test_absolute_file_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie
 
 
 @needs_symlinks
-def test_directory_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+def test_directory_symlink_is_not_followed(edge: EdgeApp, root: Path, cookie: str) -> None:
     """course-1/other -> ../course-2: a path through a symlinked folder is a missing object."""
     (root / "videos" / "course-1" / "other").symlink_to(Path("..") / "course-2")
     assert (root / "videos" / "course-1" / "other" / "secret.ts").read_bytes() == SECRET_BYTES
@@ -124,7 +87,7 @@ def test_symlinked_top_folder_is_not_followed(
 
 @needs_symlinks
 def test_symlink_inside_the_same_folder_is_not_followed(
-    edge: EdgeApp, root: Path, cookie: bytes
+    edge: EdgeApp, root: Path, cookie: str
 ) -> None:
     """Even a link to a file of the same folder is refused: S3 has no symlinks."""
     (root / "videos" / "course-1" / "alias.ts").symlink_to("seg-0001.ts")
@@ -134,12 +97,12 @@ def test_symlink_inside_the_same_folder_is_not_followed(
 
 
 @needs_symlinks
-def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+def test_symlink_out_of_root_is_not_followed(edge: EdgeApp, root: Path, cookie: str) -> None:
     """A link out of root is refused as before."""
-    (root / "videos" / "course-1" / "out.ts").symlink_to(root.parent / "outside.txt")
+    (root / "videos" / "course-1" / "out.ts").symlink_to(root.parent / OUTSIDE)
     status, _, body = _get(edge, cookie, "/videos/course-1/out.ts")
     assert status == 403
-    assert b"outside the bucket" not in body
+    assert OUTSIDE_BYTES not in body
 
 
 @needs_symlinks
@@ -153,9 +116,7 @@ def test_symlink_under_an_unprotected_prefix_is_not_followed(edge: EdgeApp, root
 
 
 @needs_symlinks
-def test_dangling_and_looping_symlinks_are_missing(
-    edge: EdgeApp, root: Path, cookie: bytes
-) -> None:
+def test_dangling_and_looping_symlinks_are_missing(edge: EdgeApp, root: Path, cookie: str) -> None:
     """A dangling link and a link loop are missing objects, not errors."""
     folder = root / "videos" / "course-1"
     (folder / "dangling.ts").symlink_to("nowhere.ts")
@@ -166,7 +127,7 @@ def test_dangling_and_looping_symlinks_are_missing(
         assert (status, headers["x-cfcookies-decision"]) == (403, "missing_object")
 
 
-def test_special_files_and_long_names_are_missing(edge: EdgeApp, root: Path, cookie: bytes) -> None:
+def test_special_files_and_long_names_are_missing(edge: EdgeApp, root: Path, cookie: str) -> None:
     """A FIFO is not a file (opening it would block); a too-long name is missing, not a 500."""
     paths = ["/videos/course-1/" + "a" * 5000 + ".ts", "/videos/course-1/seg-0001.ts/more"]
     if hasattr(os, "mkfifo"):

@@ -10,7 +10,6 @@ of digits to an integer, and nothing a client sends in ``Range`` makes the edge 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,50 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cfcookies.edge import EdgeApp, EdgeServer, parse_range
-from cfcookies.keys import PrivateKey, PublicKey
-from cfcookies.signing import Signer
-from tests.support import RSA_KEY_ID, FakeClock
 
-from .edge_support import call
-from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
-
-SEGMENT_BYTES = bytes(range(256)) * 4  # 1024 bytes
-SECRET_BYTES = b"course-2 only: the answer is 42"
-PUBLIC = "/public/logo.png"
-LOGO = b"\x89PNG-logo"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    root = tmp_path / "bucket"
-    (root / "videos" / "course-1").mkdir(parents=True)
-    (root / "videos" / "course-2").mkdir(parents=True)
-    (root / "videos" / "course-1" / "seg-0001.ts").write_bytes(SEGMENT_BYTES)
-    (root / "videos" / "course-2" / "secret.ts").write_bytes(SECRET_BYTES)
-    (root / "public").mkdir()
-    (root / "public" / "logo.png").write_bytes(LOGO)
-    (tmp_path / "outside.txt").write_bytes(b"outside the bucket")
-    return root
-
-
-@pytest.fixture
-def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
-    return {RSA_KEY_ID: rsa_key.public_key()}
-
-
-@pytest.fixture
-def edge(root: Path, keys: dict[str, PublicKey], clock: FakeClock) -> EdgeApp:
-    return EdgeApp(
-        root, public_keys=keys, public_url=MEDIA_URL, clock=clock, unprotected_paths=["/public/"]
-    )
-
-
-@pytest.fixture
-def cookie(signer: Signer) -> bytes:
-    """Signed cookies for ``/videos/course-1/*`` only."""
-    cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
-    return "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
-
+from .edge_support import LOGO, PUBLIC, SEGMENT_BYTES, call
+from .verification_cases import SEGMENT
 
 # --- Range ------------------------------------------------------------------------------------
 
@@ -125,11 +83,11 @@ MANY = 5000  # digits: past Python's int() limit of 4300, which used to end in a
     ],
 )
 def test_absurd_range_headers_never_fail(
-    edge: EdgeApp, cookie: bytes, value: str, status: int, content_range: str | None
+    edge: EdgeApp, cookie: str, value: str, status: int, content_range: str | None
 ) -> None:
     """Every malformed or absurd Range gets 200, 206 or 416 as S3 would, never a 500."""
     status_got, headers, body = call(
-        edge, SEGMENT, [(b"cookie", cookie), (b"range", value.encode("utf-8"))]
+        edge, SEGMENT, [(b"cookie", cookie.encode()), (b"range", value.encode("utf-8"))]
     )
     assert status_got == status
     assert headers.get("content-range") == content_range
@@ -152,9 +110,9 @@ def test_absurd_range_headers_never_fail(
         pytest.param(b"bytes=0-\x00", id="nul"),
     ],
 )
-def test_range_bytes_that_are_not_text(edge: EdgeApp, cookie: bytes, raw: bytes) -> None:
+def test_range_bytes_that_are_not_text(edge: EdgeApp, cookie: str, raw: bytes) -> None:
     """Raw header bytes outside ASCII are answered, not crashed on."""
-    status, _, _ = call(edge, SEGMENT, [(b"cookie", cookie), (b"range", raw)])
+    status, _, _ = call(edge, SEGMENT, [(b"cookie", cookie.encode()), (b"range", raw)])
     assert status in (200, 416)
 
 
@@ -167,27 +125,23 @@ def test_absurd_range_on_an_unprotected_path(edge: EdgeApp) -> None:
     assert (status, body) == (206, LOGO)
 
 
-def test_absurd_range_on_head(edge: EdgeApp, cookie: bytes) -> None:
+def test_absurd_range_on_head(edge: EdgeApp, cookie: str) -> None:
     """HEAD with an absurd Range gets the same status, with no body."""
     status, headers, body = call(
         edge,
         SEGMENT,
-        [(b"cookie", cookie), (b"range", b"bytes=" + b"9" * MANY + b"-")],
+        [(b"cookie", cookie.encode()), (b"range", b"bytes=" + b"9" * MANY + b"-")],
         method="HEAD",
     )
     assert (status, headers["content-range"], body) == (416, "bytes */1024", b"")
 
 
 @pytest.mark.server
-def test_absurd_range_over_a_real_server(edge: EdgeApp, cookie: bytes) -> None:
+def test_absurd_range_over_a_real_server(edge: EdgeApp, cookie: str) -> None:
     """Over loopback (uvicorn), thousands of digits get 416 and 206, not 500."""
     with EdgeServer(edge, port=0) as server, httpx.Client(base_url=server.url) as client:
-        past = client.get(
-            SEGMENT, headers={"cookie": cookie.decode(), "range": f"bytes={'9' * MANY}-"}
-        )
-        suffix = client.get(
-            SEGMENT, headers={"cookie": cookie.decode(), "range": f"bytes=-{'9' * MANY}"}
-        )
+        past = client.get(SEGMENT, headers={"cookie": cookie, "range": f"bytes={'9' * MANY}-"})
+        suffix = client.get(SEGMENT, headers={"cookie": cookie, "range": f"bytes=-{'9' * MANY}"})
         public = client.get(PUBLIC, headers={"range": f"bytes={'9' * MANY}-{'9' * MANY}"})
     assert (past.status_code, past.headers["content-range"]) == (416, "bytes */1024")
     assert (suffix.status_code, suffix.content) == (206, SEGMENT_BYTES)
@@ -261,10 +215,10 @@ RANGE_HEADERS = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(value=RANGE_HEADERS)
-def test_any_range_header_gets_a_sane_answer(edge: EdgeApp, cookie: bytes, value: str) -> None:
+def test_any_range_header_gets_a_sane_answer(edge: EdgeApp, cookie: str, value: str) -> None:
     """Whatever the Range header, the answer is 200, 206, 416 or 400, and 206 is consistent."""
     status, headers, body = call(
-        edge, SEGMENT, [(b"cookie", cookie), (b"range", value.encode("utf-8"))]
+        edge, SEGMENT, [(b"cookie", cookie.encode()), (b"range", value.encode("utf-8"))]
     )
     assert status in (200, 206, 416, 400)
     if status == 206:

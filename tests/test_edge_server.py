@@ -30,51 +30,11 @@ from cfcookies.edge import EdgeApp, EdgeServer, run_edge
 from cfcookies.edge.server import LOOPBACK, UvicornThread, bind_socket
 from cfcookies.exceptions import ConfigurationError
 from cfcookies.keys import PrivateKey, PublicKey, private_key_pem, public_key_pem
-from cfcookies.signing import Signer
-from tests.support import RSA_KEY_ID, FakeClock
+from tests.support import RSA_KEY_ID
 
-from .browser_support import make_tls_files
-from .verification_cases import MEDIA_URL, RESOURCE, SEGMENT
-
-APP_ORIGIN = "https://app.example.test"
-SEGMENT_BYTES = bytes(range(256)) * 4  # 1024 bytes
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    root = tmp_path / "bucket"
-    for folder in ("course-1", "course-10"):
-        (root / "videos" / folder).mkdir(parents=True)
-        (root / "videos" / folder / "seg-0001.ts").write_bytes(SEGMENT_BYTES)
-    (root / "videos" / "course-1" / "index.m3u8").write_text("#EXTM3U\n")
-    (root / "public").mkdir()
-    (root / "public" / "logo.png").write_bytes(b"\x89PNG")
-    (tmp_path / "secret.txt").write_text("outside the bucket")
-    return root
-
-
-@pytest.fixture
-def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
-    return {RSA_KEY_ID: rsa_key.public_key()}
-
-
-@pytest.fixture
-def edge(root: Path, keys: dict[str, PublicKey], clock: FakeClock) -> EdgeApp:
-    return EdgeApp(
-        root,
-        public_keys=keys,
-        public_url=MEDIA_URL,
-        cors_origins=[APP_ORIGIN],
-        clock=clock,
-        unprotected_paths=["/public/"],
-    )
-
-
-@pytest.fixture
-def cookie(signer: Signer) -> str:
-    cookies = signer.cookies_for(RESOURCE, date_less_than=3_000_000_000)
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
+from .browser_support import make_tls_files, port_is_closed
+from .edge_support import APP_ORIGIN, SEGMENT_BYTES
+from .verification_cases import MEDIA_URL, SEGMENT
 
 # --- the runner -------------------------------------------------------------------------------
 
@@ -104,15 +64,6 @@ def failing_startup(how: str) -> Any:
         await send({"type": "lifespan.startup.failed", "message": "the database is not there"})
 
     return app
-
-
-def port_is_closed(port: int) -> bool:
-    """Whether nothing accepts connections on 127.0.0.1:port any more."""
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=1):
-            return False
-    except OSError:
-        return True
 
 
 @pytest.mark.server

@@ -9,12 +9,10 @@ subprocess, because ``tests/middleware_apps.py`` configures Django settings for 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +24,10 @@ import pytest
 from cfcookies.cookies import parse_cookie_header
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.verify import verify_request
+from tests.example_support import EXAMPLES, ROOT, example_environment, load_example
 from tests.jar import Jar
 from tests.support import RSA_KEY_ID
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 APP = "https://app.example.test"
 MEDIA = "https://media.example.test"
 STATE_SECRET = "examples-state-secret-" + "e" * 32
@@ -39,17 +36,6 @@ STATE_SECRET = "examples-state-secret-" + "e" * 32
 Send = Callable[
     [str, str, "dict[str, str] | None", "str | None"], tuple[int, list[tuple[str, str]], bytes]
 ]
-
-
-def load_example(name: str) -> ModuleType:
-    """Import ``examples/<name>`` afresh (it reads the environment when imported)."""
-    path = EXAMPLES / name
-    spec = importlib.util.spec_from_file_location(f"example_{uuid.uuid4().hex}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(params=["path", "pem"], ids=["key-path", "key-pem"])
@@ -63,13 +49,9 @@ def env(
     pem = private_key_pem(rsa_key)
     key_file = tmp_path / "cloudfront.pem"
     key_file.write_bytes(pem)
-    values = {
-        "CFCOOKIES_MEDIA_URL": MEDIA,
-        "CFCOOKIES_COOKIE_DOMAIN": "example.test",
-        "CFCOOKIES_KEY_PAIR_ID": RSA_KEY_ID,
-        "CFCOOKIES_PRIVATE_KEY": str(key_file) if request.param == "path" else pem.decode(),
-        "CFCOOKIES_STATE_SECRET": STATE_SECRET,
-    }
+    values = example_environment(
+        str(key_file) if request.param == "path" else pem.decode(), STATE_SECRET
+    )
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
@@ -303,6 +285,7 @@ django.setup()
 from django.test import Client
 from cfcookies.keys import load_private_key
 from cfcookies.verify import verify_request
+from tests.example_support import EXAMPLES, ROOT, example_environment, load_example
 from tests.jar import Jar
 
 APP, MEDIA = "https://app.example.test", "https://media.example.test"
@@ -369,13 +352,7 @@ def key_file(tmp_path: Path, rsa_key: PrivateKey) -> str:
 def test_the_django_project_grants_at_login_and_removes_everything_at_logout(
     key_file: str,
 ) -> None:
-    env = {
-        "CFCOOKIES_MEDIA_URL": MEDIA,
-        "CFCOOKIES_COOKIE_DOMAIN": "example.test",
-        "CFCOOKIES_KEY_PAIR_ID": RSA_KEY_ID,
-        "CFCOOKIES_PRIVATE_KEY": key_file,
-        "CFCOOKIES_STATE_SECRET": STATE_SECRET,
-    }
+    env = example_environment(key_file, STATE_SECRET)
     result = subprocess.run(
         [sys.executable, "-c", DJANGO_SCRIPT, RSA_KEY_ID, key_file],
         cwd=ROOT,

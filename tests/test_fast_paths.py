@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -13,27 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cfcookies import policy
-from cfcookies.exceptions import ResourceError
 from cfcookies.policy import Policy
+from tests.support import prefix_outcome, without_prefix_fast_path
 
 TEXT = st.text(alphabet=st.sampled_from('ab./%2eE:@-_~ +é"\\\x00*?#'), max_size=16)
-
-
-@contextmanager
-def without_prefix_fast_path() -> Iterator[None]:
-    saved = policy._NORMALIZED_PREFIX
-    policy._NORMALIZED_PREFIX = re.compile(r"(?!)")  # matches nothing
-    try:
-        yield
-    finally:
-        policy._NORMALIZED_PREFIX = saved
-
-
-def outcome(prefix: str) -> str:
-    try:
-        return policy.normalize_prefix(prefix)
-    except ResourceError:
-        return "refused"
 
 
 @settings(max_examples=500, deadline=None)
@@ -42,9 +22,9 @@ def test_normalize_prefix_fast_path_equals_the_full_path(
     body: str, leading: bool, trailing: bool
 ) -> None:
     prefix = ("/" if leading else "") + body + ("/" if trailing else "")
-    fast = outcome(prefix)
+    fast = prefix_outcome(prefix)
     with without_prefix_fast_path():
-        assert fast == outcome(prefix)
+        assert fast == prefix_outcome(prefix)
 
 
 def slow_encode(segment: str) -> str:
@@ -98,6 +78,6 @@ def test_the_state_cookie_written_without_zlib_is_read_by_itsdangerous() -> None
 
 @pytest.mark.parametrize("prefix", ["", "/", "/videos", "/videos/", "/a/./b", "/a/../b", "/.."])
 def test_normalize_prefix_edge_cases_agree(prefix: str) -> None:
-    fast = outcome(prefix)
+    fast = prefix_outcome(prefix)
     with without_prefix_fast_path():
-        assert fast == outcome(prefix)
+        assert fast == prefix_outcome(prefix)

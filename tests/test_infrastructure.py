@@ -1,26 +1,31 @@
 """The CloudFormation example in examples/infrastructure: cfn-lint clean, and private by design.
 
-The structural tests read the template with a YAML loader that turns CloudFormation's short tags
-(``!Ref``, ``!Sub``, ``!GetAtt``, ``!If`` ...) into their long form (``{"Ref": ...}``,
-``{"Fn::Sub": ...}``), so they see exactly what CloudFormation sees.
+The structural tests read the template as CloudFormation sees it, short tags in their long form
+(:mod:`tests.template_support`, the ``template`` fixture).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from cfnlint.api import ManualArgs, lint_file
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-ROOT = Path(__file__).resolve().parent.parent
-INFRA = ROOT / "examples" / "infrastructure"
-TEMPLATE_PATH = INFRA / "cloudfront-private-media.yaml"
+from tests.template_support import (
+    INFRA,
+    ROOT,
+    TEMPLATE_PATH,
+    behaviours,
+    distribution_config,
+    only_resource,
+    private_key_pem,
+    public_key_pem,
+    resources_of_type,
+    walk,
+)
+
 DOCS_USING_TEMPLATE = [
     INFRA / "README.md",
     ROOT / "docs" / "deploy.md",
@@ -28,108 +33,9 @@ DOCS_USING_TEMPLATE = [
 LINT_REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2"]
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
-    """A safe loader that also understands CloudFormation's short-form intrinsic functions."""
-
-
-def _construct_intrinsic(
-    loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node
-) -> dict[str, Any]:
-    name = tag_suffix if tag_suffix in ("Ref", "Condition") else f"Fn::{tag_suffix}"
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if tag_suffix == "GetAtt":
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        assert isinstance(node, yaml.MappingNode)
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-_CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
-def load_template(text: str) -> dict[str, Any]:
-    loaded = yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 (a SafeLoader subclass)
-    assert isinstance(loaded, dict)
-    return loaded
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template(TEMPLATE_PATH.read_text(encoding="utf-8"))
-
-
-def resources_of_type(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
-    return {
-        name: resource
-        for name, resource in template["Resources"].items()
-        if resource["Type"] == type_name
-    }
-
-
-def only_resource(template: dict[str, Any], type_name: str) -> tuple[str, dict[str, Any]]:
-    found = resources_of_type(template, type_name)
-    assert len(found) == 1, f"expected one {type_name}, found {sorted(found)}"
-    return next(iter(found.items()))
-
-
-def distribution_config(template: dict[str, Any]) -> dict[str, Any]:
-    _, distribution = only_resource(template, "AWS::CloudFront::Distribution")
-    config: dict[str, Any] = distribution["Properties"]["DistributionConfig"]
-    return config
-
-
-def behaviours(template: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    config = distribution_config(template)
-    yield config["DefaultCacheBehavior"]
-    yield from config.get("CacheBehaviors", [])
-
-
-def walk(value: Any) -> Iterator[Any]:
-    """Every node of a loaded template, depth first."""
-    yield value
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from walk(item)
-
-
 def lint(path: Path) -> list[str]:
     matches = lint_file(path, config=ManualArgs(regions=LINT_REGIONS, include_checks=["I"]))
     return [f"{match.rule.id} line {match.linenumber}: {match.message}" for match in matches]
-
-
-def public_key_pem(kind: str) -> str:
-    if kind == "rsa":
-        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = rsa.generate_private_key(
-            public_exponent=65537, key_size=2048
-        )
-    else:
-        key = ec.generate_private_key(ec.SECP256R1())
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode("ascii")
-    )
-
-
-def private_key_pem(kind: str) -> str:
-    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-    if kind == "rsa":
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    else:
-        key = ec.generate_private_key(ec.SECP256R1())
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
 
 
 # --- cfn-lint -------------------------------------------------------------------------------------

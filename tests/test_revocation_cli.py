@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,21 +21,8 @@ from tests.aws_support import (
     expect_describe,
     expect_update,
     function_summary,
-    stubbed_client,
 )
 from tests.revocation_support import FUNCTION_ARN, KVS_ARN, OLD_SECRET, SECRET
-
-
-@pytest.fixture
-def kvs_client() -> Iterator[tuple[Any, Stubber]]:
-    """A ``cloudfront-keyvaluestore`` client whose calls the Stubber answers."""
-    yield from stubbed_client("cloudfront-keyvaluestore")
-
-
-@pytest.fixture
-def cf_client() -> Iterator[tuple[Any, Stubber]]:
-    """A ``cloudfront`` client whose calls the Stubber answers."""
-    yield from stubbed_client("cloudfront")
 
 
 def _cli(argv: list[str]) -> int:

@@ -27,6 +27,7 @@ from cfcookies.revocation import (
     generate_secret,
 )
 from cfcookies.session import CloudFrontCookies
+from tests.aws_support import create_media_distribution
 from tests.jar import Jar
 from tests.middleware_apps import APP_ORIGIN, MEDIA_URL, starlette_app
 from tests.moto_server import MotoServer, running_moto_server, use_fake_aws_environment
@@ -312,26 +313,12 @@ def make_distribution(cloudfront: Any, lambdas: dict[str, list[str]]) -> str:
             shape["PathPattern"] = pattern
         return shape
 
-    response = cloudfront.create_distribution(
-        DistributionConfig={
-            "CallerReference": "cfcookies-revocation-test",
-            "Comment": "",
-            "Enabled": True,
-            "Origins": {
-                "Quantity": 1,
-                "Items": [
-                    {
-                        "Id": "media",
-                        "DomainName": "media.s3.amazonaws.com",
-                        "S3OriginConfig": {"OriginAccessIdentity": ""},
-                    }
-                ],
-            },
-            "DefaultCacheBehavior": behaviour("*"),
-            "CacheBehaviors": {"Quantity": 1, "Items": [behaviour(VIDEOS)]},
-        }
+    return create_media_distribution(
+        cloudfront,
+        behaviour("*"),
+        behaviour(VIDEOS),
+        caller_reference="cfcookies-revocation-test",
     )
-    return str(response["Distribution"]["Id"])
 
 
 def behaviours(cloudfront: Any, distribution_id: str) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ while a browser-like jar (``tests/jar.py``) is fed each response's ``Set-Cookie`
 the URL the browser saw, ``https://app.example.test/...``. What the jar then sends to
 ``https://media.example.test/...`` is judged by :func:`cfcookies.verify.verify_request`.
 
-The middleware's clock is a :class:`tests.conftest.FakeClock` shared with the server's thread,
+The middleware's clock is a :class:`tests.support.FakeClock` shared with the server's thread,
 so renewal is tested by moving time, not by waiting.
 """
 
@@ -25,6 +25,8 @@ import pytest
 from cfcookies.keys import PrivateKey, private_key_pem
 from cfcookies.session import CloudFrontCookies
 from cfcookies.verify import Decision, verify_request
+from tests.browser_jar_support import base_options
+from tests.example_support import example_environment, load_example
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
@@ -54,14 +56,7 @@ def cloudfront_cookies(key: PrivateKey, clock: FakeClock) -> CloudFrontCookies:
 
 
 def options(key: PrivateKey, clock: FakeClock) -> dict[str, Any]:
-    return {
-        "media_url": MEDIA_URL,
-        "cookie_domain": "example.test",
-        "key_pair_id": RSA_KEY_ID,
-        "private_key": key,
-        "state_secret": STATE_SECRET,
-        "clock": clock,
-    }
+    return base_options(key, clock, state_secret=STATE_SECRET)
 
 
 @dataclass
@@ -313,13 +308,7 @@ def test_concurrent_logins_each_get_a_working_cookie_set(
 def example_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rsa_key: PrivateKey) -> None:
     key_file = tmp_path / "cloudfront.pem"
     key_file.write_bytes(private_key_pem(rsa_key))
-    for name, value in {
-        "CFCOOKIES_MEDIA_URL": MEDIA_URL,
-        "CFCOOKIES_COOKIE_DOMAIN": "example.test",
-        "CFCOOKIES_KEY_PAIR_ID": RSA_KEY_ID,
-        "CFCOOKIES_PRIVATE_KEY": str(key_file),
-        "CFCOOKIES_STATE_SECRET": STATE_SECRET,
-    }.items():
+    for name, value in example_environment(str(key_file), STATE_SECRET).items():
         monkeypatch.setenv(name, value)
 
 
@@ -342,8 +331,6 @@ def example_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rsa_key: Privat
 def test_an_example_logs_in_and_out_through_a_real_server(
     example: str, make_server: Callable[[Any], Any], rsa_key: PrivateKey
 ) -> None:
-    from tests.test_examples import load_example
-
     module = load_example(example)
     with (
         make_server(module.app) as server,

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from .test_infrastructure import TEMPLATE_PATH, load_template, public_key_pem
+from tests.template_support import public_key_pem
 
 #: CloudFormation stack names: a letter, then letters, digits and hyphens, 128 at most.
 #: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
@@ -195,11 +195,6 @@ class Evaluator:
         assert isinstance(items, list)
         assert all(isinstance(item, str) for item in items), items
         return items
-
-
-@pytest.fixture(scope="module")
-def template() -> dict[str, Any]:
-    return load_template(TEMPLATE_PATH.read_text(encoding="utf-8"))
 
 
 def parameters(**overrides: str) -> dict[str, str]:

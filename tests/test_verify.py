@@ -32,7 +32,6 @@ from .verification_cases import (
     RESOURCE,
     SEGMENT,
     VerificationTable,
-    build_verification_table,
 )
 
 ERRORS: dict[str, type[exc.VerificationError]] = {
@@ -47,20 +46,6 @@ ERRORS: dict[str, type[exc.VerificationError]] = {
     "ip_mismatch": exc.IPMismatchError,
     "resource_mismatch": exc.ResourceMismatchError,
 }
-
-
-@pytest.fixture
-def table(
-    rsa_key: PrivateKey, ecdsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
-) -> VerificationTable:
-    return build_verification_table(
-        rsa_key=rsa_key, ecdsa_key=ecdsa_key, old_rsa_key=old_rsa_key, clock=clock
-    )
-
-
-@pytest.fixture
-def keys(rsa_key: PrivateKey) -> dict[str, PublicKey]:
-    return {RSA_KEY_ID: rsa_key.public_key()}
 
 
 URL = MEDIA_URL + SEGMENT
