@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import email.message
 import email.parser
+import functools
 import importlib
 import re
 import shutil
@@ -233,6 +234,23 @@ def test_the_core_test_extra_leaves_out_the_browser_fuzzer_and_linters(
     assert "cfcookies" in requirements(wheel_metadata, "test")  # test = test-core + more
 
 
+@functools.cache
+def module_providers() -> dict[str, set[str]]:
+    """Each top-level import name, and the installed distributions whose files hold it (Python
+    3.10's ``packages_distributions`` reads only ``top_level.txt``, which many wheels lack)."""
+    providers: dict[str, set[str]] = {}
+    for distribution in metadata.distributions():
+        name = canonicalize_name(distribution.metadata["Name"])
+        for file in distribution.files or []:
+            top = file.parts[0]
+            if top.endswith(".py"):
+                top = top.removesuffix(".py")
+            elif "." in top:  # the .dist-info, a .pth, ../../bin
+                continue
+            providers.setdefault(top, set()).add(name)
+    return providers
+
+
 def imported_distributions(path: Path) -> set[str]:
     """The installed distributions (lower-case) that provide what a file imports at run time."""
     tree = ast.parse(path.read_text())
@@ -243,11 +261,11 @@ def imported_distributions(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             modules.add(node.module.split(".")[0])
     local = {p.stem for p in path.parent.glob("*.py")} | {"cfcookies", "_typeshed"}
-    providers = metadata.packages_distributions()
+    providers = module_providers()
     found: set[str] = set()
     for module in modules - set(sys.stdlib_module_names) - local:
         assert module in providers, f"{path.name} imports {module}: nothing installed has it"
-        found.update(canonicalize_name(name) for name in providers[module])
+        found.update(providers[module])
     return found
 
 
