@@ -111,6 +111,7 @@ def make_tls_files(folder: Path, hosts: tuple[str, ...]) -> TLSFiles:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=False,
@@ -141,6 +142,12 @@ def make_tls_files(folder: Path, hosts: tuple[str, ...]) -> TLSFiles:
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        # Python 3.13's default context verifies strictly (VERIFY_X509_STRICT): a certificate
+        # its CA signed must name that CA's key.
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(server_key.public_key()), False)
         .sign(ca_key, hashes.SHA256())
     )
     files = TLSFiles(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")

@@ -34,7 +34,7 @@ NJS_MODULES = Path(__file__).parent / "node" / "njs_modules"
 #: The engines the function's tests run under: Node, then njs, whose gaps are CloudFront's.
 ENGINES = [
     pytest.param("node", marks=pytest.mark.node, id="node"),
-    pytest.param("njs", id="njs"),
+    pytest.param("njs", marks=pytest.mark.njs, id="njs"),
 ]
 
 
