@@ -1,6 +1,7 @@
 """2, 3 and 7: what a login costs, signing a new policy (a miss) or reusing one (a hit).
 
-A login is one request whose view called ``grant(request, prefix)``: the middleware's decision
+A login is one request whose view called ``grant(request, prefix)`` (which checks what the
+session can hold, as it does behind the middleware), then the middleware's decision
 (:meth:`CloudFrontCookies.plan`) and the rendering of every ``Set-Cookie`` value
 (:meth:`CloudFrontCookies.render`: signing or the signature cache, the CloudFront cookies and the
 state cookie). A miss grants a prefix no session had before; a hit grants the same prefix in the
@@ -20,7 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from cfcookies.keys import PrivateKey
 from cfcookies.policy import Policy, prefix_resource
-from cfcookies.session import MIDDLEWARE_KEY, CloudFrontCookies, grant
+from cfcookies.grants import MIDDLEWARE_KEY
+from cfcookies.session import CloudFrontCookies, grant
 
 from ._apps import MEDIA_URL, cloudfront_cookies, key, key_label, login_info
 from ._harness import Check, Scale, Section, fmt_ns, fmt_ratio, interleaved
@@ -49,7 +51,8 @@ def fresh_prefixes(count: int) -> list[str]:
 
 def login(cookies: CloudFrontCookies, granted: list[str]) -> tuple[str, ...]:
     """One login granting ``granted``; the ``Set-Cookie`` values it renders."""
-    scope: dict[str, Any] = {"type": "http", MIDDLEWARE_KEY: cookies}  # as the middleware marks it
+    # as in the middleware: grant() finds it and checks what the session can hold
+    scope: dict[str, Any] = {"type": "http", MIDDLEWARE_KEY: cookies}
     grant(scope, *granted)
     plan = cookies.plan(login_info(), actions=scope["cfcookies.actions"])
     return cookies.render(plan).set_cookie

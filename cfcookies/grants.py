@@ -38,6 +38,8 @@ def merge_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
 
 def _merge_normalized(normalized: set[str]) -> tuple[str, ...]:
     """:func:`merge_prefixes` of prefixes already normalised (what grant() and revoke() keep)."""
+    if len(normalized) < 2:  # (one folder: a login's usual grant)
+        return tuple(normalized)
     merged: list[str] = []
     for prefix in sorted(normalized):  # sorted, so a folder comes before anything inside it
         if not any(prefix.startswith(kept) for kept in merged):
@@ -68,6 +70,9 @@ class Actions:
         default_factory=list
     )
     user_id: str | None = None
+    #: What the middleware's :meth:`check_grant` last found the session can hold: (the prefixes
+    #: these calls leave it, the user ID), so that its decision does not check them again.
+    checked: tuple[tuple[str, ...], str] | None = field(default=None, repr=False, compare=False)
 
     def apply(self, current: Iterable[str], *, grants: bool = True) -> tuple[str, ...]:
         """``current`` (normalised prefixes: a state's, a merged answer's) after these calls
@@ -100,8 +105,10 @@ class GrantChecker(Protocol):
 
 def request_storage(request: object) -> MutableMapping[str, Any]:
     """The per-request mapping behind any supported request object."""
+    if type(request) is dict and ("type" in request or "REQUEST_METHOD" in request):
+        return request  # a raw ASGI scope or WSGI environ (asked first: the cheapest test)
     scope = getattr(request, "scope", None)  # Starlette / FastAPI Request
-    if isinstance(scope, MutableMapping):
+    if type(scope) is dict or isinstance(scope, MutableMapping):
         return scope
     environ = getattr(request, "environ", None)  # Flask / werkzeug Request
     if isinstance(environ, MutableMapping):
@@ -156,7 +163,7 @@ def grant(request: object, *prefixes: str, user_id: str | None = None) -> None:
     """
     if not prefixes:
         raise ResourceError("grant() needs at least one prefix, such as '/videos/course-1'")
-    normalized = tuple(normalize_prefix(p) for p in prefixes)
+    normalized = tuple(map(normalize_prefix, prefixes))
     storage = request_storage(request)
     middleware = storage.get(MIDDLEWARE_KEY)
     if middleware is None:

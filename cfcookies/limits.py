@@ -82,6 +82,26 @@ class SessionLimits:
         self._state_line_base = (
             len(state_cookie_name) + 1 + len("; " + state_attributes.suffix("/")) + self._max_age
         )
+        self._fits_up_to = self._largest_total_that_fits()
+
+    def _largest_total_that_fits(self) -> int:
+        """The largest "total" (the folders' characters, 3 per folder and 12 per character of
+        the user ID, the most JSON writes for one) that certainly fits: each folder's policy
+        cookie and the state cookie's bound grow with it, so up to it :meth:`problem` needs no
+        other check."""
+        low, high = 0, MAX_COOKIE_BYTES
+        while low < high:  # the largest total whose longest folder and state both fit
+            middle = (low + high + 1) // 2
+            folder = "/" + "a" * max(0, middle - 1)
+            bound = self._state_line_base + _b64_length(self._state_json_base + middle)
+            if (
+                self.policy_cookie_bytes(folder) <= MAX_COOKIE_BYTES
+                and bound + self._mac_length <= MAX_COOKIE_BYTES - _STATE_MARGIN
+            ):
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     @classmethod
     def of(cls, cookies: CloudFrontCookies) -> SessionLimits:
@@ -108,18 +128,25 @@ class SessionLimits:
 
     def problem(self, prefixes: tuple[str, ...], user_id: str = "") -> str | None:
         """Why a session could not hold ``prefixes`` (merged, normalised), or None."""
-        if len(prefixes) > self.max_prefixes:
+        count = len(prefixes)
+        if (
+            count <= self.max_prefixes
+            and sum(map(len, prefixes)) + 3 * count + 12 * len(user_id) <= self._fits_up_to
+        ):
+            return None  # (far from every limit: the common case, decided by arithmetic)
+        if count > self.max_prefixes:
             return (
                 f"{len(prefixes)} folders granted to one session; max_prefixes="
                 f"{self.max_prefixes} fit in the browser's cookie jar. Grant a common parent "
                 f"folder instead"
             )
-        for prefix in prefixes:
-            size = self.policy_cookie_bytes(prefix)
+        if prefixes:
+            longest = max(prefixes, key=len)  # (the longest folder: the largest policy cookie)
+            size = self.policy_cookie_bytes(longest)
             if size > MAX_COOKIE_BYTES:
                 return (
-                    f"the CloudFront-Policy cookie for the folder {prefix[:80]!r} would be {size} "
-                    f"bytes; browsers keep {MAX_COOKIE_BYTES}. Grant a shorter folder"
+                    f"the CloudFront-Policy cookie for the folder {longest[:80]!r} would be "
+                    f"{size} bytes; browsers keep {MAX_COOKIE_BYTES}. Grant a shorter folder"
                 )
         size = self.state_line_bytes(prefixes, user_id)
         if size > MAX_COOKIE_BYTES - _STATE_MARGIN:
@@ -148,10 +175,10 @@ class SessionLimits:
         """The longest ``Set-Cookie`` line of the state cookie of a session holding
         ``prefixes``: bounded from the lengths (uncompressed), and measured as written (perhaps
         compressed) only when that bound is near the limit."""
-        json_length = self._state_json_base + sum(len(p) + 3 for p in prefixes)
+        json_length = self._state_json_base + sum(map(len, prefixes)) + 3 * len(prefixes)
         if prefixes:
             json_length -= 1  # n items take n - 1 commas
-        if self._with_user_id:
+        if self._with_user_id and user_id:
             json_length += len(json.dumps(user_id)) - 2
         bound = self._state_line_base + _b64_length(json_length) + self._mac_length
         if bound <= MAX_COOKIE_BYTES - _STATE_MARGIN:

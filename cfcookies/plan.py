@@ -103,6 +103,8 @@ def _refuse_beyond_limits(
     user_id = (actions.user_id if actions is not None else None) or (
         state.user_id if state is not None else ""
     )
+    if actions is not None and actions.checked == (wanted, user_id):
+        return wanted  # what grant() already found the session can hold
     problem = cookies.limits.problem(wanted, user_id)
     if problem is None:
         return wanted
@@ -228,7 +230,7 @@ def _issue_plan(
 ) -> Plan:
     current = state.prefixes if state is not None else ()
     expires = cookies.expiry_for(now)
-    stale = tuple(p for p in current if p not in prefixes)
+    stale = tuple([p for p in current if p not in prefixes]) if current else ()
     if state is not None and state.domain != cookies.cookie_domain:
         stale = current  # the old cookies live under another Domain: remove them all
     # (a grant time in the future came from a clock that is wrong: the session starts now)
@@ -244,22 +246,26 @@ def _issue_plan(
             user_id = actions.user_id
         if state is not None and wanted.foreign:
             deny = _denials(cookies, [state], now)
-    return Plan(
-        issue=prefixes,
-        expires=expires,
-        delete=stale,
-        delete_hash_cookie=state is not None and state.hash_algorithm == "SHA256",
-        delete_domain=state.domain if state is not None else None,
-        granted_at=granted_at,
-        policies=tuple(
-            Policy(cookies.resource_for(prefix), expires, None, bound) for prefix in prefixes
-        ),
-        session_id=session_id,
-        user_id=user_id,
-        ip_address=bound or "",
-        delete_session_cookie=state is not None and bool(state.session_id),
-        deny_sessions=deny,
-        binding=wanted.binding,
+    resource_base = cookies.resource_base
+    # (positional, in the order of Plan's fields: a named tuple built from keywords costs
+    # twice as much, and a cached login builds one)
+    return Plan._make(
+        (
+            prefixes,  # issue
+            expires,
+            stale,  # delete
+            state is not None and state.hash_algorithm == "SHA256",  # delete_hash_cookie
+            state.domain if state is not None else None,  # delete_domain
+            False,  # clear_state
+            granted_at,
+            tuple([Policy(resource_base + p + "*", expires, None, bound) for p in prefixes]),
+            session_id,
+            user_id,
+            bound or "",  # ip_address
+            state is not None and bool(state.session_id),  # delete_session_cookie
+            deny,  # deny_sessions
+            wanted.binding,
+        )
     )
 
 

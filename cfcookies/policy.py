@@ -150,7 +150,7 @@ def validate_resource(resource: str, *, allow_wildcards: bool = True) -> str:
     return resource
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Policy:
     """A CloudFront policy: one statement with one resource and its conditions.
 
@@ -163,6 +163,21 @@ class Policy:
     date_less_than: int
     date_greater_than: int | None = None
     ip_address: str | None = None
+
+    def __init__(
+        self,
+        resource: str | None,
+        date_less_than: int,
+        date_greater_than: int | None = None,
+        ip_address: str | None = None,
+    ) -> None:
+        # Built on every login: the fields go straight into the instance's dictionary (the
+        # generated frozen __init__ calls object.__setattr__ once per field).
+        fields = self.__dict__
+        fields["resource"] = resource
+        fields["date_less_than"] = date_less_than
+        fields["date_greater_than"] = date_greater_than
+        fields["ip_address"] = ip_address
 
     @classmethod
     def custom(
@@ -344,9 +359,10 @@ def normalize_prefix(prefix: str) -> str:
     """
     if not isinstance(prefix, str):
         raise ResourceError(f"a prefix must be a str, got {type(prefix).__name__}")
-    if _NORMALIZED_PREFIX.fullmatch(prefix):  # already in its final form: the common case
-        return prefix
-    if prefix and _NORMALIZED_PREFIX.fullmatch(prefix + "/"):  # the same, without its final /
+    if prefix.endswith("/"):
+        if _NORMALIZED_PREFIX.fullmatch(prefix):  # already in its final form: the common case
+            return prefix
+    elif prefix and _NORMALIZED_PREFIX.fullmatch(prefix + "/"):  # the same, without its final /
         return prefix + "/"
     _check_prefix_characters(prefix)
     if prefix == "/":

@@ -109,10 +109,11 @@ def render(cookies: CloudFrontCookies, plan: Plan) -> Outcome:
             headers.append(
                 delete_cookie(COOKIE_HASH_ALGORITHM, path=prefix, attributes=old_attributes)
             )
-        headers.extend(
-            _session_cookie(cookies, plan, prefix, policy_value, max_age, old_attributes)
-        )
-    state = State(
+        if cookies.session_secrets is not None or plan.delete_session_cookie:
+            headers.extend(
+                _session_cookie(cookies, plan, prefix, policy_value, max_age, old_attributes)
+            )
+    fields = (
         plan.issue,
         plan.expires,
         key_pair_id,
@@ -124,11 +125,14 @@ def render(cookies: CloudFrontCookies, plan: Plan) -> Outcome:
         plan.ip_address,
         plan.binding,
     )
-    headers.append(cookies.dump_state(state))
+    state, line = cookies.state_line(fields)
+    headers.append(line)
     return Outcome(tuple(headers), state)
 
 
 def _deletions(cookies: CloudFrontCookies, plan: Plan, attributes: CookieAttributes) -> list[str]:
+    if not plan.delete:
+        return []
     names = [COOKIE_POLICY, COOKIE_SIGNATURE, COOKIE_KEY_PAIR_ID]
     if plan.delete_hash_cookie:
         names.append(COOKIE_HASH_ALGORITHM)

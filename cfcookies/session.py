@@ -83,7 +83,7 @@ from .signing import (
     HashAlgorithm,
     Signer,
 )
-from .state import State, StateCodec
+from .state import State, StateCodec, StateFields
 
 if TYPE_CHECKING:
     import anyio
@@ -206,8 +206,8 @@ class CloudFrontCookies:
         session_binding: Callable[[Any], Any] | None = None,
     ) -> None:
         self.media_url, self.media_host = check_media_url(media_url, insecure_allow_http)
-        # prefix_resource(media_url, prefix) is this + prefix + "*" for a normalised prefix
-        self._resource_base = prefix_resource(self.media_url, "/")[:-2]
+        #: prefix_resource(media_url, prefix) is this + prefix + "*" for a normalised prefix
+        self.resource_base = prefix_resource(self.media_url, "/")[:-2]
         self.keys = build_keys(keys, key_pair_id, private_key, passphrase)
         self.signer = Signer(
             self.keys, hash_algorithm=hash_algorithm, cache_size=signature_cache_size, clock=clock
@@ -266,7 +266,8 @@ class CloudFrontCookies:
             tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str, HashAlgorithm]
         ] = {}
         self._warned_hosts: set[str] = set()
-        self._last_state_line: tuple[State, str] | None = None
+        self._allowed_hosts: set[str] = set()  # hosts found covered by cookie_domain
+        self._last_state_line: tuple[StateFields, State, str] | None = None
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -274,7 +275,7 @@ class CloudFrontCookies:
         """:func:`~cfcookies.policy.prefix_resource` of a prefix that :func:`merge_prefixes`
         already normalised (so checked): the policy resource granting it, built without
         checking it again on every login."""
-        return self._resource_base + prefix + "*"
+        return self.resource_base + prefix + "*"
 
     @property
     def imperative_only(self) -> bool:
@@ -352,23 +353,29 @@ class CloudFrontCookies:
         return self.codec.binding_digest(value)
 
     def dump_state(self, state: State) -> str:
-        """The state cookie's ``Set-Cookie`` line. The last line written is remembered (one,
-        replaced whole): logins into the same folders in the same second, as in a login storm,
-        share one state."""
-        last = self._last_state_line
-        if last is not None and last[0] == state:
-            return last[1]
+        """The state cookie's ``Set-Cookie`` line."""
         max_age = self.max_age_until(state.expires) if self.persistent else None
-        line = dump_cookie(
+        return dump_cookie(
             self.state_cookie_name,
             self.codec.dumps(state),
             path="/",
             attributes=self.state_attributes,
             max_age=max_age,
         )
-        if max_age is None:
-            self._last_state_line = (state, line)
-        return line
+
+    def state_line(self, fields: StateFields) -> tuple[State, str]:
+        """The state of these fields (in :class:`State`'s order) and its ``Set-Cookie`` line.
+
+        The last one written is remembered (one, replaced whole): logins into the same folders
+        in the same second, as in a login storm, share one state and one line."""
+        last = self._last_state_line
+        if last is not None and last[0] == fields:
+            return last[1], last[2]
+        state = State(*fields)
+        line = self.dump_state(state)
+        if not self.persistent:  # (a persistent line carries a Max-Age counted from now)
+            self._last_state_line = (fields, state, line)
+        return state, line
 
     # -- what a session can hold ---------------------------------------------------------------
 
@@ -391,6 +398,7 @@ class CloudFrontCookies:
         problem = self.limits.problem(wanted, user_id)
         if problem is not None:
             raise GrantLimitError(problem)
+        actions.checked = (wanted, user_id)
 
     # -- reading a request ---------------------------------------------------------------------
 
@@ -404,9 +412,13 @@ class CloudFrontCookies:
         """Whether cookies set on a response for ``host`` can reach the media host."""
         if host is None:
             return False
+        if host in self._allowed_hosts:
+            return True
         host = host.lower()
         if self.cookie_domain is not None:
             if domain_matches(host, self.cookie_domain):
+                if len(self._allowed_hosts) < 64:  # (the app's own few hosts, asked every login)
+                    self._allowed_hosts.add(host)
                 return True
             fix = f"cookie_domain={self.cookie_domain} does not cover the app host {host}"
         else:

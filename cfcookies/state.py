@@ -30,7 +30,7 @@ from .exceptions import ResourceError
 from .grants import merge_prefixes
 from .signing import HashAlgorithm
 
-__all__ = ["State", "StateCodec"]
+__all__ = ["State", "StateCodec", "StateFields"]
 
 _SALT = "cfcookies.state.v1"
 #: Verified states kept (one per active browser, as far as it goes).
@@ -40,7 +40,7 @@ STATE_CACHE_SIZE = 4096
 _COMPRESS_ABOVE = 256
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class State:
     """What the middleware issued to this browser, as recorded in its state cookie."""
 
@@ -54,6 +54,34 @@ class State:
     user_id: str = ""
     ip_address: str = ""  # the AWS:SourceIp the policies are bound to ("" when unbound)
     binding: str = ""  # digest of the app's session it was issued to ("" without session_binding)
+
+    def __init__(
+        self,
+        prefixes: tuple[str, ...],
+        expires: int,
+        key_pair_id: str,
+        hash_algorithm: HashAlgorithm,
+        domain: str | None,
+        granted_at: int,
+        session_id: str = "",
+        user_id: str = "",
+        ip_address: str = "",
+        binding: str = "",
+    ) -> None:
+        # One is built on every login and renewal: the fields go straight into the instance's
+        # dictionary (the generated frozen __init__ calls object.__setattr__ once per field,
+        # a third of a cached login).
+        fields = self.__dict__
+        fields["prefixes"] = prefixes
+        fields["expires"] = expires
+        fields["key_pair_id"] = key_pair_id
+        fields["hash_algorithm"] = hash_algorithm
+        fields["domain"] = domain
+        fields["granted_at"] = granted_at
+        fields["session_id"] = session_id
+        fields["user_id"] = user_id
+        fields["ip_address"] = ip_address
+        fields["binding"] = binding
 
     def to_payload(self) -> dict[str, object]:
         payload: dict[str, object] = {
@@ -156,6 +184,10 @@ def _payload_json(state: State) -> bytes:
     if state.binding:
         text += f',"b":"{state.binding}"'
     return (text + "}").encode()
+
+
+#: A state's fields, in :class:`State`'s order (what a login compares with the last state).
+StateFields = tuple[tuple[str, ...], int, str, HashAlgorithm, "str | None", int, str, str, str, str]
 
 
 class _Known:
