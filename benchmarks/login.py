@@ -19,9 +19,9 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from cfcookies.grants import MIDDLEWARE_KEY
 from cfcookies.keys import PrivateKey
 from cfcookies.policy import Policy, prefix_resource
-from cfcookies.grants import MIDDLEWARE_KEY
 from cfcookies.session import CloudFrontCookies, grant
 
 from ._apps import MEDIA_URL, cloudfront_cookies, key, key_label, login_info

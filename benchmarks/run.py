@@ -10,13 +10,14 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import aws, growth, login, servers, soak, steady
+from . import asgi_login, aws, growth, login, servers, soak, steady
 from ._harness import Scale, Section
 from .report import render
 
 BENCHMARKS: dict[str, Callable[[Scale], Section]] = {
     "steady": steady.run,
     "login": login.run,
+    "asgi_login": asgi_login.run,
     "aws": aws.run,
     "storm": servers.run_storm,
     "throughput": servers.run_throughput,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from .cookies import CookieAttributes, delete_cookie, dump_cookie
+from .cookies import MAX_COOKIE_BYTES, CookieAttributes, delete_cookie, dump_cookie
+from .exceptions import CookieSizeError
 from .policy import Policy
 from .revocation import mint_session_cookie
 from .signing import (
@@ -200,12 +201,20 @@ def _policy_cookies(
             cookies.signer.hits += 1  # a signature reused, as a signature cache hit
             return active.key_pair_id, cached[2], cached[0], cached[1]
     signed = cookies.signer.sign_policy(policy)
-    lines = tuple(
-        dump_cookie(
-            name, value, path=prefix, attributes=cookies.cloudfront_attributes, max_age=max_age
-        )
-        for name, value in signed.cookies().items()
-    )
+    # The values are CloudFront's base64, a checked key pair ID and a hash name, the path a
+    # normalised prefix: what dump_cookie checks holds already, but for the size of a line.
+    tail = "; " + cookies.cloudfront_attributes.suffix(prefix)
+    if max_age is not None:
+        tail += f"; Max-Age={max(0, int(max_age))}"
+    lines = tuple([f"{name}={value}{tail}" for name, value in signed.cookies().items()])
+    for line in lines:
+        if len(line) > MAX_COOKIE_BYTES:
+            name = line.partition("=")[0]
+            raise CookieSizeError(
+                f"the cookie {name} for Path={prefix} would be {len(line)} bytes; browsers "
+                f"accept {MAX_COOKIE_BYTES}. Use a shorter prefix, or ECDSA keys (shorter "
+                f"signatures)"
+            )
     if max_age is None and signed.key_pair_id == active.key_pair_id and cookies.signer.cache_size:
         if len(cookies.set_cookie_lines) >= cookies.signer.cache_size:
             cookies.set_cookie_lines.clear()

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from .clock import epoch_now
 from .config import (
     Seconds,
@@ -503,6 +505,12 @@ class CloudFrontCookies:
         answered (ignored without one), ``actions`` the view's ``grant``/``revoke`` calls."""
         return _decide(self, request, desired=desired, actions=actions)
 
+    @property
+    def signs_slowly(self) -> bool:
+        """Whether the active key's signature is worth a worker thread: RSA (a signature costs
+        0.5-1 ms, a thread hop a fifth of that), not ECDSA P-256 (a twentieth of RSA's)."""
+        return isinstance(self.keys.active().private_key, rsa.RSAPrivateKey)
+
     def needs_signing(self, plan: Plan) -> bool:
         """Whether rendering ``plan`` computes a signature (then rendered off the loop)."""
         return _needs_signing(self, plan)
@@ -562,8 +570,10 @@ class CloudFrontCookies:
         limiter: anyio.CapacityLimiter | None = None,
     ) -> Outcome | None:
         """:meth:`respond` for the ASGI adapter: the callable options may be coroutines; a
-        plan that needs a signature is rendered in a worker thread of ``limiter`` and a
+        plan that needs an RSA signature is rendered in a worker thread of ``limiter`` and a
         logout's deny-list write runs in a thread of anyio's default pool, never on the loop.
+        An ECDSA P-256 signature (about 40 µs) costs less than the hop to a thread and back
+        (100-200 µs, see BENCHMARKS.md), so it is computed on the loop.
         ``app_request`` builds what the callable options receive, at most once."""
         import anyio.to_thread
 
@@ -574,7 +584,7 @@ class CloudFrontCookies:
         plan = self._planned(request, storage, answers)
         if plan is None:
             return None
-        if self.needs_signing(plan):
+        if self.signs_slowly and self.needs_signing(plan):
             outcome = await anyio.to_thread.run_sync(self.render, plan, limiter=limiter)
         else:
             outcome = self.render(plan)

@@ -713,3 +713,25 @@ def test_a_state_cookie_sent_back_empty_reads_as_none_and_is_not_deleted_again(
     info = cookies.request_info("GET", "/page", "app.example.test", "__Host-cfcookies=")
     assert cookies.respond(info, {}, {}) is None
     assert cookies.read_state("__Host-cfcookies=forged") == (None, True)
+
+
+def test_a_folder_line_over_what_a_browser_keeps_is_refused_not_sent(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """render() formats a folder's CloudFront lines without dump_cookie's per-value checks
+    (its values are CloudFront's base64), but never without the size check: a plan that got
+    past the session's limits (built directly here) still cannot send a cookie a browser
+    would drop."""
+    from cfcookies.exceptions import CookieSizeError
+    from cfcookies.policy import Policy
+
+    cookies = CloudFrontCookies(**base_options(rsa_key, clock))
+    folder = "/" + "a" * 3000 + "/"
+    expires = cookies.expiry_for(cookies.now())
+    plan = Plan(
+        issue=(folder,),
+        expires=expires,
+        policies=(Policy(cookies.resource_for(folder), expires),),
+    )
+    with pytest.raises(CookieSizeError, match=r"CloudFront-Policy for Path=/aaa.* bytes"):
+        cookies.render(plan)
