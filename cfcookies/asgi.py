@@ -26,7 +26,8 @@ Pure ASGI: non-HTTP scopes (websockets, lifespan) pass through untouched; the ap
 are never reordered and only ``Set-Cookie`` values are appended, except that a response carrying
 these cookies is made unstorable by shared caches (``Cache-Control``, see
 :func:`cfcookies.cookies.private_cache_control`). On a signature cache
-miss the RSA/ECDSA signing runs in a worker thread so a login storm does not stall the loop.
+miss an RSA signature runs in a worker thread so a login storm does not stall the loop (an
+ECDSA P-256 one, cheaper than the hop to a thread, runs on the loop).
 """
 
 from __future__ import annotations
