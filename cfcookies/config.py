@@ -170,9 +170,21 @@ OTHER_SPELLINGS: dict[str, tuple[str, str]] = {
     "key": ("private_key", ", a path, the PEM itself, or a loaded key"),
 }
 
-#: ``CFCOOKIES_*`` names that other cfcookies tools read (the CLI's ``revocation`` commands
-#: read ``CFCOOKIES_SESSION_SECRET``): :func:`load_options` leaves them alone.
-OTHER_TOOLS_SETTINGS = frozenset({"session_secret"})
+#: ``CFCOOKIES_*`` names that other cfcookies tools read: the CLI's ``revocation`` commands
+#: (``CFCOOKIES_SESSION_SECRET``), the project's scripts and test suite (``CFCOOKIES_VENV``,
+#: ``CFCOOKIES_REQUIRE_BROWSER`` and the like, which CI exports): :func:`load_options` leaves
+#: them alone, so an environment that runs those tools still configures the middleware.
+OTHER_TOOLS_SETTINGS = frozenset(
+    {
+        "session_secret",
+        "venv",
+        "require_browser",
+        "require_node",
+        "require_njs",
+        "chromium",
+        "fuzz_runs",
+    }
+)
 
 #: Options whose value is never shown in an error message.
 SECRET_OPTIONS = frozenset({"state_secret", "private_key", "passphrase", "keys", "session_secrets"})

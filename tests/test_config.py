@@ -409,6 +409,23 @@ def test_what_other_cfcookies_tools_read_from_the_environment_is_left_alone() ->
     assert config.load_options({"CFCOOKIES_SESSION_SECRET": "x" * 40}) == {}
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CFCOOKIES_REQUIRE_BROWSER",
+        "CFCOOKIES_REQUIRE_NODE",
+        "CFCOOKIES_REQUIRE_NJS",
+        "CFCOOKIES_VENV",
+        "CFCOOKIES_CHROMIUM",
+        "CFCOOKIES_FUZZ_RUNS",
+    ],
+)
+def test_the_project_tools_variables_are_left_alone(name: str) -> None:
+    """`.ci/run` exports CFCOOKIES_REQUIRE_*, scripts/ reads CFCOOKIES_VENV: an environment
+    that runs those tools (CI, a developer's shell) still configures the middleware."""
+    assert config.load_options({name: "1", "CFCOOKIES_LIFETIME": "30m"}) == {"lifetime": 1800}
+
+
 def test_without_a_prefix_every_key_is_an_option_name() -> None:
     """``prefix=""`` reads a dict of option names (Django's ``settings.CFCOOKIES``), text
     read as from the environment, and names an unknown key as an option."""

@@ -443,9 +443,10 @@ def test_cli_associate_names_the_lambda_at_edge_conflict_and_changes_nothing(
         ]
     )  # fmt: skip
     captured = capsys.readouterr()
-    assert (code, captured.out) == (2, "")
+    assert (code, captured.out) == (1, "")  # refused (2 is for usage errors)
     assert captured.err.startswith(
-        f"cfcookies: error: cache behaviour {VIDEOS!r} runs a Lambda@Edge function "
+        f"cfcookies aws function associate: error: cache behaviour {VIDEOS!r} runs a "
+        f"Lambda@Edge function "
         f"({LAMBDA_ARN} on viewer-response); "
     )
     assert "Traceback" not in captured.err
