@@ -42,7 +42,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .config import check_option_names, load_options, require_settings
+from .config import check_option_names, options_from_env
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .grants import MIDDLEWARE_KEY, grant, revoke
@@ -141,11 +141,9 @@ class CloudFrontCookieMiddleware:
         (``environ``, by default ``os.environ``; read by :func:`cfcookies.config.load_options`),
         then those given here, which win (a required one set nowhere is named as the variable
         to set): ``from_env(app, grants=granted_prefixes)``."""
-        found = load_options(os.environ if environ is None else environ, prefix)
-        check_option_names(options)
-        found.update(options)
-        require_settings(found, prefix)
-        return cls(app, signing_threads=signing_threads, **found)
+        return cls(
+            app, signing_threads=signing_threads, **options_from_env(environ, prefix, options)
+        )
 
     def _signing_limiter(self) -> anyio.CapacityLimiter:
         try:

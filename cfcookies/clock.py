@@ -2,11 +2,13 @@
 
 Every time cfcookies takes is an aware ``datetime``, a ``timedelta`` from now or integer epoch
 seconds; a naive ``datetime`` is an error, not a guess. :func:`epoch_now` is the one reading
-of a clock as epoch seconds, and :func:`utc_text` the one way a time is shown to people.
+of a clock as epoch seconds, :func:`utc_text` the one way a time is shown to people, and
+:func:`duration_seconds` the one reader of durations written as text (settings, the CLI).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -17,6 +19,7 @@ __all__ = [
     "MAX_EPOCH_SECONDS",
     "Clock",
     "TimeInput",
+    "duration_seconds",
     "epoch_now",
     "system_clock",
     "to_epoch",
@@ -90,3 +93,17 @@ def utc_text(epoch: int) -> str:
         return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (OverflowError, OSError, ValueError):
         return f"epoch {epoch}"
+
+
+_DURATION = re.compile(r"\+?(?:\d{1,9}[smhd])+|\+?\d{1,9}")
+_DURATION_PART = re.compile(r"(\d+)([smhd]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> int | None:
+    """``90``, ``30m``, ``12h``, ``7d``, ``1h30m`` (an optional leading ``+``) in seconds, or
+    None when ``text`` (surrounding whitespace aside) is not a duration."""
+    value = text.strip()
+    if not value.isascii() or not _DURATION.fullmatch(value):
+        return None
+    return sum(int(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(value))

@@ -31,6 +31,7 @@ from importlib import import_module
 from typing import Any, Literal, TypedDict, cast, get_args, get_origin
 from urllib.parse import urlsplit
 
+from .clock import duration_seconds
 from .cookies import (
     MAX_COOKIES_PER_DOMAIN,
     SameSite,
@@ -236,12 +237,21 @@ def require_settings(options: Options, prefix: str = "CFCOOKIES_") -> None:
             raise SettingError(f"{setting} is not set: {what}", setting=setting, option=option)
 
 
+def options_from_env(environ: Mapping[str, str] | None, prefix: str, options: Options) -> Options:
+    """What a ``from_env`` constructor builds with: the ``<prefix>*`` settings of ``environ``
+    (by default ``os.environ``), then ``options`` given in code, which win; a required one set
+    nowhere is named as the variable to set."""
+    found = load_options(os.environ if environ is None else environ, prefix)
+    check_option_names(options)
+    found.update(options)
+    require_settings(found, prefix)
+    return found
+
+
 # -- reading options from text ------------------------------------------------------------------
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-_DURATION = re.compile(r"(\d{1,9})([smhd]?)")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _INTEGER = re.compile(r"[0-9]{1,9}")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
@@ -341,9 +351,9 @@ def _from_text(option: str, setting: str, text: str) -> object:
         if stripped.lower() in _FALSE:
             return False
     elif kind == "duration":
-        match = _DURATION.fullmatch(stripped.lower())
-        if match:
-            return int(match.group(1)) * _UNITS[match.group(2)]
+        duration = duration_seconds(stripped.lower())
+        if duration is not None:
+            return duration
     elif kind == "int":
         if _INTEGER.fullmatch(stripped):
             return int(stripped)

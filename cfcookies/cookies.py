@@ -32,6 +32,7 @@ __all__ = [
     "CookieAttributes",
     "SameSite",
     "SetCookie",
+    "check_line_size",
     "cookie_value",
     "delete_cookie",
     "domain_matches",
@@ -292,12 +293,18 @@ def dump_cookie(
     header = f"{name}={value}; {attributes.suffix(path)}"
     if max_age is not None:
         header += f"; Max-Age={max(0, int(max_age))}"
-    if len(header.encode()) > MAX_COOKIE_BYTES:
+    check_line_size(name, path, header)
+    return header
+
+
+def check_line_size(name: str, path: str, line: str) -> None:
+    """Raise :class:`CookieSizeError` when the ``Set-Cookie`` value ``line`` of the cookie
+    ``name`` on ``path`` is more than a browser keeps."""
+    if len(line.encode()) > MAX_COOKIE_BYTES:
         raise CookieSizeError(
-            f"the cookie {name} for Path={path} would be {len(header)} bytes; browsers accept "
+            f"the cookie {name} for Path={path} would be {len(line)} bytes; browsers accept "
             f"{MAX_COOKIE_BYTES}. Use a shorter prefix, or ECDSA keys (shorter signatures)"
         )
-    return header
 
 
 def delete_cookie(name: str, *, path: str, attributes: CookieAttributes) -> str:

@@ -51,8 +51,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # ';' and ',', which normalize_prefix refuses raw: ';' ends a cookie's Path attribute and ','
 # splits folded Set-Cookie headers.
 _SEGMENT_SAFE = "-._~!$&'()+=:@"
-# Printable ASCII but '"' and '\\': what json.dumps writes unescaped.
-_JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+#: Printable ASCII but '"' and '\\': what json.dumps writes unescaped (the policy's JSON and
+#: the state cookie's are written directly when every string is made of it).
+JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 _PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9\-._~!$&'()+=:@]*")
 # A prefix already in its final form: every character a plain one, no '.' or '..' segment. It
 # holds no whitespace, control, '%', ';' or ',', so the full checks could only accept it as is.
@@ -228,8 +229,8 @@ class Policy:
         """Compact JSON, the exact bytes that are base64-encoded and signed."""
         resource, ip = self.resource, self.ip_address
         if (
-            (resource is None or _JSON_PLAIN.fullmatch(resource))
-            and (ip is None or _JSON_PLAIN.fullmatch(ip))
+            (resource is None or JSON_PLAIN.fullmatch(resource))
+            and (ip is None or JSON_PLAIN.fullmatch(ip))
             and type(self.date_less_than) is int
             and (self.date_greater_than is None or type(self.date_greater_than) is int)
         ):

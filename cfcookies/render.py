@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from .cookies import MAX_COOKIE_BYTES, CookieAttributes, delete_cookie, dump_cookie
-from .exceptions import CookieSizeError
+from .cookies import CookieAttributes, check_line_size, delete_cookie, dump_cookie
 from .policy import Policy
 from .revocation import mint_session_cookie
 from .signing import (
@@ -208,13 +207,7 @@ def _policy_cookies(
         tail += f"; Max-Age={max(0, int(max_age))}"
     lines = tuple([f"{name}={value}{tail}" for name, value in signed.cookies().items()])
     for line in lines:
-        if len(line) > MAX_COOKIE_BYTES:
-            name = line.partition("=")[0]
-            raise CookieSizeError(
-                f"the cookie {name} for Path={prefix} would be {len(line)} bytes; browsers "
-                f"accept {MAX_COOKIE_BYTES}. Use a shorter prefix, or ECDSA keys (shorter "
-                f"signatures)"
-            )
+        check_line_size(line.partition("=")[0], prefix, line)
     if max_age is None and signed.key_pair_id == active.key_pair_id and cookies.signer.cache_size:
         if len(cookies.set_cookie_lines) >= cookies.signer.cache_size:
             cookies.set_cookie_lines.clear()

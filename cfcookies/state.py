@@ -16,7 +16,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import re
 import threading
 import zlib
 from collections.abc import Hashable, Sequence
@@ -28,6 +27,7 @@ from itsdangerous.encoding import base64_encode
 from .cookies import MAX_COOKIE_BYTES
 from .exceptions import ResourceError
 from .grants import merge_prefixes
+from .policy import JSON_PLAIN
 from .signing import HashAlgorithm
 
 __all__ = ["State", "StateCodec", "StateFields"]
@@ -151,8 +151,6 @@ class State:
 
 
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
-#: What json.dumps writes unchanged inside a string: printable ASCII but '"' and '\\'.
-_JSON_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 
 
 def _b64(data: bytes) -> bytes:
@@ -166,7 +164,7 @@ def _payload_json(state: State) -> bytes:
     texts = "".join(state.prefixes) + state.key_pair_id + (state.domain or "") + state.session_id
     texts += state.user_id + state.ip_address + state.binding
     if (
-        not _JSON_PLAIN.fullmatch(texts)
+        not JSON_PLAIN.fullmatch(texts)
         or type(state.expires) is not int
         or type(state.granted_at) is not int
     ):

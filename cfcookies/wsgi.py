@@ -25,11 +25,10 @@ returned, and the app's iterable is returned untouched so that ``close()`` reach
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .config import check_option_names, load_options, require_settings
+from .config import check_option_names, options_from_env
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .grants import MIDDLEWARE_KEY, grant, revoke
@@ -111,11 +110,7 @@ class CloudFrontCookieMiddleware:
         (``environ``, by default ``os.environ``; read by :func:`cfcookies.config.load_options`),
         then those given here, which win (a required one set nowhere is named as the variable
         to set): ``from_env(app.wsgi_app, lifetime=600)``."""
-        found = load_options(os.environ if environ is None else environ, prefix)
-        check_option_names(options)
-        found.update(options)
-        require_settings(found, prefix)
-        return cls(app, **found)
+        return cls(app, **options_from_env(environ, prefix, options))
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         cookies = self.cookies

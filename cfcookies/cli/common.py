@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
 
+from ..clock import duration_seconds
 from ..exceptions import ConfigurationError
 from ..keys import PrivateKey, PublicKey, load_private_key, load_public_key
 
@@ -148,9 +149,6 @@ def load_public_spec(spec: str) -> PublicKey:
 
 # --- argument types ----------------------------------------------------------------------------
 
-_DURATION = re.compile(r"\+?(?:\d{1,9}[smhd])+|\+?\d{1,9}")
-_DURATION_PART = re.compile(r"(\d+)([smhd]?)")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _LONGEST = 100 * 365 * 86400  # a century: past it, a duration is a typo (and dates overflow)
 
 
@@ -160,10 +158,9 @@ def duration(text: str) -> timedelta | None:
     ``None`` when ``text`` is not a duration; the one reader of durations for every command
     (``aws revoke --for``, ``--expires +1h``). Over 100 years is refused as a typo.
     """
-    value = text.strip()
-    if not value.isascii() or not _DURATION.fullmatch(value):
+    seconds = duration_seconds(text)
+    if seconds is None:
         return None
-    seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION_PART.findall(value))
     if seconds > _LONGEST:
         raise argparse.ArgumentTypeError(f"{text!r} is longer than 100 years")
     return timedelta(seconds=seconds)
