@@ -20,6 +20,7 @@
     │   └── MalformedPolicyError             policy JSON CloudFront would reject
     ├── SigningError                         the signing call itself failed
     ├── SignedURLError (ValueError)          a URL that cannot be signed as given
+    ├── PlaylistError (ValueError)           a playlist or manifest that cannot be rewritten
     ├── AWSError                             an AWS API call failed (see cfcookies.aws)
     │   ├── AWSCredentialsError              no usable credentials or region, or AWS rejected them
     │   ├── AWSAccessDeniedError             the caller lacks a permission (IAM, KMS, a policy)
@@ -99,6 +100,7 @@ __all__ = [
     "SessionExpiredError",
     "SessionRevokedError",
     "SettingError",
+    "PlaylistError",
     "SignedURLError",
     "SigningError",
     "UnknownKeyError",
@@ -204,6 +206,11 @@ class SigningError(CloudFrontCookieError):
 
 class SignedURLError(CloudFrontCookieError, ValueError):
     """A URL that cannot be signed as given (it already carries signing parameters, ...)."""
+
+
+class PlaylistError(CloudFrontCookieError, ValueError):
+    """An HLS playlist or DASH manifest that cannot be rewritten safely (malformed, or a URI
+    that already carries CloudFront signing parameters)."""
 
 
 class AWSError(CloudFrontCookieError):

@@ -1,0 +1,2 @@
+"""Folder grants for players that cannot send cookies: the folder's signed query, and HLS
+playlists and DASH manifests rewritten so that every URI under the granted folder carries it."""
