@@ -547,6 +547,14 @@ def test_a_uri_not_surely_in_the_folder_never_gets_the_query(
     assert grant.decide(signed(expected, grant.query)) == cloudfront
 
 
+def test_a_scheme_in_capitals_is_still_https_and_gets_the_query(grant: Grant) -> None:
+    # every reader lowercases the scheme (RFC 3986, WHATWG, CloudFront), unlike a host spelling
+    uri = "HTTPS://media.example.com/videos/course-1/x.ts"
+    out = rewrite(playlist(uri), query=grant.query)
+    assert out == playlist(signed(uri, grant.query))
+    assert grant.decide(signed(uri, grant.query)) == "allowed"
+
+
 def test_a_url_spelled_like_https_without_a_host_stays_as_written() -> None:
     # RFC 3986 reads it as an absolute URI without a host; WHATWG as a relative one: unsigned
     assert rewrite(playlist("https:seg.ts")) == playlist("https:seg.ts")
