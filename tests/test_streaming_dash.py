@@ -173,6 +173,21 @@ OTHER_HOST = f"""<?xml version="1.0" encoding="UTF-8"?>
 </MPD>
 """
 
+PERIOD_TEMPLATE = f"""<?xml version="1.0" encoding="UTF-8"?>
+{OPEN}
+  <Period id="p0">
+    <SegmentTemplate timescale="1" duration="2" initialization="$RepresentationID$/init.mp4"
+        media="$RepresentationID$/$Number$.m4s"/>
+    <AdaptationSet id="1" mimeType="video/mp4">
+      <Representation id="v1" bandwidth="500000"/>
+    </AdaptationSet>
+    <AdaptationSet id="2" mimeType="audio/mp4">
+      <Representation id="a1" bandwidth="64000"/>
+    </AdaptationSet>
+  </Period>
+</MPD>
+"""
+
 EXISTING_QUERY = f"""<?xml version="1.0" encoding="UTF-8"?>
 {OPEN}
   <Period id="p0">
@@ -269,6 +284,15 @@ CASES = [
             f"{P1}.base_urls[0].base_url_value": FOLDER + "part-2/whole.mp4?{q}",
         },
         id="multi-period-nested-bases",
+    ),
+    pytest.param(
+        PERIOD_TEMPLATE,
+        {
+            "base_urls[0].base_url_value": FOLDER,
+            "periods[0].segment_templates[0].initialization": "$RepresentationID$/init.mp4?{q}",
+            "periods[0].segment_templates[0].media": "$RepresentationID$/$Number$.m4s?{q}",
+        },
+        id="period-template",
     ),
     pytest.param(OTHER_HOST, {"base_urls[0].base_url_value": FOLDER}, id="other-host"),
     pytest.param(
@@ -469,18 +493,17 @@ def test_rewritten_references_reparse_as_expected(
     assert after_rest == before_rest
 
 
-@pytest.mark.parametrize(("manifest", "changed"), CASES)
+@pytest.mark.parametrize("manifest", [pytest.param(c.values[0], id=c.id) for c in CASES])
 def test_player_fetches_the_same_urls_from_the_app_and_each_in_folder_one_verifies(
-    manifest: str, changed: dict[str, str], query: str, keys: dict[str, PublicKey], clock: FakeClock
+    manifest: str, query: str, keys: dict[str, PublicKey], clock: FakeClock
 ) -> None:
     """Served from the app, the rewritten manifest makes a player fetch the URLs the original
     meant from the media host; each one in the folder verifies, none other carries the query."""
-    del changed
     fetched = player_urls(rewrite(manifest, query), APP_URL)
     assert [unsigned(url, query) for url in fetched] == player_urls(manifest, MANIFEST_URL)
     assert fetched
     for url in fetched:
-        assert urlsplit(url).hostname != "app.example.com"
+        assert urlsplit(url).hostname in (MEDIA_HOST, "cdn.other.example")
         if in_folder(unsigned(url, query)):
             assert verify_request(url, public_keys=keys, now=clock.now).allowed, url
         else:
@@ -877,6 +900,34 @@ def test_documents_that_are_not_plain_mpds_are_refused(
     """DTDs (so entities), malformed XML and roots other than MPD are refused."""
     with pytest.raises(PlaylistError, match=message):
         rewrite(manifest, query)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        pytest.param(mpd("<x>" * 63 + "</x>" * 63), "nests elements more than 64 deep", id="depth"),
+        pytest.param(
+            mpd("".join(f'<x xmlns:p{i}="urn:{i}"/>' for i in range(1024))),
+            "more than 1024 namespaces",
+            id="namespace-declarations",
+        ),
+    ],
+)
+def test_documents_past_the_structure_bounds_are_refused(
+    manifest: str, message: str, query: str
+) -> None:
+    """Elements nested past 64 levels or more than 1024 namespace declarations are refused."""
+    with pytest.raises(PlaylistError, match=message):
+        rewrite(manifest, query)
+
+
+def test_documents_at_the_structure_bounds_are_read(query: str) -> None:
+    """64 levels and 1024 namespace declarations are read."""
+    deep = mpd("<x>" * 62 + "</x>" * 62)  # MPD, Period and 62: 64 levels
+    # The MPD's own xmlns and 1023 more: 1024.
+    declarations = "".join(f'<x xmlns:p{i}="urn:{i}"/>' for i in range(1023))
+    for manifest in (deep, mpd(declarations)):
+        assert rewrite(manifest, query).count("<x") == manifest.count("<x")
 
 
 def test_too_many_alternative_bases_are_refused(query: str) -> None:

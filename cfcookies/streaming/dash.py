@@ -1,68 +1,56 @@
 """DASH manifests (MPD) rewritten so that every URL a player fetches from the granted folder
 carries the folder's signed query.
 
-:func:`rewrite_mpd` is pure: text in, text out. The app fetches the MPD from the origin and
-serves it from its own origin (``https://app.example.com/dash/...``); the player then resolves
-the manifest's relative URLs against the app, and they would drop the query anyway. So:
+:func:`rewrite_mpd` is pure: text in, text out. The app serves the MPD from its own origin
+(``https://app.example.com/dash/...``), against which a player would resolve the manifest's
+relative URLs, and relative URLs drop the query anyway. So:
 
-**Base URLs** (ISO/IEC 23009-1 §5.6). ``BaseURL`` elements at the MPD, Period, AdaptationSet and
-Representation levels resolve against their parent's base, the MPD's own base being
-``manifest_url`` (where the MPD was fetched from, on the media host). Every ``BaseURL`` is
-written absolute. An MPD without an MPD-level ``BaseURL`` gains one, the directory of
-``manifest_url`` (after its ``ProgramInformation``, where the schema puts it), so that every
-relative reference below it, ``BaseURL`` or not, resolves on the media host and the rest of the
-document keeps its relative references as written. A relative ``BaseURL`` under several
-alternative parents (several CDNs) stays relative: its parents are absolute now.
+**Base URLs** (ISO/IEC 23009-1 §5.6): ``BaseURL`` elements at the MPD, Period, AdaptationSet and
+Representation levels resolve against their parent's base, the MPD's being ``manifest_url``.
+Every ``BaseURL`` is written absolute, and an MPD without an MPD-level one gains one (the
+directory of ``manifest_url``, after ``ProgramInformation`` as the schema orders them): every
+other relative reference stays as written and resolves on the media host. A relative
+``BaseURL`` under several alternative parents (CDNs) stays relative; its parents are absolute.
 
-**The query** is appended (after the path, before any fragment; an existing query is kept:
-``?v=2`` becomes ``?v=2&Policy=...``) to every reference a player fetches: ``SegmentTemplate``
-``@media``, ``@initialization``, ``@index`` and ``@bitstreamSwitching``; ``SegmentURL``
-``@media`` and ``@index``; ``@sourceURL`` of ``Initialization``, ``RepresentationIndex`` and
-``BitstreamSwitching``; and a ``BaseURL`` that is itself the media (its path does not end in
-``/``: a single-file Representation, ``SegmentBase``). Templates keep working: the query holds
-no ``$``, and ``$Number%05d$``, ``$Time$``, ``$RepresentationID$``, ``$Bandwidth$`` stay where
-they were.
+**The query** goes after the path and any existing query (``?v=2`` becomes
+``?v=2&Policy=...``), before any fragment, on each reference a player fetches:
+``SegmentTemplate`` ``@media``, ``@initialization``, ``@index``, ``@bitstreamSwitching``;
+``SegmentURL`` ``@media`` and ``@index``; ``@sourceURL`` of ``Initialization``,
+``RepresentationIndex`` and ``BitstreamSwitching``; a ``BaseURL`` that is itself the media (its
+path does not end in ``/``: single-file Representations, ``SegmentBase``). The query holds no
+``$``, so ``$Number%05d$``, ``$Time$``, ``$RepresentationID$`` and ``$Bandwidth$`` keep working.
 
-**Only inside the folder.** The query is a bearer token for the whole folder, so a reference
-gets it only if every URL it can resolve to is under ``folder_url``: same scheme, same host
-(no userinfo, no other port spelling), a path starting with the folder's, no ``.`` or ``..``
-segment left, no percent-encoded dot, slash or backslash (``%2e``, ``%2f``, ``%5c``: WHATWG URL
-parsers read ``%2e`` as a dot), no backslash, whitespace or control character anywhere in the
-reference. References elsewhere (another host, ``../`` out of the folder, ``course-10`` beside
-``course-1``) are left exactly as written, and so are references with a scheme other than
-``http``/``https`` (``data:``, ``urn:``), ``Location``, ``PatchLocation``, ``UTCTiming`` and
-every other element.
+**Only inside the folder**: the query is a bearer token for the whole folder, so a reference
+gets it only if every URL it resolves to has the folder's scheme and host (no userinfo, no
+other port spelling), a path under the folder's with no ``.`` or ``..`` segment and no ``%2e``,
+``%2f`` or ``%5c`` (WHATWG parsers read ``%2e`` as a dot), and no backslash, whitespace or
+control character. Anything else (another host, ``../`` out of the folder, ``course-10``
+beside ``course-1``, ``data:`` and ``urn:`` references, ``Location``, ``UTCTiming``) is left
+exactly as written.
 
-**Templates and segment lists above the Representation** (a ``SegmentTemplate`` on the
-AdaptationSet or the Period) are decided over every Representation in their scope, with that
-Representation's bases, ``@id`` for ``$RepresentationID$`` and ``@bandwidth`` for
-``$Bandwidth$``. When some of those resolve inside the folder and some outside (Representations
-with ``BaseURL`` elements on different hosts, or alternative ``BaseURL`` elements of which only
-some are in the folder) the reference is ambiguous and :class:`PlaylistError` is raised rather
-than the document restructured: give each Representation its own ``SegmentTemplate``, or serve
-the out-of-folder hosts some other way.
+**Above the Representation**, a template or segment list is decided over every Representation
+in its scope, with that Representation's bases, ``@id`` (``$RepresentationID$``) and
+``@bandwidth``. When it resolves inside the folder for some and outside for others
+(Representations on different hosts, alternative CDNs of which only one is the folder's), it
+is refused rather than the document restructured: give each Representation its own template.
 
 **Refused** with :class:`~cfcookies.exceptions.PlaylistError`, never rewritten: a reference
-that already carries ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or
-``Hash-Algorithm`` (a signed manifest, or one rewritten already); a remote element
-(``xlink:href`` on a Period, AdaptationSet, SegmentList or EventStream) inside the folder, whose
-fetched content could not be rewritten; a document type declaration (``<!DOCTYPE``, hence any
-entity: XML entity expansion has no place in an MPD); text over ``max_bytes``; XML that is not
-well formed; a root element that is not ``MPD`` (in the MPD namespace or none).
+already carrying ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or ``Hash-Algorithm``
+(signed or rewritten already); a remote element (``xlink:href``) inside the folder, whose content
+would come unrewritten; a ``<!DOCTYPE`` (so any entity: expansion has no place in an MPD); more
+than ``max_bytes``, 64 levels of nesting or 1024 namespace declarations; malformed XML; a root
+that is not an ``MPD``.
 
-**The XML.** Parsed with the standard library's :mod:`xml.etree.ElementTree` and written back
-with it: elements, attributes, text, comments and processing instructions that are not changed
-come back as they were (attribute quoting and the space in ``<S />`` are ElementTree's).
-Namespace prefixes are kept as the document spells them (``cenc:pssh``, ``xlink:href``, a
-default namespace), tracked per element from the parser's namespace events, never through
-ElementTree's process-wide prefix registry (where two prefixes in scope name one namespace,
-the one declared last is written: the parser reports the namespace, not the prefix). The XML
-declaration is kept; its ``encoding`` says ``UTF-8`` in the result, which is text and is meant
-to be served as UTF-8.
+**The XML** is read and written with :mod:`xml.etree.ElementTree`: what is not changed comes
+back as it was, but for attribute quoting, ``<S />``, and namespace declarations written first.
+Prefixes are kept as spelled (``cenc:pssh``, ``xlink:href``, a default namespace), tracked from
+the parser's namespace events, never through ElementTree's process-wide registry (where two
+prefixes in scope name one namespace, the one declared last is written). The XML declaration
+is kept, its ``encoding`` saying ``UTF-8``: the result is text, to be served as UTF-8.
 
-The ``mpegdash`` package parses MPDs too, but it is not used here: it would be a new
-dependency, and its round trip reorders and drops what it does not model. The tests use it as
-the independent parser that re-reads every rewritten manifest.
+The ``mpegdash`` package is not used here: it would be a new dependency, and its round trip
+reorders and drops what it does not model. The tests use it as the independent parser that
+re-reads every rewritten manifest.
 """
 
 from __future__ import annotations
@@ -92,6 +80,10 @@ _XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 #: Alternative base URLs one level may hold, all combinations counted.
 _MAX_BASES = 64
+#: How deep elements may nest (an MPD needs about ten levels; ElementTree writes recursively),
+#: and how many namespace declarations a document may hold (each one copies the scope).
+_MAX_DEPTH = 64
+_MAX_DECLARATIONS = 1024
 
 _SEGMENT_INFORMATION = ("SegmentBase", "SegmentList", "SegmentTemplate")
 _TEMPLATE_ATTRIBUTES = ("media", "initialization", "index", "bitstreamSwitching")
@@ -240,7 +232,8 @@ def _check_query(query: object) -> None:
     if missing:
         raise PlaylistError(
             f"query lacks {', '.join(missing)}: pass the query of a custom policy whose "
-            f"resource is the folder's wildcard (signed_url's query part)"
+            f"resource is the folder's wildcard (Signer.sign_url(..., resource=folder_url + "
+            f"'*')'s query part)"
         )
 
 
@@ -278,19 +271,6 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def _bind(
-    prefixes: dict[str, tuple[str, ...]], prefix: str, uri: str
-) -> dict[str, tuple[str, ...]]:
-    """``prefixes`` (namespace -> prefixes in scope, innermost last) with ``prefix`` bound to
-    ``uri`` (the empty prefix is the default namespace)."""
-    bound = {
-        namespace: tuple(p for p in names if p != prefix) for namespace, names in prefixes.items()
-    }
-    if uri:
-        bound[uri] = (*bound.get(uri, ()), prefix)
-    return bound
-
-
 def _split_name(name: str) -> tuple[str, str]:
     """``{namespace}local`` as ``(namespace, local)``; a name in no namespace as ``("", name)``."""
     if name.startswith("{"):
@@ -299,18 +279,57 @@ def _split_name(name: str) -> tuple[str, str]:
     return "", name
 
 
+class _Namespaces:
+    """The prefixes in scope (namespace -> prefixes, innermost last; ``""`` is the default
+    namespace), and the names already spelled with them."""
+
+    def __init__(self, prefixes: dict[str, list[str]]) -> None:
+        self._prefixes = prefixes
+        self._spelled: dict[tuple[str, bool], str] = {}
+
+    def bind(self, declared: list[tuple[str, str]]) -> _Namespaces:
+        """The scope inside an element declaring ``declared`` (prefix, namespace) pairs."""
+        rebound = {prefix for prefix, _ in declared}
+        prefixes = {
+            namespace: [p for p in names if p not in rebound]
+            for namespace, names in self._prefixes.items()
+        }
+        for prefix, uri in declared:
+            if uri:
+                prefixes.setdefault(uri, []).append(prefix)
+        return _Namespaces(prefixes)
+
+    def spell(self, name: str, *, attribute: bool = False) -> str:
+        """``{namespace}local`` as the document spells it here: ``prefix:local`` or ``local``."""
+        key = (name, attribute)
+        spelled = self._spelled.get(key)
+        if spelled is None:
+            namespace, local = _split_name(name)
+            spelled = local
+            if namespace:
+                # An attribute's namespace always has a prefix; an element's may be the default.
+                prefix = [p for p in self._prefixes[namespace] if p or not attribute][-1]
+                spelled = f"{prefix}:{local}" if prefix else local
+            self._spelled[key] = spelled
+        return spelled
+
+
 class _Builder:
     """The parser's target: builds the tree with :class:`xml.etree.ElementTree.TreeBuilder`,
     with element and attribute names as the document spells them (``cenc:pssh``) and the
     namespace declarations as ``xmlns`` attributes, so that writing it back needs no prefix
-    registry. Refuses a document type declaration and a root that is not an MPD."""
+    registry. Refuses a document type declaration, a root that is not an MPD, and documents
+    past :data:`_MAX_DEPTH` or :data:`_MAX_DECLARATIONS`."""
 
     def __init__(self) -> None:
         self._tree = ET.TreeBuilder(insert_comments=True, insert_pis=True)
-        self._prefixes: dict[str, tuple[str, ...]] = {_XML_NAMESPACE: ("xml",)}
+        self._namespaces = _Namespaces({_XML_NAMESPACE: ["xml"]})
         self._declared: list[tuple[str, str]] = []
-        self._open: list[tuple[str, dict[str, tuple[str, ...]]]] = []
+        self._declarations = 0
+        self._open: list[tuple[str, _Namespaces]] = []
         self._namespace = ""
+        #: The local name of each expanded tag in the MPD's namespace, None for the others.
+        self._locals: dict[str, str | None] = {}
         self.root: ET.Element | None = None
         self.prolog: list[ET.Element[Any]] = []
         self.epilog: list[ET.Element[Any]] = []
@@ -319,46 +338,49 @@ class _Builder:
         #: The ``xlink:href`` attribute's name (as spelled) of each element that has one.
         self.xlinks: dict[ET.Element, str] = {}
 
-    def _qualified(self, name: str, *, attribute: bool = False) -> str:
-        namespace, local = _split_name(name)
-        if not namespace:
-            return name
-        # An attribute's namespace is always bound to a prefix; an element's may be the default.
-        prefix = [p for p in self._prefixes[namespace] if p or not attribute][-1]
-        return f"{prefix}:{local}" if prefix else local
-
     def start_ns(self, prefix: str, uri: str) -> None:
+        self._declarations += 1
+        if self._declarations > _MAX_DECLARATIONS:
+            raise PlaylistError(
+                f"the manifest declares more than {_MAX_DECLARATIONS} namespaces; declare each "
+                f"once, on the MPD"
+            )
         self._declared.append((prefix, uri))
 
     def start(self, tag: str, attrib: dict[str, str]) -> ET.Element:
-        outer = self._prefixes
-        attributes: dict[str, str] = {}
-        for prefix, uri in self._declared:
-            self._prefixes = _bind(self._prefixes, prefix, uri)
-            attributes[f"xmlns:{prefix}" if prefix else "xmlns"] = uri
-        self._declared.clear()
-        for name, value in attrib.items():
-            attributes[self._qualified(name, attribute=True)] = value
-        namespace, local = _split_name(tag)
-        if self.root is None and (local != "MPD" or namespace.lower() not in _MPD_NAMESPACES):
+        if len(self._open) >= _MAX_DEPTH:
             raise PlaylistError(
-                f"not a DASH manifest: the root element is {tag!r}, not an MPD "
-                f"(urn:mpeg:dash:schema:mpd:2011)"
+                f"the manifest nests elements more than {_MAX_DEPTH} deep; an MPD needs about ten"
             )
-        qualified = self._qualified(tag)
-        element = self._tree.start(qualified, attributes)
-        self._open.append((qualified, outer))
         if self.root is None:
-            self.root, self._namespace = element, namespace
-        if namespace == self._namespace:
-            self.names[element] = local
+            self._namespace = _root_namespace(tag)
+        outer = namespaces = self._namespaces
+        attributes: dict[str, str] = {}
+        if self._declared:
+            namespaces = self._namespaces = outer.bind(self._declared)
+            for prefix, uri in self._declared:
+                attributes[f"xmlns:{prefix}" if prefix else "xmlns"] = uri
+            self._declared.clear()
+        for name, value in attrib.items():
+            attributes[namespaces.spell(name, attribute=True) if name[0] == "{" else name] = value
+        spelled = namespaces.spell(tag)
+        element = self._tree.start(spelled, attributes)
+        self._open.append((spelled, outer))
+        if self.root is None:
+            self.root = element
+        if tag not in self._locals:
+            namespace, local = _split_name(tag)
+            self._locals[tag] = local if namespace == self._namespace else None
+        in_mpd_namespace = self._locals[tag]
+        if in_mpd_namespace is not None:
+            self.names[element] = in_mpd_namespace
         if _XLINK_HREF in attrib:
-            self.xlinks[element] = self._qualified(_XLINK_HREF, attribute=True)
+            self.xlinks[element] = namespaces.spell(_XLINK_HREF, attribute=True)
         return element
 
     def end(self, tag: str) -> ET.Element:
-        qualified, self._prefixes = self._open.pop()
-        return self._tree.end(qualified)
+        spelled, self._namespaces = self._open.pop()
+        return self._tree.end(spelled)
 
     def data(self, data: str) -> None:
         self._tree.data(data)
@@ -386,6 +408,17 @@ class _Builder:
 
     def close(self) -> ET.Element:
         return self._tree.close()
+
+
+def _root_namespace(tag: str) -> str:
+    """The namespace of the root ``tag``, if it is an MPD's; else PlaylistError."""
+    namespace, local = _split_name(tag)
+    if local != "MPD" or namespace.lower() not in _MPD_NAMESPACES:
+        raise PlaylistError(
+            f"not a DASH manifest: the root element is {tag!r}, not an MPD "
+            f"(urn:mpeg:dash:schema:mpd:2011)"
+        )
+    return namespace
 
 
 @dataclass(frozen=True)
@@ -543,8 +576,8 @@ class _Rewrite:
             resolved = list(dict.fromkeys(_resolve(parent, reference) for parent in parents))
             if len(resolved) == 1 and resolved[0] is not None:
                 reference = base_url.text = resolved[0]
-            files = [url for url in resolved if url and not urlsplit(url).path.endswith("/")]
-            if files and self._signs(resolved, "BaseURL"):
+            is_file = any(url and not urlsplit(url).path.endswith("/") for url in resolved)
+            if is_file and self._signs(resolved, "BaseURL"):
                 base_url.text = _with_query(reference, self._query)
             bases.extend(resolved)
         if len(set(bases)) > _MAX_BASES:
@@ -555,19 +588,21 @@ class _Rewrite:
         return tuple(dict.fromkeys(bases)) if bases else parents
 
     def _segments(self, element: ET.Element, scopes: list[_Scope]) -> None:
-        """The references of ``element``'s segment information, decided over ``scopes``."""
+        """The references of ``element``'s segment information, decided over ``scopes``
+        (templates per Representation; other references over all their bases at once)."""
+        merged = [_Scope(tuple(dict.fromkeys(b for scope in scopes for b in scope.bases)))]
         for information in self._children(element, *_SEGMENT_INFORMATION):
             name = self._names[information]
             if name == "SegmentTemplate":
                 for attribute in _TEMPLATE_ATTRIBUTES:
                     self._reference(information, attribute, scopes, template=True)
             if name == "SegmentList":
-                self._remote(information, tuple(b for scope in scopes for b in scope.bases))
+                self._remote(information, merged[0].bases)
             for segment_url in self._children(information, "SegmentURL"):
-                self._reference(segment_url, "media", scopes)
-                self._reference(segment_url, "index", scopes)
+                self._reference(segment_url, "media", merged)
+                self._reference(segment_url, "index", merged)
             for url in self._children(information, *_URL_ELEMENTS):
-                self._reference(url, "sourceURL", scopes)
+                self._reference(url, "sourceURL", merged)
 
     def _reference(
         self, element: ET.Element, attribute: str, scopes: list[_Scope], *, template: bool = False
