@@ -930,6 +930,22 @@ def test_documents_at_the_structure_bounds_are_read(query: str) -> None:
         assert rewrite(manifest, query).count("<x") == manifest.count("<x")
 
 
+@pytest.mark.parametrize(
+    "inside",
+    [
+        pytest.param("<!-- x -->", id="comment"),
+        pytest.param("<?pi x?>", id="instruction"),
+        pytest.param("<b/>", id="element"),
+    ],
+)
+def test_a_base_url_holding_markup_is_refused(inside: str, query: str) -> None:
+    """A BaseURL whose URL is split by markup is refused: a player reads the text around it
+    as one URL (here out of the folder), ElementTree's .text only the first part."""
+    manifest = mpd(adaptation_set(REP.format("")), head=f"<BaseURL>{FOLDER}{inside}../x/</BaseURL>")
+    with pytest.raises(PlaylistError, match="BaseURL holds"):
+        rewrite(manifest, query)
+
+
 def test_too_many_alternative_bases_are_refused(query: str) -> None:
     """More than 64 alternative base URLs for one element are refused."""
     head = "".join(f"<BaseURL>{FOLDER}{i}/</BaseURL>" for i in range(65))

@@ -10,7 +10,9 @@ Representation levels resolve against their parent's base, the MPD's being ``man
 Every ``BaseURL`` is written absolute, and an MPD without an MPD-level one gains one (the
 directory of ``manifest_url``, after ``ProgramInformation`` as the schema orders them): every
 other relative reference stays as written and resolves on the media host. A relative
-``BaseURL`` under several alternative parents (CDNs) stays relative; its parents are absolute.
+``BaseURL`` under several alternative parents (CDNs) stays relative (its parents are absolute);
+one that is not http(s), or that URL parsers could read differently, stays as written, and
+nothing below it is signed.
 
 **The query** goes after the path and any existing query (``?v=2`` becomes
 ``?v=2&Policy=...``), before any fragment, on each reference a player fetches:
@@ -25,8 +27,8 @@ gets it only if every URL it resolves to has the folder's scheme and host (no us
 other port spelling), a path under the folder's with no ``.`` or ``..`` segment and no ``%2e``,
 ``%2f`` or ``%5c`` (WHATWG parsers read ``%2e`` as a dot), and no backslash, whitespace or
 control character. Anything else (another host, ``../`` out of the folder, ``course-10``
-beside ``course-1``, ``data:`` and ``urn:`` references, ``Location``, ``UTCTiming``) is left
-exactly as written.
+beside ``course-1``, ``data:`` and ``urn:`` references, ``UTCTiming``, ``Location``: a live
+MPD's should name the app's route, which serves it rewritten) is left exactly as written.
 
 **Above the Representation**, a template or segment list is decided over every Representation
 in its scope, with that Representation's bases, ``@id`` (``$RepresentationID$``) and
@@ -36,13 +38,14 @@ is refused rather than the document restructured: give each Representation its o
 
 **Refused** with :class:`~cfcookies.exceptions.PlaylistError`, never rewritten: a reference
 already carrying ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or ``Hash-Algorithm``
-(signed or rewritten already); a remote element (``xlink:href``) inside the folder, whose content
-would come unrewritten; a ``<!DOCTYPE`` (so any entity: expansion has no place in an MPD); more
-than ``max_bytes``, 64 levels of nesting or 1024 namespace declarations; malformed XML; a root
-that is not an ``MPD``.
+(signed or rewritten already); a ``BaseURL`` holding markup; a remote element (``xlink:href``)
+inside the folder, whose content would come unrewritten; a ``<!DOCTYPE`` (so any entity:
+expansion has no place in an MPD); more than ``max_bytes``, 64 levels of nesting or 1024
+namespace declarations; malformed XML; a root that is not an ``MPD``.
 
 **The XML** is read and written with :mod:`xml.etree.ElementTree`: what is not changed comes
-back as it was, but for attribute quoting, ``<S />``, and namespace declarations written first.
+back as it was, but for attribute quoting, ``<S />``, namespace declarations written first and
+one line each for what stands around the root.
 Prefixes are kept as spelled (``cenc:pssh``, ``xlink:href``, a default namespace), tracked from
 the parser's namespace events, never through ElementTree's process-wide registry (where two
 prefixes in scope name one namespace, the one declared last is written). The XML declaration
@@ -570,6 +573,12 @@ class _Rewrite:
         None stands for a base no URL below is signed under (:func:`_resolve`)."""
         bases: list[str | None] = []
         for base_url in self._children(element, "BaseURL"):
+            if len(base_url):
+                # A player reads the text around a comment as one URL, ElementTree as two.
+                raise PlaylistError(
+                    "a BaseURL holds a comment, processing instruction or element; write its "
+                    "URL as plain text"
+                )
             reference = (base_url.text or "").strip()
             if not _is_foreign(reference):
                 _refuse_signed(reference, "BaseURL")
