@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
-import m3u8  # type: ignore[import-untyped]
+import m3u8
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
