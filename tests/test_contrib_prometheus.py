@@ -71,3 +71,8 @@ def test_two_middlewares_may_share_one_instance(rsa_key: PrivateKey, clock: Fake
     for _ in range(2):
         make_browser("wsgi", rsa_key, clock, on_metric=hook).get("/login?user=ana")
     assert registry.get_sample_value("cfcookies_grants_total") == 2
+
+
+def test_the_repr_counts_what_it_feeds() -> None:
+    hook = PrometheusMetrics(registry=CollectorRegistry())
+    assert repr(hook) == "PrometheusMetrics(14 counters, 1 timings)"

@@ -177,3 +177,17 @@ def test_nothing_is_formatted_when_info_is_off_but_everything_is_counted(
         browser.get("/login?user=ana")
     assert plan_records(caplog) == []
     assert "grants" in counted
+
+
+def test_removing_an_unreadable_state_cookie_is_neither_logged_nor_counted(
+    rsa_key: PrivateKey, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    counted: list[str] = []
+    browser = make_browser(
+        "wsgi", rsa_key, clock, on_metric=lambda name, value: counted.append(name)
+    )
+    with caplog.at_level(logging.INFO, logger="cfcookies"):
+        reply = browser.send("GET", "/page", "__Host-cfcookies=not-a-state")
+    assert any(v.startswith("__Host-cfcookies=;") for v in reply.set_cookie())
+    assert plan_records(caplog) == []
+    assert counted == []

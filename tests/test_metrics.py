@@ -230,3 +230,7 @@ def test_a_grants_callable_answering_beyond_the_limits_counts_a_refusal(
     with caplog.at_level(logging.ERROR, logger="cfcookies"):
         browser.get("/login?user=ben")  # two folders, one allowed
     assert recorder.counts("grants_refused", "grants", "signatures") == (1, 0, 0)
+
+
+def test_the_repr_names_the_hook_only() -> None:
+    assert repr(Metrics()) == "Metrics(hook=None)"
