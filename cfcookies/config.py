@@ -42,6 +42,7 @@ from .cookies import (
 )
 from .exceptions import ConfigurationError, ResourceError, SettingError, UnknownOptionError
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
+from .metrics import MetricHook, Metrics
 from .policy import Clock, prefix_resource
 from .revocation import (
     DenyList,
@@ -103,6 +104,7 @@ class Options(TypedDict, total=False):
     session_cookie_name: str
     client_ip: Callable[[Any], Any] | None
     session_binding: Callable[[Any], Any] | None
+    on_metric: MetricHook | None
 
 
 class Settings(TypedDict, total=False):
@@ -142,6 +144,7 @@ class Settings(TypedDict, total=False):
     session_cookie_name: str
     client_ip: Callable[[Any], Any] | str | None
     session_binding: Callable[[Any], Any] | str | None
+    on_metric: MetricHook | str | None
 
 
 #: Every option's name, in the order of :class:`Options`.
@@ -605,6 +608,7 @@ def build_deny_writer(
     on_failure: Callable[[DenyWriteFailure], None] | None,
     timeout: float,
     clock: Clock,
+    metrics: Metrics | None = None,
 ) -> DenyWriter | None:
     """The writer of logouts into ``deny_list`` (None without one), its outbox a file when a
     path is given."""
@@ -618,6 +622,7 @@ def build_deny_writer(
         timeout=timeout,
         on_failure=on_failure,
         clock=clock,
+        metrics=metrics,
     )
 
 

@@ -15,13 +15,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .exceptions import ConfigurationError, EncryptedKeyError, KeyLoadError, UnsupportedKeyError
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
 
 __all__ = [
     "KeyRing",
@@ -375,6 +378,11 @@ class KeyRing:
     def active(self) -> SigningKey:
         """The key that signs now."""
         return self._active
+
+    def attach_metrics(self, metrics: Metrics) -> None:
+        """Count this ring's own work (key refreshes) in ``metrics`` too: called by every
+        :class:`~cfcookies.session.CloudFrontCookies` built on the ring. A fixed ring does no
+        such work."""
 
     def refresh_due(self) -> bool:
         """Whether :meth:`active` would now do slow work (I/O) first. Always False: ``active``

@@ -68,6 +68,8 @@ class Plan(NamedTuple):
     #: (session id, user id, until) of each session to write into the deny-list at logout
     deny_sessions: tuple[tuple[str, str, int], ...] = ()
     binding: str = ""
+    #: the folders of ``issue`` that the session did not hold (all of them for a new session)
+    added: tuple[str, ...] = ()
 
     @property
     def changes_anything(self) -> bool:
@@ -113,6 +115,7 @@ def _refuse_beyond_limits(
         fallback = actions.apply(state.prefixes, grants=False) if actions else state.prefixes
         if fallback and cookies.limits.problem(fallback, user_id) is not None:
             fallback = ()
+    cookies.metrics.count("grants_refused")
     logger.error(
         "cfcookies: grant refused: %s; %s",
         problem,
@@ -265,6 +268,7 @@ def _issue_plan(
             state is not None and bool(state.session_id),  # delete_session_cookie
             deny,  # deny_sessions
             wanted.binding,
+            prefixes if fresh or not current else tuple([p for p in prefixes if p not in current]),
         )
     )
 

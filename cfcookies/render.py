@@ -197,7 +197,7 @@ def _policy_cookies(
     if max_age is None:
         cached = cookies.set_cookie_lines.get(cache_key)
         if cached is not None:
-            cookies.signer.hits += 1  # a signature reused, as a signature cache hit
+            cookies.metrics.count("signature_cache_hits")  # a signature reused
             return active.key_pair_id, cached[2], cached[0], cached[1]
     signed = cookies.signer.sign_policy(policy)
     # The values are CloudFront's base64, a checked key pair ID and a hash name, the path a

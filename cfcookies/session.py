@@ -52,6 +52,7 @@ from .cookies import (
     domain_matches,
     dump_cookie,
 )
+from .events import record_plan
 from .exceptions import ConfigurationError, GrantLimitError
 from .grants import (
     ACTIONS_KEY,
@@ -66,6 +67,7 @@ from .grants import (
 )
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .limits import SessionLimits
+from .metrics import MetricHook, Metrics
 from .plan import Plan
 from .plan import decide as _decide
 from .policy import Clock, prefix_resource, system_clock
@@ -206,13 +208,21 @@ class CloudFrontCookies:
         session_cookie_name: str = SESSION_COOKIE,
         client_ip: Callable[[Any], Any] | None = None,
         session_binding: Callable[[Any], Any] | None = None,
+        on_metric: MetricHook | None = None,
     ) -> None:
         self.media_url, self.media_host = check_media_url(media_url, insecure_allow_http)
         #: prefix_resource(media_url, prefix) is this + prefix + "*" for a normalised prefix
         self.resource_base = prefix_resource(self.media_url, "/")[:-2]
+        #: What this instance did, counted once (see :mod:`cfcookies.metrics`).
+        self.metrics = Metrics(on_metric)
         self.keys = build_keys(keys, key_pair_id, private_key, passphrase)
+        self.keys.attach_metrics(self.metrics)
         self.signer = Signer(
-            self.keys, hash_algorithm=hash_algorithm, cache_size=signature_cache_size, clock=clock
+            self.keys,
+            hash_algorithm=hash_algorithm,
+            cache_size=signature_cache_size,
+            clock=clock,
+            metrics=self.metrics,
         )
         self.hash_algorithm = self.signer.hash_algorithm
         self.clock = clock
@@ -238,7 +248,7 @@ class CloudFrontCookies:
         self.session_secrets, self.deny_list = session_secrets, deny_list
         #: Writes logouts into ``deny_list`` off the request path, retrying from an outbox.
         self.deny_writer = build_deny_writer(
-            deny_list, deny_outbox, on_deny_failure, deny_timeout, clock
+            deny_list, deny_outbox, on_deny_failure, deny_timeout, clock, self.metrics
         )
         #: How long a logout waits for its deny-list entry to be written (outside the signing
         #: limiter); a store already known to be failing is not waited for.
@@ -558,6 +568,7 @@ class CloudFrontCookies:
         if plan is None:
             return None
         outcome = self.render(plan)
+        record_plan(self, plan, outcome)
         self.record_logouts(plan)
         return outcome
 
@@ -588,6 +599,7 @@ class CloudFrontCookies:
             outcome = await anyio.to_thread.run_sync(self.render, plan, limiter=limiter)
         else:
             outcome = self.render(plan)
+        record_plan(self, plan, outcome)
         if plan.deny_sessions:
             await anyio.to_thread.run_sync(self.record_logouts, plan)
         return outcome

@@ -22,6 +22,7 @@ import base64
 import binascii
 import re
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from .exceptions import ConfigurationError, SignedURLError, SigningError, WeakHashWarning
 from .keys import KeyRing, PrivateKey, PublicKey, SigningKey
+from .metrics import Metrics
 from .policy import (
     Clock,
     Policy,
@@ -238,6 +240,7 @@ class Signer:
         hash_algorithm: HashAlgorithm | None = None,
         cache_size: int = 4096,
         clock: Clock = system_clock,
+        metrics: Metrics | None = None,
     ) -> None:
         if isinstance(keys, SigningKey):
             keys = KeyRing(keys)
@@ -256,8 +259,9 @@ class Signer:
         self._lock = threading.Lock()
         self._warned: set[str] = set()
         self._flights: dict[tuple[str, str, bytes], _Flight] = {}
-        self.hits = 0
-        self.misses = 0
+        #: Counts signatures (``signatures``, ``signing_seconds``) and cache hits
+        #: (``signature_cache_hits``); a CloudFrontCookies passes its own.
+        self.metrics = metrics if metrics is not None else Metrics()
         self.hash_algorithm_for(keys.active())  # warns now, at start-up, for SHA-1 with ECDSA
 
     def hash_algorithm_for(self, key: SigningKey) -> HashAlgorithm:
@@ -278,6 +282,16 @@ class Signer:
                 stacklevel=3,
             )
         return self.hash_algorithm
+
+    @property
+    def hits(self) -> int:
+        """Signatures answered from the cache, since the start."""
+        return int(self.metrics.value("signature_cache_hits"))
+
+    @property
+    def misses(self) -> int:
+        """Signatures computed, since the start."""
+        return int(self.metrics.value("signatures"))
 
     def __repr__(self) -> str:
         return (
@@ -304,7 +318,8 @@ class Signer:
             signature = self._cache.get(cache_key)
             if signature is not None:
                 self._cache.move_to_end(cache_key)
-                self.hits += 1
+        if signature is not None:
+            self.metrics.count("signature_cache_hits")
         return signature
 
     def signature(self, policy_json: bytes) -> tuple[SigningKey, HashAlgorithm, str]:
@@ -317,39 +332,50 @@ class Signer:
         key = self.keys.active()
         hash_algorithm = self.hash_algorithm_for(key)
         cache_key = (key.fingerprint, hash_algorithm, policy_json)
-        with self._lock:
-            cached = self._cache.get(cache_key)
-            if cached is not None:
-                self._cache.move_to_end(cache_key)
-                self.hits += 1
-                return key, hash_algorithm, cached
-            flight = self._flights.get(cache_key)
-            leader = flight is None
-            if flight is None:
-                flight = self._flights[cache_key] = _Flight()
+        found, leader = self._look_up(cache_key)
+        if isinstance(found, str):
+            self.metrics.count("signature_cache_hits")
+            return key, hash_algorithm, found
+        flight = found
         if not leader:
             flight.wait()
             if flight.signature is not None:
-                with self._lock:
-                    self.hits += 1
+                self.metrics.count("signature_cache_hits")
                 return key, hash_algorithm, flight.signature
             # the leader failed: try for ourselves (and raise its error ourselves if it recurs)
             return self.signature(policy_json)
         try:
+            started = time.perf_counter()
             signature = cf_b64encode(sign_bytes(policy_json, key.private_key, hash_algorithm))
+            took = time.perf_counter() - started
             flight.signature = signature
         finally:
             with self._lock:
                 del self._flights[cache_key]
-                if flight.signature is not None:
-                    self.misses += 1
-                    if self.cache_size:
-                        self._cache[cache_key] = flight.signature
-                        self._cache.move_to_end(cache_key)
-                        while len(self._cache) > self.cache_size:
-                            self._cache.popitem(last=False)
+                if flight.signature is not None and self.cache_size:
+                    self._cache[cache_key] = flight.signature
+                    self._cache.move_to_end(cache_key)
+                    while len(self._cache) > self.cache_size:
+                        self._cache.popitem(last=False)
+            if flight.signature is not None:
+                self.metrics.count("signatures")
+                self.metrics.observe("signing_seconds", took)
             flight.finish()
         return key, hash_algorithm, signature
+
+    def _look_up(self, cache_key: tuple[str, str, bytes]) -> tuple[str | _Flight, bool]:
+        """The cached signature, or the flight computing it and whether this caller leads it
+        (then it must sign, and finish the flight)."""
+        with self._lock:
+            cached = self._cache.get(cache_key)
+            if cached is not None:
+                self._cache.move_to_end(cache_key)
+                return cached, False
+            flight = self._flights.get(cache_key)
+            if flight is not None:
+                return flight, False
+            flight = self._flights[cache_key] = _Flight()
+            return flight, True
 
     def cache_len(self) -> int:
         with self._lock:

@@ -13,6 +13,7 @@ import pytest
 from cfcookies import aws
 from cfcookies.exceptions import ConfigurationError, KeyLoadError, NaiveDatetimeError
 from cfcookies.keys import PrivateKey, generate_private_key, key_fingerprint
+from cfcookies.metrics import Metrics
 from tests.aws_support import NEW_ID, OLD_ID, json_secret, pem
 from tests.moto_server import MotoServer
 from tests.support import FakeClock
@@ -22,7 +23,8 @@ def test_ring_picks_up_a_rotated_secret_once_the_interval_has_passed(
     server: MotoServer, rsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
 ) -> None:
     """After the secret is rotated, the ring reads it in the background once the interval has
-    passed, signs with the new key, and still trusts the old key for verification."""
+    passed, signs with the new key, and still trusts the old key for verification; the
+    metrics it is attached to count the read and the change."""
     secrets = server.client("secretsmanager")
     secrets.create_secret(Name="app/key", SecretString=json_secret(OLD_ID, old_rsa_key))
     ring = aws.RefreshingKeyRing(
@@ -31,6 +33,9 @@ def test_ring_picks_up_a_rotated_secret_once_the_interval_has_passed(
         endpoint_url=server.endpoint_url,
         clock=clock,
     )
+    metrics = Metrics()
+    ring.attach_metrics(metrics)
+    ring.attach_metrics(metrics)  # (attached twice, as two middlewares on one ring: counted once)
     assert ring.active().key_pair_id == OLD_ID
     secrets.put_secret_value(SecretId="app/key", SecretString=json_secret(NEW_ID, rsa_key))
     clock.advance(299)
@@ -42,6 +47,12 @@ def test_ring_picks_up_a_rotated_secret_once_the_interval_has_passed(
     assert ring.active().key_pair_id == NEW_ID
     assert ring.active().fingerprint == key_fingerprint(rsa_key)
     assert set(ring.public_keys) == {OLD_ID, NEW_ID}
+    counts = metrics.snapshot()
+    assert (counts["key_refreshes"], counts["key_changes"], counts["key_refresh_failures"]) == (
+        1,
+        1,
+        0,
+    )
 
 
 def test_ring_keeps_the_last_good_key_when_the_secret_breaks(
@@ -60,6 +71,8 @@ def test_ring_keeps_the_last_good_key_when_the_secret_breaks(
         endpoint_url=server.endpoint_url,
         clock=clock,
     )
+    metrics = Metrics()
+    ring.attach_metrics(metrics)
     secrets.put_secret_value(SecretId="app/key", SecretString="hunter2-broken-value")
     clock.advance(60)
     with caplog.at_level(logging.WARNING, logger="cfcookies.aws"):
@@ -72,6 +85,7 @@ def test_ring_keeps_the_last_good_key_when_the_secret_breaks(
     assert "hunter2" not in caplog.text
     assert ring.last_error is not None
     assert ring.last_refreshed_at < ring.last_refresh_attempt
+    assert (metrics.value("key_refresh_failures"), metrics.value("key_refreshes")) == (1, 0)
 
 
 def test_ring_refuses_a_new_key_under_the_old_key_pair_id(
@@ -94,13 +108,23 @@ def test_ring_refuses_a_new_key_under_the_old_key_pair_id(
 
 
 def test_ring_reads_a_parameter_and_refresh_reports_a_change(
-    server: MotoServer, rsa_key: PrivateKey, old_rsa_key: PrivateKey, clock: FakeClock
+    server: MotoServer,
+    rsa_key: PrivateKey,
+    old_rsa_key: PrivateKey,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """refresh() re-reads at once and tells whether the signing key changed."""
+    """refresh() re-reads at once and tells whether the signing key changed; a read that
+    finds the same key is logged at DEBUG (``cfcookies.keys.refreshed``)."""
     ssm = server.client("ssm")
     ssm.put_parameter(Name="/k", Value=json_secret(OLD_ID, old_rsa_key), Type="SecureString")
     ring = aws.RefreshingKeyRing("ssm:/k", endpoint_url=server.endpoint_url, clock=clock)
-    assert ring.refresh() is False
+    with caplog.at_level(logging.DEBUG, logger="cfcookies.aws"):
+        assert ring.refresh() is False
+    [refreshed] = [
+        r for r in caplog.records if r.__dict__.get("event") == "cfcookies.keys.refreshed"
+    ]
+    assert (refreshed.levelname, refreshed.__dict__["key_pair_id"]) == ("DEBUG", OLD_ID)
     ssm.put_parameter(
         Name="/k", Value=json_secret(NEW_ID, rsa_key), Type="SecureString", Overwrite=True
     )

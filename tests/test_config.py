@@ -278,6 +278,7 @@ def test_every_option_is_read_from_text_as_its_type_says() -> None:
         "session_cookie_name": "text",
         "client_ip": "import",
         "session_binding": "import",
+        "on_metric": "import",
     }
 
 

@@ -187,6 +187,9 @@ def test_a_failing_store_is_retried_until_the_entry_is_written(
     assert "after 4 attempts" in recovered.getMessage()
     assert writer.pending_count == 0
     assert writer.outbox.pending() == []
+    counts = writer.metrics.snapshot()
+    assert (counts["deny_list_write_failures"], counts["deny_list_writes"]) == (3, 1)
+    assert counts["deny_list_entries_lapsed"] == 0
 
 
 def test_a_deny_list_file_that_cannot_be_written_is_retried_once_it_can(
@@ -340,6 +343,10 @@ def test_an_entry_that_lapses_while_the_store_is_down_is_dropped_and_reported(
     assert deny.calls == calls
     assert deny.entries() == {}
     assert writer.pending_count == 0
+    counts = writer.metrics.snapshot()
+    assert counts["deny_list_entries_lapsed"] == 1
+    assert counts["deny_list_write_failures"] == len(hook.seen) - 1
+    assert counts["deny_list_writes"] == 0
 
 
 def test_an_entry_submitted_already_lapsed_is_never_tried(

@@ -21,6 +21,7 @@ from botocore.config import Config
 
 from ..exceptions import CloudFrontCookieError, ConfigurationError, KeyLoadError
 from ..keys import KeyRing, KeySource, PrivateKey, PublicKey, SigningKey, validate_key_pair_id
+from ..metrics import Metrics
 from ..policy import Clock, system_clock
 from ._client import DEFAULT_KEYS_PER_KEY_GROUP, Client, make_client
 from ._time import _now, _seconds
@@ -179,6 +180,18 @@ class RefreshingKeyRing(KeyRing):
         self._closed = False
         self._reads = 0  # reads begun, numbered from 1
         self._applied = 0  # the number of the read whose result is in use
+        self._metrics: tuple[Metrics, ...] = ()  # of every CloudFrontCookies on this ring
+
+    def attach_metrics(self, metrics: Metrics) -> None:
+        """Count refreshes (``key_refreshes``, ``key_refresh_failures``, ``key_changes``) in
+        ``metrics`` too; a ring shared by several CloudFrontCookies counts in each."""
+        with self._lock:
+            if all(m is not metrics for m in self._metrics):
+                self._metrics = (*self._metrics, metrics)
+
+    def _count(self, name: str) -> None:
+        for metrics in self._metrics:
+            metrics.count(name)
 
     def _signing_key(self, material: KeyMaterial) -> SigningKey:
         key_pair_id = material.key_pair_id or self._fixed_id
@@ -303,8 +316,20 @@ class RefreshingKeyRing(KeyRing):
             if raise_errors:
                 raise
             return False
+        self._count("key_refreshes")
         if replaced is None:
+            logger.debug(
+                "cfcookies: read the signing key from %s: still %s",
+                self._spec,
+                self._active.key_pair_id,
+                extra={
+                    "event": "cfcookies.keys.refreshed",
+                    "spec": str(self._spec),
+                    "key_pair_id": self._active.key_pair_id,
+                },
+            )
             return False
+        self._count("key_changes")
         logger.info(
             "cfcookies: signing key changed from %s to %s (read from %s)",
             replaced.key_pair_id,
@@ -356,6 +381,7 @@ class RefreshingKeyRing(KeyRing):
         else:
             detail = f"{type(exc).__name__} (its message is not shown: it could quote the value)"
         self.last_error = detail
+        self._count("key_refresh_failures")
         key_pair_id = self._active.key_pair_id
         logger.warning(
             "cfcookies: could not refresh the signing key from %s (%s); still signing with key %s",
@@ -376,6 +402,7 @@ class RefreshingKeyRing(KeyRing):
             f"a refresh from {self._spec} has been running for {running:.1f} s, past "
             f"stuck_after ({self.stuck_after:g} s); no other starts until it ends"
         )
+        self._count("key_refresh_failures")
         logger.warning(
             "cfcookies: %s; still signing with key %s",
             self.last_error,

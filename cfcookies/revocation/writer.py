@@ -53,6 +53,7 @@ from typing import Any
 
 from ..clock import epoch_now
 from ..exceptions import ConfigurationError
+from ..metrics import Metrics
 from ..policy import Clock, system_clock
 from .deny_list import DenyList
 from .outbox import DenyEntry, DenyOutbox, DenyWriteFailure, MemoryOutbox, _reset_in_forked_children
@@ -135,6 +136,7 @@ class DenyWriter:
         on_failure: Callable[[DenyWriteFailure], None] | None = None,
         clock: Clock = system_clock,
         start: bool = True,
+        metrics: Metrics | None = None,
     ) -> None:
         if not callable(getattr(deny_list, "revoke_session", None)):
             raise ConfigurationError(
@@ -155,6 +157,9 @@ class DenyWriter:
         if not callable(clock):
             raise ConfigurationError("clock must be a callable returning an aware datetime")
         self.on_failure = on_failure
+        #: Counts ``deny_list_writes``, ``deny_list_write_failures`` and
+        #: ``deny_list_entries_lapsed`` (a CloudFrontCookies passes its own).
+        self.metrics = metrics if metrics is not None else Metrics()
         self._clock = clock
         self._autostart = bool(start)
 
@@ -510,6 +515,7 @@ class DenyWriter:
         self._last_error.pop(entry.session_id, None)
         self._finished.extend(write.group)
         self._note_finished(write.group)
+        self.metrics.count("deny_list_writes")
         if failed:
             logger.warning(
                 "cfcookies: wrote the logged-out session %s (user %s) to the deny-list after %d %s",
@@ -535,6 +541,7 @@ class DenyWriter:
         self._last_error[entry.session_id] = (error, message)
         delay = self._backoff(attempt)
         self._next_try[entry.session_id] = time.monotonic() + delay
+        self.metrics.count("deny_list_write_failures")
         logger.error(
             "cfcookies: could not write the logged-out session %s (user %s) to the deny-list "
             "(attempt %d, %s: %s); it will be retried in %g s until it lapses at %d, and until "
@@ -556,6 +563,7 @@ class DenyWriter:
         error, message = self._last_error.pop(entry.session_id, ("EntryLapsed", ""))
         self._finished.extend(group)
         self._note_finished(group)
+        self.metrics.count("deny_list_entries_lapsed")
         logger.warning(
             "cfcookies: gave up on the logged-out session %s (user %s): its deny-list entry "
             "lapsed at %d before it could be written (%s); its cookies have expired by now, but "
