@@ -51,6 +51,10 @@ METRICS: dict[str, tuple[Literal["counter", "timing"], str]] = {
         "responses whose grants callable answered more than a session can hold (nothing issued)",
     ),
     "folders_issued": ("counter", "folder cookie sets written into responses (one per folder)"),
+    "folder_queries": (
+        "counter",
+        "folder queries signed for players that cannot send cookies (signed_query)",
+    ),
     "signatures": ("counter", "policies signed: signature cache misses"),
     "signature_cache_hits": (
         "counter",

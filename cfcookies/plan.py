@@ -22,7 +22,7 @@ from .state import State
 if TYPE_CHECKING:
     from .session import CloudFrontCookies, RequestInfo
 
-__all__ = ["NO_PLAN", "Plan", "decide"]
+__all__ = ["NO_PLAN", "Plan", "bindable_ip", "decide"]
 
 logger = logging.getLogger("cfcookies")
 
@@ -31,7 +31,7 @@ logger = logging.getLogger("cfcookies")
 _CLOCK_SKEW = 60
 
 
-def _bindable_ip(value: str | None) -> str | None:
+def bindable_ip(value: str | None) -> str | None:
     """``a.b.c.d/32`` for an IPv4 viewer (also written as IPv4-mapped IPv6), else None: CloudFront
     checks ``AWS:SourceIp`` for IPv4 only, so other viewers get unbound policies."""
     if not value:
@@ -152,7 +152,7 @@ def decide(
         if state is None:
             return Plan(clear_state=had_cookie)
         return _ending_plan(cookies, request, state, now)
-    bound = _bindable_ip(request.client_ip) if cookies.client_ip is not None else None
+    bound = bindable_ip(request.client_ip) if cookies.client_ip is not None else None
     if (
         cookies.client_ip is not None
         and state is not None

@@ -53,7 +53,7 @@ from .cookies import (
     dump_cookie,
 )
 from .events import record_plan
-from .exceptions import ConfigurationError, GrantLimitError
+from .exceptions import ConfigurationError, GrantLimitError, IPAddressError
 from .grants import (
     ACTIONS_KEY,
     MIDDLEWARE_KEY,
@@ -68,9 +68,9 @@ from .grants import (
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .limits import SessionLimits
 from .metrics import MetricHook, Metrics
-from .plan import Plan
+from .plan import Plan, bindable_ip
 from .plan import decide as _decide
-from .policy import Clock, prefix_resource, system_clock
+from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
 from .render import Outcome, keepalive_answer
 from .render import needs_signing as _needs_signing
 from .render import render as _render
@@ -618,6 +618,48 @@ class CloudFrontCookies:
         self.deny_writer.submit(entries)
         if self.deny_wait > 0:
             self.deny_writer.settle(self.deny_wait, entries)
+
+    # -- players without cookies (cfcookies.streaming) -----------------------------------------
+
+    def signed_query(
+        self, prefix: str, *, ip_address: str | None = None, lifetime: Seconds | None = None
+    ) -> str:
+        """The query string (without ``?``) that opens every file under ``prefix`` to whoever
+        holds it: ``Policy``, ``Signature``, ``Key-Pair-Id`` (and ``Hash-Algorithm=SHA256``),
+        as CloudFront reads them on a URL, for players that cannot send cookies.
+
+        The policy is the one a session granted ``prefix`` now gets as cookies (the same
+        resource, expiry window and signature cache), unless ``lifetime`` asks for another
+        expiry (a VOD player fetches its playlist once: the query must outlive the viewing).
+        ``ip_address`` binds it to that IPv4 viewer (``AWS:SourceIp``); an IPv6 address leaves
+        it unbound, as CloudFront checks IPv4 only. The query is a bearer token for the whole
+        folder until it expires: hand it only to a session granted ``prefix``.
+        """
+        normalized = normalize_prefix(prefix)
+        now = self.now()
+        if lifetime is None:
+            expires = self.expiry_for(now)
+        else:
+            target = now + seconds(lifetime, "lifetime")
+            expires = -(-target // self.granularity) * self.granularity
+        bound = None
+        if ip_address is not None:
+            try:
+                ipaddress.ip_address(ip_address)
+            except ValueError:
+                raise IPAddressError(
+                    f"ip_address must be the viewer's IP address, got {ip_address!r}"
+                ) from None
+            bound = bindable_ip(ip_address)
+        signed = self.signer.sign_policy(
+            Policy(self.resource_for(normalized), expires, None, bound)
+        )
+        self.metrics.count("folder_queries")
+        query = f"Policy={signed.policy_b64}&Signature={signed.signature_b64}"
+        query += f"&Key-Pair-Id={signed.key_pair_id}"
+        if signed.hash_algorithm == "SHA256":
+            query += "&Hash-Algorithm=SHA256"
+        return query
 
     def keepalive_response(
         self, request: RequestInfo, outcome: Outcome | None

@@ -635,3 +635,47 @@ def test_missing_node_modules_skip_or_fail(
     monkeypatch.setenv("CFCOOKIES_REQUIRE_NODE", require)
     with pytest.raises(outcome, match="npm ci"):
         _node_or_skip()
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("hash_algorithm", HASHES)
+def test_a_folders_query_equals_the_js_signers_signed_url_parameter_for_parameter(
+    rsa_key: rsa.RSAPrivateKey, hash_algorithm: HashAlgorithm
+) -> None:
+    """CloudFrontCookies.signed_query, for folders, bound or not, is what getSignedUrl appends
+    to a URL in the folder for the same policy."""
+    from cfcookies.session import CloudFrontCookies
+
+    node = _node_or_skip()
+    cookies = CloudFrontCookies(
+        media_url="https://media.example.test",
+        state_secret="s" * 40,
+        key_pair_id=RSA_KEY_ID,
+        private_key=rsa_key,
+        hash_algorithm=hash_algorithm,
+    )
+    batch = NodeBatch({"rsa": private_key_pem(rsa_key).decode()})
+    ours: dict[str, dict[str, str]] = {}
+    folders = ["/videos/course-1", "/docs/hand book/", "/a/ü/€/"]
+    for n, folder in enumerate(folders):
+        for ip in (None, "203.0.113.5"):
+            query = dict(
+                p.split("=", 1) for p in cookies.signed_query(folder, ip_address=ip).split("&")
+            )
+            policy = cf_b64decode(query["Policy"]).decode()
+            url = json.loads(policy)["Statement"][0]["Resource"][:-1] + "index.m3u8"
+            case_id = batch.add(
+                f"{n}-{ip}",
+                "getSignedUrl",
+                url=url,
+                policy=policy,
+                key="rsa",
+                keyPairId=RSA_KEY_ID,
+                algorithm=hash_algorithm,
+            )
+            ours[case_id] = {"url": url, **query}
+    results = batch.run(node)
+    for case_id, expected in ours.items():
+        url = expected.pop("url")
+        theirs = dict(p.split("=", 1) for p in _split_signed_url(results[case_id], url))
+        assert theirs == expected, case_id

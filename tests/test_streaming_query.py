@@ -1,0 +1,142 @@
+"""CloudFrontCookies.signed_query: a folder's grant as URL query parameters, for players that
+cannot send cookies; judged by cfcookies.verify as CloudFront would judge it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qsl
+
+import pytest
+
+from cfcookies.exceptions import IPAddressError, ResourceError
+from cfcookies.keys import PrivateKey
+from cfcookies.session import CloudFrontCookies
+from cfcookies.signing import COOKIE_POLICY, COOKIE_SIGNATURE
+from cfcookies.verify import verify_request
+from tests.browser_jar_support import base_options, make_browser
+from tests.middleware_apps import MEDIA_URL
+from tests.support import ECDSA_KEY_ID, RSA_KEY_ID, FakeClock
+
+FOLDER = MEDIA_URL + "/videos/course-1/"
+
+
+def make(key: PrivateKey, clock: FakeClock, **overrides: object) -> CloudFrontCookies:
+    return CloudFrontCookies(**base_options(key, clock, **overrides))
+
+
+def judged(
+    url: str,
+    query: str,
+    key: PrivateKey,
+    clock: FakeClock,
+    *,
+    key_id: str = RSA_KEY_ID,
+    client_ip: str | None = None,
+) -> str:
+    decision = verify_request(
+        f"{url}?{query}",
+        public_keys={key_id: key.public_key()},
+        now=clock.epoch,
+        client_ip=client_ip,
+    )
+    return decision.reason or "allowed"
+
+
+def test_the_query_opens_every_file_of_the_folder_and_nothing_beside_it(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    query = make(rsa_key, clock).signed_query("/videos/course-1")
+    assert [name for name, _ in parse_qsl(query)] == ["Policy", "Signature", "Key-Pair-Id"]
+    for path in ("index.m3u8", "seg-001.ts", "720p/seg-9.ts", "keys/k.bin"):
+        assert judged(FOLDER + path, query, rsa_key, clock) == "allowed", path
+    for url in (
+        MEDIA_URL + "/videos/course-10/seg-001.ts",
+        MEDIA_URL + "/videos/course-2/index.m3u8",
+        MEDIA_URL + "/videos/course-1",
+        "https://other.example.test/videos/course-1/seg-001.ts",
+    ):
+        assert judged(url, query, rsa_key, clock) == "resource_mismatch", url
+
+
+def test_the_query_is_the_cookies_policy_and_signature_signed_once(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A session's cookies and the query for the same folder in the same window share one
+    policy and one signature (the cache answers the second)."""
+    browser = make_browser("wsgi", rsa_key, clock)
+    assert browser.cookies is not None
+    reply = browser.get("/login?user=ana")
+    cookies = dict(v.split(";")[0].split("=", 1) for v in reply.set_cookie())
+    query = dict(parse_qsl(browser.cookies.signed_query("/videos/course-1")))
+    assert query["Policy"] == cookies[COOKIE_POLICY]
+    assert query["Signature"] == cookies[COOKIE_SIGNATURE]
+    snapshot = browser.cookies.metrics.snapshot()
+    assert (snapshot["signatures"], snapshot["folder_queries"]) == (1, 1)
+
+
+def test_an_ecdsa_key_adds_the_hash_algorithm_and_verifies(
+    ecdsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    cookies = make(ecdsa_key, clock, key_pair_id=ECDSA_KEY_ID)
+    query = cookies.signed_query("/videos/course-1/")
+    assert query.endswith(f"&Key-Pair-Id={ECDSA_KEY_ID}&Hash-Algorithm=SHA256")
+    assert judged(FOLDER + "seg.ts", query, ecdsa_key, clock, key_id=ECDSA_KEY_ID) == "allowed"
+
+
+def test_the_query_expires_with_the_cookies_window_or_a_lifetime_of_its_own(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    cookies = make(rsa_key, clock)
+    query = cookies.signed_query("/videos/course-1")
+    clock.advance(cookies.expiry_for(cookies.now()) - clock.epoch)
+    assert judged(FOLDER + "seg.ts", query, rsa_key, clock) == "expired"
+
+    vod = cookies.signed_query("/videos/course-1", lifetime=timedelta(hours=3))
+    clock.advance(3 * 3600 - 1)
+    assert judged(FOLDER + "seg.ts", vod, rsa_key, clock) == "allowed"
+    clock.advance(cookies.granularity)
+    assert judged(FOLDER + "seg.ts", vod, rsa_key, clock) == "expired"
+
+
+def test_an_ipv4_viewer_is_bound_and_an_ipv6_one_is_not(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    cookies = make(rsa_key, clock)
+    bound = cookies.signed_query("/videos/course-1", ip_address="203.0.113.5")
+    url = FOLDER + "seg.ts"
+    assert judged(url, bound, rsa_key, clock, client_ip="203.0.113.5") == "allowed"
+    assert judged(url, bound, rsa_key, clock, client_ip="198.51.100.7") == "ip_mismatch"
+    unbound = cookies.signed_query("/videos/course-1", ip_address="2001:db8::1")
+    assert judged(url, unbound, rsa_key, clock, client_ip="198.51.100.7") == "allowed"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("not-an-ip", id="text"),
+        pytest.param("10.0.0.0/8", id="range"),
+    ],
+)
+def test_an_address_that_is_not_one_is_refused(
+    rsa_key: PrivateKey, clock: FakeClock, address: str
+) -> None:
+    with pytest.raises(IPAddressError, match="ip_address must be the viewer's IP address"):
+        make(rsa_key, clock).signed_query("/videos/course-1", ip_address=address)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        pytest.param("/videos/../private", id="dot-dot"),
+        pytest.param(" /videos/course-1", id="padded"),
+        pytest.param("/videos/%2e%2e/private", id="encoded-dots"),
+        pytest.param("/videos/*", id="wildcard"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_a_prefix_that_would_change_the_grant_is_refused_not_rewritten(
+    rsa_key: PrivateKey, clock: FakeClock, prefix: str
+) -> None:
+    with pytest.raises(ResourceError):
+        make(rsa_key, clock).signed_query(prefix)
