@@ -450,9 +450,9 @@ def test_a_new_viewer_address_gets_bound_cookies_once_the_app_vouches(
     ],
 )
 def test_only_ipv4_viewers_are_bound(seen: str | None, bound: str | None) -> None:
-    from cfcookies.plan import _bindable_ip
+    from cfcookies.plan import bindable_ip
 
-    assert _bindable_ip(seen) == bound
+    assert bindable_ip(seen) == bound
 
 
 def test_client_ip_must_be_callable(rsa_key: PrivateKey, clock: FakeClock) -> None:
