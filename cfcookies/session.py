@@ -81,6 +81,7 @@ from .revocation import (
     DenyOutbox,
     DenyWriteFailure,
     SessionSecrets,
+    mint_session_cookie,
 )
 from .revocation import new_session_id as new_session_id
 from .signing import (
@@ -109,6 +110,8 @@ __all__ = [
 logger = logging.getLogger("cfcookies")
 
 _HOST_NAME = re.compile(r"[a-z0-9.-]+")
+#: A session cookie name that can also name a query parameter, unchanged by any URL encoder.
+_QUERY_NAME = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 
 #: Names that moved to their own modules: still importable from here, with a warning.
 _MOVED = {"merge_prefixes": "cfcookies.grants", "desired_prefixes": "cfcookies.grants"}
@@ -622,7 +625,14 @@ class CloudFrontCookies:
     # -- players without cookies (cfcookies.streaming) -----------------------------------------
 
     def signed_query(
-        self, prefix: str, *, ip_address: str | None = None, lifetime: Seconds | None = None
+        self,
+        prefix: str,
+        *,
+        ip_address: str | None = None,
+        lifetime: Seconds | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        issued_at: int | None = None,
     ) -> str:
         """The query string (without ``?``) that opens every file under ``prefix`` to whoever
         holds it: ``Policy``, ``Signature``, ``Key-Pair-Id`` (and ``Hash-Algorithm=SHA256``),
@@ -634,7 +644,14 @@ class CloudFrontCookies:
         ``ip_address`` binds it to that IPv4 viewer (``AWS:SourceIp``); an IPv6 address leaves
         it unbound, as CloudFront checks IPv4 only. The query is a bearer token for the whole
         folder until it expires: hand it only to a session granted ``prefix``.
+
+        With ``session_secrets`` (revocation at the edge) the query also carries the session's
+        token, in the parameter named like the session cookie, bound to this query's policy and
+        expiring with it, so that revoking ``session_id`` (or ``user_id``) refuses the query too.
+        ``session_id`` is then required; ``issued_at`` is when the session began (default:
+        now), as for the session cookie.
         """
+        _check_query_session(self, session_id, user_id, issued_at)
         normalized = normalize_prefix(prefix)
         now = self.now()
         if lifetime is None:
@@ -659,6 +676,17 @@ class CloudFrontCookies:
         query += f"&Key-Pair-Id={signed.key_pair_id}"
         if signed.hash_algorithm == "SHA256":
             query += "&Hash-Algorithm=SHA256"
+        if self.session_secrets is not None and session_id is not None:
+            token = mint_session_cookie(
+                session_id=session_id,
+                user_id=user_id,
+                expires=expires,
+                issued_at=issued_at,
+                policy=signed.policy_b64,
+                secrets=self.session_secrets,
+                clock=self.clock,
+            )
+            query += f"&{self.session_cookie_name}={token}"
         return query
 
     def keepalive_response(
@@ -691,6 +719,34 @@ class CloudFrontCookies:
         if self.deny_list is None:
             raise ConfigurationError("revoking at the edge needs deny_list= and session_secrets=")
         return self.deny_list
+
+
+def _check_query_session(
+    cookies: CloudFrontCookies,
+    session_id: str | None,
+    user_id: str | None,
+    issued_at: int | None,
+) -> None:
+    """Refuse a folder query the edge would refuse, or session arguments that would be lost."""
+    if cookies.session_secrets is None:
+        if session_id is not None or user_id is not None or issued_at is not None:
+            raise ConfigurationError(
+                "session_id, user_id and issued_at put a revocable session token in the query; "
+                "they need session_secrets= (revocation at the edge) on CloudFrontCookies"
+            )
+        return
+    if session_id is None:
+        raise ConfigurationError(
+            "with session_secrets (revocation at the edge) a folder query needs the session's "
+            "token, or the edge would refuse it: pass session_id= (and user_id=, issued_at= as "
+            "for the session cookie)"
+        )
+    if not _QUERY_NAME.fullmatch(cookies.session_cookie_name):
+        raise ConfigurationError(
+            f"session_cookie_name {cookies.session_cookie_name!r} also names the session "
+            "token's query parameter, so it must be 1 to 128 of A-Z a-z 0-9 - . _ ~ (what a "
+            "URL carries unchanged)"
+        )
 
 
 def _awaitable(value: object) -> bool:
