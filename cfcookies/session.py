@@ -53,7 +53,7 @@ from .cookies import (
     dump_cookie,
 )
 from .events import record_plan
-from .exceptions import ConfigurationError, GrantLimitError, IPAddressError
+from .exceptions import ConfigurationError, GrantLimitError
 from .grants import (
     ACTIONS_KEY,
     MIDDLEWARE_KEY,
@@ -68,9 +68,10 @@ from .grants import (
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .limits import SessionLimits
 from .metrics import MetricHook, Metrics
-from .plan import Plan, bindable_ip
+from .plan import Plan
 from .plan import decide as _decide
-from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
+from .policy import Clock, prefix_resource, system_clock
+from .query import folder_query
 from .render import Outcome, keepalive_answer
 from .render import needs_signing as _needs_signing
 from .render import render as _render
@@ -81,7 +82,6 @@ from .revocation import (
     DenyOutbox,
     DenyWriteFailure,
     SessionSecrets,
-    mint_session_cookie,
 )
 from .revocation import new_session_id as new_session_id
 from .signing import (
@@ -110,8 +110,6 @@ __all__ = [
 logger = logging.getLogger("cfcookies")
 
 _HOST_NAME = re.compile(r"[a-z0-9.-]+")
-#: A session cookie name that can also name a query parameter, unchanged by any URL encoder.
-_QUERY_NAME = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 
 #: Names that moved to their own modules: still importable from here, with a warning.
 _MOVED = {"merge_prefixes": "cfcookies.grants", "desired_prefixes": "cfcookies.grants"}
@@ -651,43 +649,15 @@ class CloudFrontCookies:
         ``session_id`` is then required; ``issued_at`` is when the session began (default:
         now), as for the session cookie.
         """
-        _check_query_session(self, session_id, user_id, issued_at)
-        normalized = normalize_prefix(prefix)
-        now = self.now()
-        if lifetime is None:
-            expires = self.expiry_for(now)
-        else:
-            target = now + seconds(lifetime, "lifetime")
-            expires = -(-target // self.granularity) * self.granularity
-        bound = None
-        if ip_address is not None:
-            try:
-                ipaddress.ip_address(ip_address)
-            except ValueError:
-                raise IPAddressError(
-                    f"ip_address must be the viewer's IP address, got {ip_address!r}"
-                ) from None
-            bound = bindable_ip(ip_address)
-        signed = self.signer.sign_policy(
-            Policy(self.resource_for(normalized), expires, None, bound)
+        return folder_query(
+            self,
+            prefix,
+            ip_address=ip_address,
+            lifetime=lifetime,
+            session_id=session_id,
+            user_id=user_id,
+            issued_at=issued_at,
         )
-        self.metrics.count("folder_queries")
-        query = f"Policy={signed.policy_b64}&Signature={signed.signature_b64}"
-        query += f"&Key-Pair-Id={signed.key_pair_id}"
-        if signed.hash_algorithm == "SHA256":
-            query += "&Hash-Algorithm=SHA256"
-        if self.session_secrets is not None and session_id is not None:
-            token = mint_session_cookie(
-                session_id=session_id,
-                user_id=user_id,
-                expires=expires,
-                issued_at=issued_at,
-                policy=signed.policy_b64,
-                secrets=self.session_secrets,
-                clock=self.clock,
-            )
-            query += f"&{self.session_cookie_name}={token}"
-        return query
 
     def keepalive_response(
         self, request: RequestInfo, outcome: Outcome | None
@@ -719,34 +689,6 @@ class CloudFrontCookies:
         if self.deny_list is None:
             raise ConfigurationError("revoking at the edge needs deny_list= and session_secrets=")
         return self.deny_list
-
-
-def _check_query_session(
-    cookies: CloudFrontCookies,
-    session_id: str | None,
-    user_id: str | None,
-    issued_at: int | None,
-) -> None:
-    """Refuse a folder query the edge would refuse, or session arguments that would be lost."""
-    if cookies.session_secrets is None:
-        if session_id is not None or user_id is not None or issued_at is not None:
-            raise ConfigurationError(
-                "session_id, user_id and issued_at put a revocable session token in the query; "
-                "they need session_secrets= (revocation at the edge) on CloudFrontCookies"
-            )
-        return
-    if session_id is None:
-        raise ConfigurationError(
-            "with session_secrets (revocation at the edge) a folder query needs the session's "
-            "token, or the edge would refuse it: pass session_id= (and user_id=, issued_at= as "
-            "for the session cookie)"
-        )
-    if not _QUERY_NAME.fullmatch(cookies.session_cookie_name):
-        raise ConfigurationError(
-            f"session_cookie_name {cookies.session_cookie_name!r} also names the session "
-            "token's query parameter, so it must be 1 to 128 of A-Z a-z 0-9 - . _ ~ (what a "
-            "URL carries unchanged)"
-        )
 
 
 def _awaitable(value: object) -> bool:

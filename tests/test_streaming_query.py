@@ -8,7 +8,12 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from cfcookies.exceptions import ConfigurationError, IPAddressError, ResourceError
+from cfcookies.exceptions import (
+    ConfigurationError,
+    IPAddressError,
+    PolicyTimeError,
+    ResourceError,
+)
 from cfcookies.keys import PrivateKey
 from cfcookies.revocation import (
     SESSION_COOKIE,
@@ -179,6 +184,7 @@ def test_the_query_token_is_revoked_with_its_session(rsa_key: PrivateKey, clock:
     cookies.revoke_session("sess-1")
     with pytest.raises(SessionRevokedError):
         check_session_request(query, {}, secrets=SECRETS, deny_list=deny, now=clock.epoch)
+    cookies.close()
 
 
 def test_with_revocation_a_query_without_a_session_is_refused_before_it_is_signed(
@@ -212,9 +218,43 @@ def test_a_session_cookie_name_unfit_for_a_query_is_refused(
 ) -> None:
     """The token's parameter is named like the session cookie: a cookie name that a URL would
     not carry unchanged cannot name it."""
-    cookies = make(rsa_key, clock, session_secrets=SECRETS, session_cookie_name="a&b")
-    with pytest.raises(ConfigurationError, match="query parameter"):
-        cookies.signed_query("/videos/course-1", session_id="sess-1")
+    for name in ("a&b", "Policy"):
+        cookies = make(rsa_key, clock, session_secrets=SECRETS, session_cookie_name=name)
+        with pytest.raises(ConfigurationError, match="query parameter"):
+            cookies.signed_query("/videos/course-1", session_id="sess-1")
     renamed = make(rsa_key, clock, session_secrets=SECRETS, session_cookie_name="Edge-Session")
     query = renamed.signed_query("/videos/course-1", session_id="sess-1")
     assert "&Edge-Session=" in query
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        pytest.param({"session_id": "a.b"}, id="session-id-with-a-dot"),
+        pytest.param({"session_id": "sess-1", "user_id": "ana@example.test"}, id="raw-e-mail"),
+    ],
+)
+def test_an_identifier_the_token_cannot_hold_is_refused_and_nothing_is_counted(
+    rsa_key: PrivateKey, clock: FakeClock, kwargs: dict[str, str]
+) -> None:
+    cookies = make(rsa_key, clock, session_secrets=SECRETS)
+    with pytest.raises(ConfigurationError, match="1 to 64 characters"):
+        cookies.signed_query("/videos/course-1", **kwargs)  # type: ignore[arg-type]
+    assert cookies.metrics.snapshot()["folder_queries"] == 0
+
+
+def test_with_a_deny_list_the_query_never_outlives_the_logouts_entry(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A logout denies the session until its start + revocation_horizon: a query that would
+    still be valid after that is refused, however it was asked for."""
+    cookies = make(rsa_key, clock, session_secrets=SECRETS, deny_list=LocalDenyList(clock=clock))
+    late = clock.epoch - 12 * 3600  # a session begun 12 hours ago, at max_session_age
+    assert cookies.signed_query("/videos/course-1", session_id="s", issued_at=late)
+    with pytest.raises(PolicyTimeError, match="lapses"):
+        cookies.signed_query(
+            "/videos/course-1", session_id="s", issued_at=late, lifetime=timedelta(hours=1)
+        )
+    with pytest.raises(PolicyTimeError, match="shorter lifetime"):
+        cookies.signed_query("/videos/course-1", session_id="s", lifetime=timedelta(hours=13))
+    cookies.close()
