@@ -1,7 +1,9 @@
 """Reading what a request carries signed (query parameters or cookies), and the wording of
 the facts a :class:`~cfcookies.verify.Decision` states: durations, key IDs, policies, addresses.
 
-Private to :mod:`cfcookies.verify` and :mod:`cfcookies.diagnose`.
+Private to :mod:`cfcookies.verify` and :mod:`cfcookies.diagnose`; the revocation check
+(:mod:`cfcookies.revocation.token`) reads :data:`QUERY_SIGNING_PARAMS`, so that it tells a
+signed URL from a cookie request exactly as they do.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ Mode = Literal["url", "cookie", "none"]
 
 #: Values longer than this are refused unread (CloudFront caps a whole request at 20,480 bytes).
 _MAX_VALUE = 20_480
+
+#: Any of these in the query makes the request a signed URL, whose cookies CloudFront ignores
+#: (``Hash-Algorithm`` alone does not). Names are compared as sent: case-sensitive, undecoded.
+QUERY_SIGNING_PARAMS = tuple(name for name in SIGNED_URL_PARAMS if name != "Hash-Algorithm")
 
 
 @dataclass
@@ -54,7 +60,7 @@ def _read_signed(url: str, cookies: str | bytes | Mapping[str, str] | None) -> _
                     params[name] = unquote(value)
             else:
                 kept.append(part)
-        if any(name in params for name in SIGNED_URL_PARAMS if name != "Hash-Algorithm"):
+        if any(name in params for name in QUERY_SIGNING_PARAMS):
             resource_url = base + ("?" + "&".join(kept) if kept else "")
             return _Signed("url", resource_url, params, duplicates)
     resource_url = base if query is None else f"{base}?{query}"

@@ -53,7 +53,7 @@ from .cookies import (
     dump_cookie,
 )
 from .events import record_plan
-from .exceptions import ConfigurationError, GrantLimitError, IPAddressError
+from .exceptions import ConfigurationError, GrantLimitError
 from .grants import (
     ACTIONS_KEY,
     MIDDLEWARE_KEY,
@@ -68,9 +68,10 @@ from .grants import (
 from .keys import KeyRing, KeySource, PrivateKey, SigningKey
 from .limits import SessionLimits
 from .metrics import MetricHook, Metrics
-from .plan import Plan, bindable_ip
+from .plan import Plan
 from .plan import decide as _decide
-from .policy import Clock, Policy, normalize_prefix, prefix_resource, system_clock
+from .policy import Clock, prefix_resource, system_clock
+from .query import folder_query
 from .render import Outcome, keepalive_answer
 from .render import needs_signing as _needs_signing
 from .render import render as _render
@@ -622,7 +623,14 @@ class CloudFrontCookies:
     # -- players without cookies (cfcookies.streaming) -----------------------------------------
 
     def signed_query(
-        self, prefix: str, *, ip_address: str | None = None, lifetime: Seconds | None = None
+        self,
+        prefix: str,
+        *,
+        ip_address: str | None = None,
+        lifetime: Seconds | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        issued_at: int | None = None,
     ) -> str:
         """The query string (without ``?``) that opens every file under ``prefix`` to whoever
         holds it: ``Policy``, ``Signature``, ``Key-Pair-Id`` (and ``Hash-Algorithm=SHA256``),
@@ -634,32 +642,22 @@ class CloudFrontCookies:
         ``ip_address`` binds it to that IPv4 viewer (``AWS:SourceIp``); an IPv6 address leaves
         it unbound, as CloudFront checks IPv4 only. The query is a bearer token for the whole
         folder until it expires: hand it only to a session granted ``prefix``.
+
+        With ``session_secrets`` (revocation at the edge) the query also carries the session's
+        token, in the parameter named like the session cookie, bound to this query's policy and
+        expiring with it, so that revoking ``session_id`` (or ``user_id``) refuses the query too.
+        ``session_id`` is then required; ``issued_at`` is when the session began (default:
+        now), as for the session cookie.
         """
-        normalized = normalize_prefix(prefix)
-        now = self.now()
-        if lifetime is None:
-            expires = self.expiry_for(now)
-        else:
-            target = now + seconds(lifetime, "lifetime")
-            expires = -(-target // self.granularity) * self.granularity
-        bound = None
-        if ip_address is not None:
-            try:
-                ipaddress.ip_address(ip_address)
-            except ValueError:
-                raise IPAddressError(
-                    f"ip_address must be the viewer's IP address, got {ip_address!r}"
-                ) from None
-            bound = bindable_ip(ip_address)
-        signed = self.signer.sign_policy(
-            Policy(self.resource_for(normalized), expires, None, bound)
+        return folder_query(
+            self,
+            prefix,
+            ip_address=ip_address,
+            lifetime=lifetime,
+            session_id=session_id,
+            user_id=user_id,
+            issued_at=issued_at,
         )
-        self.metrics.count("folder_queries")
-        query = f"Policy={signed.policy_b64}&Signature={signed.signature_b64}"
-        query += f"&Key-Pair-Id={signed.key_pair_id}"
-        if signed.hash_algorithm == "SHA256":
-            query += "&Hash-Algorithm=SHA256"
-        return query
 
     def keepalive_response(
         self, request: RequestInfo, outcome: Outcome | None

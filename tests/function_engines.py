@@ -38,8 +38,25 @@ ENGINES = [
 ]
 
 
-def viewer_event(cookies: dict[str, str]) -> dict[str, Any]:
-    """A viewer-request event for a media segment, carrying ``cookies``."""
+def querystring_of(query: str) -> dict[str, Any]:
+    """``request.querystring`` as CloudFront hands it to a function for the raw ``query``: one
+    field per name, names and values as the viewer sent them (percent-encoding kept), a
+    repeated name with its first value in ``value`` and every value in ``multiValue``."""
+    fields: dict[str, Any] = {}
+    for part in query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        field = fields.get(name)
+        if field is None:
+            fields[name] = {"value": value}
+        else:
+            field.setdefault("multiValue", [{"value": field["value"]}]).append({"value": value})
+    return fields
+
+
+def viewer_event(cookies: dict[str, str], query: str = "quality=hd") -> dict[str, Any]:
+    """A viewer-request event for a media segment, carrying ``cookies`` and the raw ``query``."""
     return {
         "version": "1.0",
         "context": {"eventType": "viewer-request", "distributionId": "EDFDVBD6EXAMPLE"},
@@ -47,7 +64,7 @@ def viewer_event(cookies: dict[str, str]) -> dict[str, Any]:
         "request": {
             "method": "GET",
             "uri": "/videos/course-1/seg-0001.ts",
-            "querystring": {"quality": {"value": "hd"}},
+            "querystring": querystring_of(query),
             "headers": {"host": {"value": "media.example.test"}},
             "cookies": {name: {"value": value} for name, value in cookies.items()},
         },

@@ -17,9 +17,10 @@ from cfcookies.revocation import (
 from tests.revocation_support import NOW, POLICY, SECRET, SECRETS, FakeClock, mint
 
 
-def _request(cookies: dict[str, str]) -> SimpleNamespace:
-    """What EdgeApp hands a check: a request with its cookies."""
-    return SimpleNamespace(cookies=cookies)
+def _request(cookies: dict[str, str], query: str = "") -> SimpleNamespace:
+    """What EdgeApp hands a check: a request with its URL and its cookies."""
+    url = "https://media.example.test/videos/course-1/seg.ts" + (f"?{query}" if query else "")
+    return SimpleNamespace(url=url, cookies=cookies)
 
 
 def test_a_valid_session_cookie_is_let_through() -> None:
@@ -52,3 +53,17 @@ def test_secrets_must_be_session_secrets_and_stay_out_of_the_repr() -> None:
     with pytest.raises(ConfigurationError, match="SessionSecrets"):
         SessionCheck(SECRET)  # type: ignore[arg-type]
     assert SECRET not in repr(SessionCheck(SECRETS))
+
+
+def test_a_url_signed_by_query_is_judged_on_the_token_in_its_query() -> None:
+    """A folder query carries its own token; the session cookie beside it does not stand in."""
+    deny = LocalDenyList(clock=FakeClock())
+    check = SessionCheck(SECRETS, deny_list=deny, clock=FakeClock())
+    signed = f"Policy={POLICY}&Signature=c2ln&Key-Pair-Id=K2JCJMDEHXQW5F"
+    cookies = {SESSION_COOKIE: mint(), "CloudFront-Policy": POLICY}
+    assert check.check(_request({}, f"{signed}&{SESSION_COOKIE}={mint()}#t=10")) is None
+    with pytest.raises(MissingSessionError):
+        check.check(_request(cookies, signed))
+    deny.revoke_session("sess-1", until=NOW + 60)
+    with pytest.raises(SessionRevokedError):
+        check.check(_request({}, f"{signed}&{SESSION_COOKIE}={mint()}"))

@@ -15,11 +15,18 @@ from cfcookies.revocation import (
     LocalDenyList,
     SessionCookieError,
     SessionSecrets,
-    check_session_cookie,
+    check_session_request,
     function_code,
 )
 from tests import function_engines
-from tests.function_engines import ENGINES, engine_or_skip, run_engine, run_function, viewer_event
+from tests.function_engines import (
+    ENGINES,
+    engine_or_skip,
+    querystring_of,
+    run_engine,
+    run_function,
+    viewer_event,
+)
 from tests.revocation_support import (
     GOOD,
     NOW,
@@ -77,6 +84,16 @@ def test_function_uses_only_documented_runtime_features(forbidden: str) -> None:
     assert forbidden not in function_code()
 
 
+def test_function_tells_a_signed_url_as_verify_does() -> None:
+    """The query parameters that make the function read the query are those that make
+    verify_request (and CloudFront) judge a request as a signed URL."""
+    from cfcookies._reading import QUERY_SIGNING_PARAMS
+
+    [line] = [x for x in function_code().splitlines() if x.startswith("const SIGNED_BY_QUERY")]
+    listed = line.split("=", 1)[1].strip(" [];").split(", ")
+    assert tuple(name.strip("'") for name in listed) == QUERY_SIGNING_PARAMS
+
+
 def test_function_imports_cloudfront_and_crypto_modules() -> None:
     """The function reads the store through cf.kvs() and hashes through crypto.createHmac."""
     code = function_code()
@@ -129,6 +146,181 @@ class EdgeCase:
     extra_cookies: dict[str, str] = field(default_factory=dict)
     policy: str | None = POLICY  # the CloudFront-Policy cookie sent beside it
     failing: tuple[str, ...] = ()  # store keys whose reads fail (not absent: an error)
+    query: str = "quality=hd"  # the raw query string, as the viewer sent it
+
+
+#: The signature and key of a folder query (their value is CloudFront's to check, not the
+#: function's), and a canned one.
+SIGNED_BY = "Signature=c2ln~Zw__&Key-Pair-Id=K2JCJMDEHXQW5F"
+CANNED = f"Expires={NOW + 600}&{SIGNED_BY}"
+
+
+def _query(token: str | None = GOOD, *, policy: str = POLICY, extra: str = "") -> str:
+    """A folder query as ``signed_query`` writes it, after the viewer's own parameter, with the
+    session token (when given) and ``extra`` at the end."""
+    query = f"quality=hd&Policy={policy}&{SIGNED_BY}"
+    if token is not None:
+        query += f"&{revocation.SESSION_COOKIE}={token}"
+    return query + extra
+
+
+def _escaped(value: str) -> str:
+    """``value`` with ``-`` and ``_`` percent-encoded, as an over-eager URL encoder writes it."""
+    return value.replace("-", "%2D").replace("_", "%5F")
+
+
+#: Requests signed by query parameters: CloudFront then ignores the cookies, and so does the
+#: session check, which reads the token from the query and binds it to the query's Policy.
+QUERY_CASES = [
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(), policy=None, allowed=True),
+        id="query-valid",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(mint(uid=None)), policy=None, allowed=True),
+        id="query-valid-no-user",
+    ),
+    pytest.param(
+        EdgeCase(
+            None,
+            _secret_store(),
+            query=_query(_escaped(GOOD), policy=_escaped(POLICY)),
+            policy=None,
+            allowed=True,
+        ),
+        id="query-percent-encoded-values-are-decoded",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(mint(policy=OTHER_POLICY)), policy=None),
+        id="query-token-minted-for-another-policy",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(policy=OTHER_POLICY), policy=None),
+        id="query-token-beside-another-policy",
+    ),
+    pytest.param(
+        EdgeCase(GOOD, _secret_store(), query=_query(None)),
+        id="query-signed-token-only-in-a-cookie",
+    ),
+    pytest.param(
+        EdgeCase(GOOD, _secret_store(), query=_query(mint(secret=OTHER_SECRET))),
+        id="query-signed-forged-query-token-beside-valid-cookies",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=f"quality=hd&{revocation.SESSION_COOKIE}={GOOD}"),
+        id="cookie-signed-query-token-does-not-vouch-for-the-cookies",
+    ),
+    pytest.param(
+        EdgeCase(
+            GOOD,
+            _secret_store(),
+            query=f"{revocation.SESSION_COOKIE}={mint(secret=OTHER_SECRET)}",
+            allowed=True,
+        ),
+        id="cookie-signed-judged-on-the-cookie-whatever-the-query-token",
+    ),
+    pytest.param(
+        EdgeCase(
+            None,
+            _secret_store(**{"revoked:sess-1": str(NOW + 3600)}),
+            query=_query(),
+            policy=None,
+        ),
+        id="query-revoked-session",
+    ),
+    pytest.param(
+        EdgeCase(
+            None,
+            _secret_store(**{"revoked-user:user_1": f"{NOW + 3600}.{NOW + 5}"}),
+            query=_query(),
+            policy=None,
+        ),
+        id="query-revoked-user",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(), policy=None, now=NOW + 600),
+        id="query-expired",
+    ),
+    pytest.param(
+        EdgeCase(
+            None,
+            _secret_store(),
+            query=_query(),
+            policy=None,
+            failing=("revoked:sess-1",),
+        ),
+        id="query-store-error-denies",
+    ),
+    pytest.param(
+        EdgeCase(
+            None, _secret_store(), query=f"{CANNED}&{revocation.SESSION_COOKIE}={GOOD}", policy=None
+        ),
+        id="canned-expires-query-has-no-policy-to-bind",
+    ),
+    pytest.param(
+        EdgeCase(GOOD, _secret_store(), query=CANNED),
+        id="canned-expires-query-beside-valid-cookies",
+    ),
+    pytest.param(
+        EdgeCase(GOOD, _secret_store(), query="Key-Pair-Id=K2JCJMDEHXQW5F"),
+        id="key-pair-id-alone-signs-by-query",
+    ),
+    pytest.param(
+        EdgeCase(GOOD, _secret_store(), query="Hash-Algorithm=SHA256", allowed=True),
+        id="hash-algorithm-alone-leaves-the-cookies",
+    ),
+    pytest.param(
+        EdgeCase(
+            GOOD,
+            _secret_store(),
+            query=f"policy={POLICY}&signature=x&{revocation.SESSION_COOKIE}=x",
+            allowed=True,
+        ),
+        id="lowercase-signing-names-leave-the-cookies",
+    ),
+    pytest.param(
+        EdgeCase(
+            None,
+            _secret_store(),
+            query=_query(None, extra=f"&{revocation.SESSION_COOKIE.lower()}={GOOD}"),
+            policy=None,
+        ),
+        id="query-token-name-is-case-sensitive",
+    ),
+    pytest.param(
+        EdgeCase(
+            None,
+            _secret_store(),
+            query=_query(extra=f"&{revocation.SESSION_COOKIE}={GOOD}"),
+            policy=None,
+        ),
+        id="query-token-sent-twice",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(extra=f"&Policy={POLICY}"), policy=None),
+        id="query-policy-sent-twice",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(""), policy=None),
+        id="query-token-empty",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(GOOD + "%"), policy=None),
+        id="query-token-bad-escape",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(GOOD[:-1] + "%C3%A9"), policy=None),
+        id="query-token-escape-outside-the-alphabet",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(GOOD + "%E0%A4"), policy=None),
+        id="query-token-escape-invalid-utf8",
+    ),
+    pytest.param(
+        EdgeCase(None, _secret_store(), query=_query(policy=POLICY + "%25"), policy=None),
+        id="query-policy-escaped-percent",
+    ),
+]
 
 
 EDGE_CASES = [
@@ -237,6 +429,7 @@ EDGE_CASES = [
         ),
         id="cookie-without-user-ignores-user-entries",
     ),
+    *QUERY_CASES,
 ]
 
 
@@ -255,7 +448,11 @@ class _FailingDenyList(LocalDenyList):
 
 
 def _python_decision(
-    cookies: dict[str, str], kvs: dict[str, str], now: int, failing: tuple[str, ...] = ()
+    query: str,
+    cookies: dict[str, str],
+    kvs: dict[str, str],
+    now: int,
+    failing: tuple[str, ...] = (),
 ) -> bool:
     current = kvs.get(revocation.DEFAULT_SECRET_KEY)
     previous = kvs.get(revocation.DEFAULT_PREVIOUS_SECRET_KEY)
@@ -263,7 +460,8 @@ def _python_decision(
         return False
     deny_list = _FailingDenyList(kvs, failing)
     try:
-        check_session_cookie(
+        check_session_request(
+            query,
             cookies,
             secrets=SessionSecrets(current, previous=previous),
             deny_list=deny_list,
@@ -317,7 +515,7 @@ def test_function_decides_like_python_check(case: EdgeCase, engine: str) -> None
         cookies["CloudFront-Policy"] = case.policy
     if case.cookie is not None:
         cookies[revocation.SESSION_COOKIE] = case.cookie
-    event = viewer_event(cookies)
+    event = viewer_event(cookies, case.query)
     [outcome] = run_function(function_code(), [(event, case.kvs, case.now, case.failing)], engine)
     assert "error" not in outcome, outcome
     if case.allowed:
@@ -332,7 +530,7 @@ def test_function_decides_like_python_check(case: EdgeCase, engine: str) -> None
             },
             "body": {"encoding": "text", "data": ACCESS_DENIED},
         }
-    python_allowed = _python_decision(cookies, case.kvs, case.now, case.failing)
+    python_allowed = _python_decision(case.query, cookies, case.kvs, case.now, case.failing)
     assert python_allowed == case.allowed
 
 
@@ -341,6 +539,41 @@ def test_function_reads_nothing_for_a_request_without_cookie(engine: str) -> Non
     [outcome] = run_function(function_code(), [(viewer_event({}), _secret_store(), NOW)], engine)
     assert outcome["reads"] == []
     assert outcome["result"]["statusCode"] == 403
+
+
+def test_function_reads_nothing_for_a_query_without_its_token(engine: str) -> None:
+    """A request signed by query, without the token in its query, is refused before any read,
+    even with a valid session cookie beside it."""
+    cookies = {revocation.SESSION_COOKIE: GOOD, "CloudFront-Policy": POLICY}
+    [outcome] = run_function(
+        function_code(), [(viewer_event(cookies, _query(None)), _secret_store(), NOW)], engine
+    )
+    assert outcome["reads"] == []
+    assert outcome["result"]["statusCode"] == 403
+
+
+def test_function_reads_the_renamed_token_from_the_query(engine: str) -> None:
+    """A renamed session cookie is also the name of the query parameter."""
+    code = function_code(cookie_name="Edge-Session")
+    outcomes = run_function(
+        code,
+        [
+            (viewer_event({}, _query(None, extra=f"&Edge-Session={GOOD}")), _secret_store(), NOW),
+            (viewer_event({}, _query(GOOD)), _secret_store(), NOW),
+        ],
+        engine,
+    )
+    assert [o["result"].get("statusCode") for o in outcomes] == [None, 403]
+
+
+def test_querystring_of_builds_cloudfronts_event_fields() -> None:
+    """The tests hand the function a query as CloudFront's event documents it: values as sent,
+    a repeated name collapsed into ``multiValue``, a name without ``=`` with an empty value."""
+    assert querystring_of("a=1&b=%7E&a=2&flag") == {
+        "a": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]},
+        "b": {"value": "%7E"},
+        "flag": {"value": ""},
+    }
 
 
 def test_function_honours_custom_names_and_prefix(engine: str) -> None:

@@ -26,6 +26,7 @@ from cfcookies.revocation import (
     SessionRevokedError,
     SessionSecrets,
     check_session_cookie,
+    check_session_request,
     mint_session_cookie,
     verify_session_cookie,
 )
@@ -232,3 +233,55 @@ def test_check_session_cookie_reports_revocation() -> None:
             now=NOW,
         )
     assert (info.value.session_id, info.value.user_id) == ("sess-1", "user_1")
+
+
+SIGNED_BY = "Signature=c2ln&Key-Pair-Id=K2JCJMDEHXQW5F"
+BOTH = {revocation.SESSION_COOKIE: GOOD, "CloudFront-Policy": POLICY}
+
+
+def test_a_query_signed_request_is_judged_on_its_query_token() -> None:
+    """With Policy in the query, the token comes from the query parameter named like the
+    cookie and is bound to the query's Policy; the cookies are not read."""
+    query = f"Policy={POLICY}&{SIGNED_BY}&{revocation.SESSION_COOKIE}={GOOD}"
+    token = check_session_request(query, {}, secrets=SECRETS, now=NOW)
+    assert (token.session_id, token.user_id) == ("sess-1", "user_1")
+    with pytest.raises(MissingSessionError, match="query parameter"):
+        check_session_request(f"Policy={POLICY}&{SIGNED_BY}", BOTH, secrets=SECRETS, now=NOW)
+
+
+def test_a_cookie_request_is_judged_on_its_cookies_only() -> None:
+    """Without signing parameters in the query, a token in the query vouches for nothing."""
+    assert check_session_request(None, BOTH, secrets=SECRETS, now=NOW).session_id == "sess-1"
+    query = f"{revocation.SESSION_COOKIE}={GOOD}"
+    with pytest.raises(MissingSessionError, match="no session cookie"):
+        check_session_request(query, {"CloudFront-Policy": POLICY}, secrets=SECRETS, now=NOW)
+
+
+def test_a_canned_query_is_refused_for_want_of_a_policy() -> None:
+    """A canned signed URL (Expires, no Policy) has no policy for the token to vouch for."""
+    query = f"Expires={NOW + 60}&{SIGNED_BY}&{revocation.SESSION_COOKIE}={GOOD}"
+    with pytest.raises(MissingSessionError, match="canned"):
+        check_session_request(query, BOTH, secrets=SECRETS, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param(f"&{revocation.SESSION_COOKIE}={GOOD}", id="token"),
+        pytest.param(f"&Policy={POLICY}", id="policy"),
+    ],
+)
+def test_a_parameter_sent_twice_is_refused(extra: str) -> None:
+    """A repeated token or Policy parameter is ambiguous, so refused whatever its values."""
+    query = f"Policy={POLICY}&{SIGNED_BY}&{revocation.SESSION_COOKIE}={GOOD}{extra}"
+    with pytest.raises(MalformedSessionError, match="more than once"):
+        check_session_request(query, {}, secrets=SECRETS, now=NOW)
+
+
+def test_a_revoked_session_is_refused_in_the_query_too() -> None:
+    """The deny-list applies to a query token as to a cookie."""
+    deny = LocalDenyList(clock=FakeClock())
+    deny.revoke_session("sess-1", until=NOW + 60)
+    query = f"Policy={POLICY}&{SIGNED_BY}&{revocation.SESSION_COOKIE}={GOOD}"
+    with pytest.raises(SessionRevokedError):
+        check_session_request(query, {}, secrets=SECRETS, deny_list=deny, now=NOW)

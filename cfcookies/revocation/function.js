@@ -15,6 +15,8 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const NUM = /^(0|[1-9][0-9]{0,10})$/;
 const MAC = /^[A-Za-z0-9_-]{43}$/;
 const POLICY_VALUE = /^[A-Za-z0-9_~-]{1,4096}$/;
+// A request with any of these in its query is a signed URL: CloudFront ignores its cookies.
+const SIGNED_BY_QUERY = ['Expires', 'Policy', 'Signature', 'Key-Pair-Id'];
 
 function deny() {
     return {
@@ -71,16 +73,44 @@ function valid(secret, payload, mac) {
     return same(crypto.createHmac('sha256', secret).update(payload).digest('base64url'), mac);
 }
 
+// One query parameter's value, percent-decoded (CloudFront hands values over as the viewer sent
+// them); null when absent, sent more than once, or not decodable.
+function param(query, name) {
+    var field = query[name];
+    if (!field || typeof field.value !== 'string' || field.multiValue) {
+        return null;
+    }
+    try {
+        return decodeURIComponent(field.value);
+    } catch (e) {
+        return null;
+    }
+}
+
+// The session token and the policy value it must vouch for: from the query when the URL is
+// signed (never from its cookies), else from the cookies (never from the query).
+function credentials(request) {
+    var query = request.querystring || {};
+    for (var i = 0; i < SIGNED_BY_QUERY.length; i++) {
+        if (query[SIGNED_BY_QUERY[i]] !== undefined) {
+            return [param(query, COOKIE), param(query, 'Policy')];
+        }
+    }
+    var cookies = request.cookies || {};
+    return [cookies[COOKIE] && cookies[COOKIE].value, cookies[POLICY] && cookies[POLICY].value];
+}
+
 async function check(request) {
-    var cookie = request.cookies ? request.cookies[COOKIE] : undefined;
-    var policy = request.cookies ? request.cookies[POLICY] : undefined;
-    if (!cookie || typeof cookie.value !== 'string' || cookie.value.length > 256) {
+    var found = credentials(request);
+    var token = found[0];
+    var policy = found[1];
+    if (typeof token !== 'string' || token.length > 256) {
         return false;
     }
-    if (!policy || typeof policy.value !== 'string' || !POLICY_VALUE.test(policy.value)) {
+    if (typeof policy !== 'string' || !POLICY_VALUE.test(policy)) {
         return false;
     }
-    var p = cookie.value.split('.');
+    var p = token.split('.');
     if (p.length !== 5 || !ID.test(p[0]) || (p[1] !== '' && !ID.test(p[1])) ||
             !NUM.test(p[2]) || !NUM.test(p[3]) || !MAC.test(p[4])) {
         return false;
@@ -91,7 +121,7 @@ async function check(request) {
     if (issued > expires || now >= expires) {
         return false;
     }
-    var payload = CONTEXT + p[0] + '.' + p[1] + '.' + p[2] + '.' + p[3] + '|' + policy.value;
+    var payload = CONTEXT + p[0] + '.' + p[1] + '.' + p[2] + '.' + p[3] + '|' + policy;
     // The current secret must be there; the previous one only during a rotation. No await in
     // call arguments: cloudfront-js-2.0 does not support "async arguments".
     var secret = await kvs.get(SECRET_KEY, { format: 'string' });

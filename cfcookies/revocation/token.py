@@ -13,8 +13,15 @@ before the last dot, ``|`` and the value of the ``CloudFront-Policy`` cookie it 
 The session cookie is thereby bound to the policy of its path: it vouches for that policy only,
 so it is worth nothing beside CloudFront cookies borrowed from another session.
 
+A URL signed by query parameters (a folder query for a player that cannot send cookies,
+``CloudFrontCookies.signed_query``) carries the same token in its query, in the parameter named
+like the cookie, bound to the query's ``Policy`` value. CloudFront judges such a request on its
+query alone and ignores its cookies; so does the check, which never mixes the two: a signed URL
+is judged on its query's token, a cookie request on its cookies.
+
 :func:`verify_session_cookie` checks a value as the CloudFront Function does, minus the
-deny-list; :func:`check_session_cookie` is the whole edge check in Python, deny-list included.
+deny-list; :func:`check_session_request` is the whole edge check in Python (query or cookies,
+deny-list included), :func:`check_session_cookie` the same for cookies only.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
+from .._reading import QUERY_SIGNING_PARAMS
 from ..clock import epoch_now
 from ..exceptions import (
     ConfigurationError,
@@ -51,6 +60,7 @@ __all__ = [
     "SessionSecrets",
     "SessionToken",
     "check_session_cookie",
+    "check_session_request",
     "generate_secret",
     "mint_session_cookie",
     "new_session_id",
@@ -261,7 +271,7 @@ def check_session_cookie(
     now: datetime | int | None = None,
     clock: Clock = system_clock,
 ) -> SessionToken:
-    """The whole edge check in Python (for the local edge): cookie, binding to the
+    """The whole edge check in Python for a request signed by cookies: cookie, binding to the
     ``CloudFront-Policy`` cookie, MAC, expiry, deny-list.
 
     A deny-list that cannot be read refuses the request (:class:`DenyListUnavailableError`),
@@ -271,11 +281,85 @@ def check_session_cookie(
     token = verify_session_cookie(
         cookies.get(cookie_name), secrets=secrets, policy=cookies.get(POLICY_COOKIE), now=current
     )
+    return _not_denied(token, deny_list, current)
+
+
+def check_session_request(
+    query: str | None,
+    cookies: Mapping[str, str],
+    *,
+    secrets: SessionSecrets,
+    deny_list: DenyList | None = None,
+    cookie_name: str = SESSION_COOKIE,
+    now: datetime | int | None = None,
+    clock: Clock = system_clock,
+) -> SessionToken:
+    """The whole edge check in Python for a request with the raw ``query`` string (without
+    ``?``; None for none) and ``cookies``, as the generated function decides it.
+
+    With ``Expires``, ``Policy``, ``Signature`` or ``Key-Pair-Id`` in the query (case-sensitive,
+    as ``verify_request`` reads them) the request is a signed URL: the token is the query
+    parameter named ``cookie_name``, bound to the ``Policy`` parameter, both percent-decoded and
+    each sent once; the cookies are not read, and a canned URL (no ``Policy``) is refused.
+    Otherwise it is :func:`check_session_cookie`, and the query is not read.
+    """
+    current = epoch_now(clock, now)
+    fields = _query_fields(query or "")
+    if not any(name in fields for name in QUERY_SIGNING_PARAMS):
+        return check_session_cookie(
+            cookies, secrets=secrets, deny_list=deny_list, cookie_name=cookie_name, now=current
+        )
+    value = _one(fields, cookie_name)
+    if value is None:
+        raise MissingSessionError(
+            f"the URL is signed by query parameters, so its session token must be in its "
+            f"{cookie_name} query parameter (its cookies are not read)"
+        )
+    policy = _one(fields, "Policy")
+    if policy is None or not _POLICY_VALUE.fullmatch(policy):
+        raise MissingSessionError(
+            "the signed URL has no Policy query parameter (a canned URL, signed with Expires) "
+            "or not CloudFront base64, so nothing for the session token to vouch for; with "
+            "revocation on, hand out folder queries (CloudFrontCookies.signed_query)"
+        )
+    token = verify_session_cookie(value, secrets=secrets, policy=policy, now=current)
+    return _not_denied(token, deny_list, current)
+
+
+def _query_fields(query: str) -> dict[str, list[str]]:
+    """Every value of each parameter of a raw query, as CloudFront hands a query to a function:
+    names and values as sent (percent-encoded), a repeated name with all its values."""
+    fields: dict[str, list[str]] = {}
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            fields.setdefault(name, []).append(value)
+    return fields
+
+
+def _one(fields: Mapping[str, list[str]], name: str) -> str | None:
+    """The one value of ``name``, percent-decoded (None when absent); refused when repeated.
+
+    An escape that does not decode (``%zz``, or bytes that are not UTF-8) leaves a ``%`` or
+    U+FFFD, which no token or policy value contains: refused, as the function's
+    ``decodeURIComponent`` refuses by throwing.
+    """
+    values = fields.get(name)
+    if values is None:
+        return None
+    if len(values) > 1:
+        raise MalformedSessionError(f"the {name} query parameter was sent more than once")
+    return unquote(values[0])
+
+
+def _not_denied(token: SessionToken, deny_list: DenyList | None, now: int) -> SessionToken:
+    """``token`` unless the deny-list names its session or user; a deny-list that cannot be
+    read refuses too (fail closed)."""
     if deny_list is None:
         return token
     try:
         revoked = deny_list.is_revoked(
-            token.session_id, token.user_id, issued_at=token.issued_at, now=current
+            token.session_id, token.user_id, issued_at=token.issued_at, now=now
         )
     except Exception as exc:  # fail closed: an unreadable deny-list denies
         raise DenyListUnavailableError(
