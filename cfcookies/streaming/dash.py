@@ -6,7 +6,8 @@ carries the folder's signed query.
 relative URLs, and relative URLs drop the query anyway. So:
 
 **Base URLs** (ISO/IEC 23009-1 §5.6): ``BaseURL`` elements at the MPD, Period, AdaptationSet and
-Representation levels resolve against their parent's base, the MPD's being ``manifest_url``.
+Representation levels resolve (RFC 3986) against their parent's base, the MPD's being
+``manifest_url``.
 Every ``BaseURL`` is written absolute, and an MPD without an MPD-level one gains one (the
 directory of ``manifest_url``, after ``ProgramInformation`` as the schema orders them): every
 other relative reference stays as written and resolves on the media host. A relative
@@ -23,12 +24,16 @@ path does not end in ``/``: single-file Representations, ``SegmentBase``). The q
 ``$``, so ``$Number%05d$``, ``$Time$``, ``$RepresentationID$`` and ``$Bandwidth$`` keep working.
 
 **Only inside the folder**: the query is a bearer token for the whole folder, so a reference
-gets it only if every URL it resolves to has the folder's scheme and host (no userinfo, no
-other port spelling), a path under the folder's with no ``.`` or ``..`` segment and no ``%2e``,
-``%2f`` or ``%5c`` (WHATWG parsers read ``%2e`` as a dot), and no backslash, whitespace or
-control character. Anything else (another host, ``../`` out of the folder, ``course-10``
+gets it only if every URL it resolves to (RFC 3986) has the folder's scheme and its authority
+spelled exactly as ``folder_url`` spells it (no userinfo, no other port or case), a path under
+the folder's, and the reference is written plainly: no backslash, whitespace or control
+character; no ``%2e``, ``%2f`` or ``%5c`` (WHATWG parsers read ``%2e`` as a dot) or ``{$`` in
+its path; a scheme only with ``//``; no ``.`` or ``..`` segment after a host (not every reader
+removes them there). Anything else (another host, ``../`` out of the folder, ``course-10``
 beside ``course-1``, ``data:`` and ``urn:`` references, ``UTCTiming``, ``Location``: a live
-MPD's should name the app's route, which serves it rewritten) is left exactly as written.
+MPD's should name the app's route, which serves it rewritten) is left exactly as written. The
+rule is the one :func:`~cfcookies.streaming.hls.rewrite_playlist` applies: a manifest and a
+playlist sign the same references.
 
 **Above the Representation**, a template or segment list is decided over every Representation
 in its scope, with that Representation's bases, ``@id`` (``$RepresentationID$``) and
@@ -36,9 +41,10 @@ in its scope, with that Representation's bases, ``@id`` (``$RepresentationID$``)
 (Representations on different hosts, alternative CDNs of which only one is the folder's), it
 is refused rather than the document restructured: give each Representation its own template.
 
-**Refused** with :class:`~cfcookies.exceptions.PlaylistError`, never rewritten: a reference
-already carrying ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or ``Hash-Algorithm``
-(signed or rewritten already); a ``BaseURL`` holding markup; a remote element (``xlink:href``)
+**Refused** with :class:`~cfcookies.exceptions.PlaylistError`, never rewritten: an http(s)
+reference, wherever it points, already carrying ``Policy``, ``Signature``, ``Key-Pair-Id``,
+``Expires`` or ``Hash-Algorithm`` (percent-encoded too; signed or rewritten already; the
+message never shows the query); a ``BaseURL`` holding markup; a remote element (``xlink:href``)
 inside the folder, whose content would come unrewritten; a ``<!DOCTYPE`` (so any entity:
 expansion has no place in an MPD); more than ``max_bytes``, 64 levels of nesting or 1024
 namespace declarations; malformed XML; a root that is not an ``MPD``.
@@ -124,13 +130,15 @@ def rewrite_mpd(
     references, whatever URL the app serves it on and wherever the app read it from.
     ``query`` is the folder's signed query string, encoded, without ``?``
     (``Policy=...&Signature=...&Key-Pair-Id=...``, and ``&Hash-Algorithm=SHA256`` for such keys);
-    ``folder_url`` the granted folder, ending in ``/`` (``https://media.example.com/videos/
-    course-1/`` for the resource ``https://media.example.com/videos/course-1/*``). ``text`` as
+    ``folder_url`` the granted folder, ending in ``/``, its host in lowercase
+    (``https://media.example.com/videos/course-1/`` for the resource
+    ``https://media.example.com/videos/course-1/*``). ``text`` as
     bytes is UTF-8, or what its XML declaration names.
 
-    Raises :class:`~cfcookies.exceptions.ResourceError` for a ``folder_url`` or ``manifest_url``
-    that cannot be used, and :class:`~cfcookies.exceptions.PlaylistError` for a query that is not
-    a folder's or a manifest that cannot be rewritten safely.
+    Raises :class:`~cfcookies.exceptions.ConfigurationError` for arguments that can never work
+    (a ``folder_url``, ``manifest_url`` or ``query`` that cannot be used, checked as
+    :func:`~cfcookies.streaming.hls.rewrite_playlist` checks them), and
+    :class:`~cfcookies.exceptions.PlaylistError` for a manifest that cannot be rewritten safely.
     """
     folder = Folder.checked(folder_url, query)
     manifest = checked_url(manifest_url, "manifest_url")

@@ -25,7 +25,7 @@ How a URI is decided
     would resolve against the app. Then:
 
     * *in the folder* (the same scheme, the same authority spelled exactly as in
-      ``folder_url``, the path under its path, nothing ambiguous in the path): the query is
+      ``folder_url``, the path under its path, nothing ambiguous in the URI): the query is
       appended after any query it already has (``seg.ts?v=2`` becomes
       ``…/seg.ts?v=2&Policy=…``), before any fragment. A URI that names another playlist
       (the line after ``EXT-X-STREAM-INF``, the ``URI`` of ``EXT-X-I-FRAME-STREAM-INF``,
@@ -40,14 +40,19 @@ How a URI is decided
 
 Ambiguous URIs are left unsigned
     Players and CloudFront do not all read a URI the same way: the WHATWG URL parser (browsers,
-    hls.js) takes ``%2e`` as a dot and ``\\`` as a slash, while RFC 3986 and CloudFront do not;
-    ``EXT-X-DEFINE`` variables (``{$name}``) change a URI after this module has read it. A URI
-    whose path holds ``%2e``, ``%2f`` or ``%5c`` (in either case), a backslash or ``{$`` is
-    therefore never treated as in the folder: it is left unsigned (and absolute), like any URI
-    outside the folder, rather than refused, so one odd URI costs one 403, not the playlist.
-    The authority is compared as written, so ``MEDIA.example.com``, ``media.example.com:443``
-    and ``user@media.example.com`` are other hosts here, although some of them reach the same
-    server: playlists should spell the media host as ``folder_url`` does, or use relative URIs.
+    hls.js) takes ``%2e`` as a dot and ``\\`` as a slash and drops whitespace, while RFC 3986
+    and CloudFront do not; ``EXT-X-DEFINE`` variables (``{$name}``) change a URI after this
+    module has read it. A URI holding whitespace or a backslash anywhere, ``%2e``, ``%2f`` or
+    ``%5c`` (in either case) or ``{$`` in its path, a scheme without ``//`` (``https:seg.ts``),
+    or a ``.`` or ``..`` segment after a host (``https://media.example.com/videos/course-1/./
+    x.ts``: not every reader removes them there) is therefore never treated as in the folder:
+    it is left unsigned (and absolute), like any URI outside the folder, rather than refused,
+    so one odd URI costs one 403, not the playlist. The authority is compared as written, so
+    ``MEDIA.example.com``, ``media.example.com:443`` and ``user@media.example.com`` are other
+    hosts here, although some of them reach the same server: playlists should spell the media
+    host as ``folder_url`` does, or use relative URIs. The rule is the one
+    :func:`~cfcookies.streaming.dash.rewrite_mpd` applies: a playlist and a manifest sign the
+    same URIs.
 
 What is refused (:class:`~cfcookies.exceptions.PlaylistError`)
     Text that does not begin with an ``#EXTM3U`` line (a byte order mark included); text longer
@@ -57,10 +62,13 @@ What is refused (:class:`~cfcookies.exceptions.PlaylistError`)
     with spaces and then ``#`` (players disagree on whether it is a tag or a URI); an
     ``EXT-X-STREAM-INF`` with no URI line before the next one or the end; an attribute list
     that cannot be read (RFC 8216 §4.2: quoted strings may hold commas), a ``URI`` that is not
-    a non-empty quoted string, or two of them; and an in-folder URI that already carries
-    ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or ``Hash-Algorithm``: appending
-    another signature would change what the request is judged on. Messages name the line and
-    never contain the query or the signature.
+    a non-empty quoted string, or two of them; and an http(s) URI, in the folder or not, that
+    already carries ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or
+    ``Hash-Algorithm`` (percent-encoded too, ``%50olicy``): the playlist is signed or rewritten
+    already, and appending another signature would change what the request is judged on.
+    Messages name the line and never contain the query or the signature. Arguments that can
+    never work (``playlist_url``, ``folder_url``, ``query``, ``playlist_link``,
+    ``max_length``) raise :class:`~cfcookies.exceptions.ConfigurationError` instead.
 
 Why not the m3u8 package at runtime
     It parses a playlist into objects and writes it back with ``dumps()``, which reorders tags,
@@ -150,7 +158,8 @@ def rewrite_playlist(
     ``text`` is the playlist as the origin holds it, decoded (UTF-8). ``playlist_url`` is the
     absolute media URL it was fetched from (``https://media.example.com/videos/course-1/
     master.m3u8``): relative URIs are resolved against it. ``folder_url`` is the granted
-    folder's URL, ending in ``/`` (``https://media.example.com/videos/course-1/``), and
+    folder's URL, ending in ``/``, its host in lowercase
+    (``https://media.example.com/videos/course-1/``), and
     ``query`` the query string of a custom policy for ``folder_url + "*"``, without the ``?``
     (``Policy=…&Signature=…&Key-Pair-Id=…``, then ``&Hash-Algorithm=SHA256`` for such keys).
     ``playlist_link`` maps the absolute media URL of a nested playlist in the folder to the
