@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import pytest
 from mpegdash.parser import MPEGDASHParser
 
-from cfcookies.exceptions import PlaylistError, ResourceError
+from cfcookies.exceptions import ConfigurationError, PlaylistError
 from cfcookies.keys import KeyRing, PrivateKey, PublicKey, SigningKey
 from cfcookies.signing import Signer
 from cfcookies.streaming.dash import MAX_MPD_BYTES, rewrite_mpd
@@ -597,9 +597,14 @@ def test_relative_bases_under_alternative_parents_stay_relative(query: str) -> N
         pytest.param("sub/../seg.m4s", "sub/../seg.m4s?{q}", id="dot-segments-inside"),
         pytest.param(FOLDER + "seg.m4s", FOLDER + "seg.m4s?{q}", id="absolute"),
         pytest.param(
-            "HTTPS://MEDIA.EXAMPLE.COM/videos/course-1/s",
-            "HTTPS://MEDIA.EXAMPLE.COM/videos/course-1/s?{q}",
-            id="upper-case-host",
+            "HTTPS://media.example.com/videos/course-1/s",
+            "HTTPS://media.example.com/videos/course-1/s?{q}",
+            id="upper-case-scheme",
+        ),
+        pytest.param(
+            "https://MEDIA.EXAMPLE.COM/videos/course-1/s",
+            "https://MEDIA.EXAMPLE.COM/videos/course-1/s",
+            id="upper-case-host-is-not-the-folders",
         ),
         pytest.param(
             "data:video/mp4;base64,AAAA?Policy=x", "data:video/mp4;base64,AAAA?Policy=x", id="data"
@@ -610,7 +615,7 @@ def test_the_query_goes_after_the_path_and_any_query(
     reference: str, rewritten: str, query: str
 ) -> None:
     """The query follows the path and an existing query and precedes a fragment; a data: URL
-    is left alone."""
+    and a host not spelled as folder_url spells it are left alone."""
     segment_list = f'<SegmentList><SegmentURL media="{xml_text(reference)}"/></SegmentList>'
     manifest = one_reference(segment_list)
     segment = read_xml(rewrite(manifest, query)).find(f".//{{{MPD_NS}}}SegmentURL")
@@ -1152,7 +1157,7 @@ def test_a_prefixed_mpd_gains_a_prefixed_base_url(query: str) -> None:
 def test_folder_urls_that_cannot_be_used_are_refused(folder_url: Any, query: str) -> None:
     """folder_url must be the granted folder's absolute URL, ending in '/', as CloudFront
     compares it."""
-    with pytest.raises(ResourceError):
+    with pytest.raises(ConfigurationError):
         rewrite(SEGMENT_LIST, query, folder_url=folder_url)
 
 
@@ -1168,7 +1173,7 @@ def test_folder_urls_that_cannot_be_used_are_refused(folder_url: Any, query: str
 )
 def test_manifest_urls_that_cannot_be_used_are_refused(manifest_url: Any, query: str) -> None:
     """manifest_url must be an absolute http(s) URL."""
-    with pytest.raises(ResourceError, match="manifest_url"):
+    with pytest.raises(ConfigurationError, match="manifest_url"):
         rewrite(SEGMENT_LIST, query, manifest_url=manifest_url)
 
 
@@ -1186,13 +1191,13 @@ def test_manifest_urls_that_cannot_be_used_are_refused(manifest_url: Any, query:
 )
 def test_queries_that_are_not_a_folders_are_refused(bad: str, message: str, query: str) -> None:
     """query must be a folder's signed query string, without '?', '$' or '#'."""
-    with pytest.raises(PlaylistError, match=message):
+    with pytest.raises(ConfigurationError, match=message):
         rewrite(SEGMENT_LIST, bad.format(q=query))
 
 
 def test_a_query_that_is_not_a_str_is_refused() -> None:
     """A query that is not a str is refused."""
-    with pytest.raises(PlaylistError, match="signed query"):
+    with pytest.raises(ConfigurationError, match="signed query"):
         rewrite_mpd(SEGMENT_LIST, manifest_url=MANIFEST_URL, query=b"Policy=a", folder_url=FOLDER)  # type: ignore[arg-type]
 
 

@@ -346,10 +346,11 @@ def test_uris_that_are_not_http_are_left_exactly_as_written() -> None:
     assert rewrite(text) == text
 
 
-def test_a_signed_uri_outside_the_folder_is_kept_unsigned_and_unrefused() -> None:
-    # a third party's own signed URL: not ours to judge, and it never gets our query
+def test_a_signed_uri_outside_the_folder_is_refused_too() -> None:
+    # as in a DASH manifest: signed URLs anywhere mean a playlist signed or rewritten already
     text = playlist('#EXT-X-KEY:METHOD=AES-128,URI="https://keys.example.net/k?Signature=abc"')
-    assert rewrite(text) == text
+    with pytest.raises(PlaylistError, match=re.escape("example.net/k already carries Signature")):
+        rewrite(text)
 
 
 @pytest.mark.parametrize(

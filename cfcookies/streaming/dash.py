@@ -6,7 +6,8 @@ carries the folder's signed query.
 relative URLs, and relative URLs drop the query anyway. So:
 
 **Base URLs** (ISO/IEC 23009-1 §5.6): ``BaseURL`` elements at the MPD, Period, AdaptationSet and
-Representation levels resolve against their parent's base, the MPD's being ``manifest_url``.
+Representation levels resolve (RFC 3986) against their parent's base, the MPD's being
+``manifest_url``.
 Every ``BaseURL`` is written absolute, and an MPD without an MPD-level one gains one (the
 directory of ``manifest_url``, after ``ProgramInformation`` as the schema orders them): every
 other relative reference stays as written and resolves on the media host. A relative
@@ -23,12 +24,16 @@ path does not end in ``/``: single-file Representations, ``SegmentBase``). The q
 ``$``, so ``$Number%05d$``, ``$Time$``, ``$RepresentationID$`` and ``$Bandwidth$`` keep working.
 
 **Only inside the folder**: the query is a bearer token for the whole folder, so a reference
-gets it only if every URL it resolves to has the folder's scheme and host (no userinfo, no
-other port spelling), a path under the folder's with no ``.`` or ``..`` segment and no ``%2e``,
-``%2f`` or ``%5c`` (WHATWG parsers read ``%2e`` as a dot), and no backslash, whitespace or
-control character. Anything else (another host, ``../`` out of the folder, ``course-10``
+gets it only if every URL it resolves to (RFC 3986) has the folder's scheme and its authority
+spelled exactly as ``folder_url`` spells it (no userinfo, no other port or case), a path under
+the folder's, and the reference is written plainly: no backslash, whitespace or control
+character; no ``%2e``, ``%2f`` or ``%5c`` (WHATWG parsers read ``%2e`` as a dot) or ``{$`` in
+its path; a scheme only with ``//``; no ``.`` or ``..`` segment after a host (not every reader
+removes them there). Anything else (another host, ``../`` out of the folder, ``course-10``
 beside ``course-1``, ``data:`` and ``urn:`` references, ``UTCTiming``, ``Location``: a live
-MPD's should name the app's route, which serves it rewritten) is left exactly as written.
+MPD's should name the app's route, which serves it rewritten) is left exactly as written. The
+rule is the one :func:`~cfcookies.streaming.hls.rewrite_playlist` applies: a manifest and a
+playlist sign the same references.
 
 **Above the Representation**, a template or segment list is decided over every Representation
 in its scope, with that Representation's bases, ``@id`` (``$RepresentationID$``) and
@@ -36,9 +41,10 @@ in its scope, with that Representation's bases, ``@id`` (``$RepresentationID$``)
 (Representations on different hosts, alternative CDNs of which only one is the folder's), it
 is refused rather than the document restructured: give each Representation its own template.
 
-**Refused** with :class:`~cfcookies.exceptions.PlaylistError`, never rewritten: a reference
-already carrying ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or ``Hash-Algorithm``
-(signed or rewritten already); a ``BaseURL`` holding markup; a remote element (``xlink:href``)
+**Refused** with :class:`~cfcookies.exceptions.PlaylistError`, never rewritten: an http(s)
+reference, wherever it points, already carrying ``Policy``, ``Signature``, ``Key-Pair-Id``,
+``Expires`` or ``Hash-Algorithm`` (percent-encoded too; signed or rewritten already; the
+message never shows the query); a ``BaseURL`` holding markup; a remote element (``xlink:href``)
 inside the folder, whose content would come unrewritten; a ``<!DOCTYPE`` (so any entity:
 expansion has no place in an MPD); more than ``max_bytes``, 64 levels of nesting or 1024
 namespace declarations; malformed XML; a root that is not an ``MPD``.
@@ -64,11 +70,19 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 
-from ..exceptions import PlaylistError, ResourceError
-from ..policy import normalize_prefix
-from ..signing import SIGNED_URL_PARAMS
+from ..exceptions import PlaylistError
+from ._urls import (
+    URL,
+    Folder,
+    checked_url,
+    is_foreign,
+    is_plain,
+    refuse_signed,
+    resolve,
+    split,
+    with_query,
+)
 
 __all__ = ["MAX_MPD_BYTES", "rewrite_mpd"]
 
@@ -92,15 +106,6 @@ _SEGMENT_INFORMATION = ("SegmentBase", "SegmentList", "SegmentTemplate")
 _TEMPLATE_ATTRIBUTES = ("media", "initialization", "index", "bitstreamSwitching")
 _URL_ELEMENTS = ("Initialization", "RepresentationIndex", "BitstreamSwitching")
 
-# A reference holding one of these is never signed: WHATWG parsers drop tabs and line breaks
-# anywhere, trim spaces and controls, and read '\' as '/'.
-_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
-_ENCODED_SEPARATOR = re.compile(r"%(?:2e|2f|5c)", re.IGNORECASE)
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-# RFC 3986 query characters but '$' (templates), '?' and '#'; a folder's query is CloudFront
-# base64 ('-', '_', '~'), '=' and '&'.
-_QUERY = re.compile(r"[A-Za-z0-9\-._~%!'()*+,;=:@/]+(?:&[A-Za-z0-9\-._~%!'()*+,;=:@/]+)*")
-_FOLDER_PARAMS = frozenset({"Policy", "Signature", "Key-Pair-Id"})
 # The identifiers of a SegmentTemplate (§5.3.9.4.4); '$$' is a literal '$'.
 _IDENTIFIER = re.compile(r"\$(RepresentationID|Number|Time|Bandwidth|SubNumber)?(%0\d+[diouxX])?\$")
 _DECLARATION = re.compile(r"<\?xml[ \t\r\n][^>]*\?>")
@@ -125,119 +130,22 @@ def rewrite_mpd(
     references, whatever URL the app serves it on and wherever the app read it from.
     ``query`` is the folder's signed query string, encoded, without ``?``
     (``Policy=...&Signature=...&Key-Pair-Id=...``, and ``&Hash-Algorithm=SHA256`` for such keys);
-    ``folder_url`` the granted folder, ending in ``/`` (``https://media.example.com/videos/
-    course-1/`` for the resource ``https://media.example.com/videos/course-1/*``). ``text`` as
+    ``folder_url`` the granted folder, ending in ``/``, its host in lowercase
+    (``https://media.example.com/videos/course-1/`` for the resource
+    ``https://media.example.com/videos/course-1/*``). ``text`` as
     bytes is UTF-8, or what its XML declaration names.
 
-    Raises :class:`~cfcookies.exceptions.ResourceError` for a ``folder_url`` or ``manifest_url``
-    that cannot be used, and :class:`~cfcookies.exceptions.PlaylistError` for a query that is not
-    a folder's or a manifest that cannot be rewritten safely.
+    Raises :class:`~cfcookies.exceptions.ConfigurationError` for arguments that can never work
+    (a ``folder_url``, ``manifest_url`` or ``query`` that cannot be used, checked as
+    :func:`~cfcookies.streaming.hls.rewrite_playlist` checks them), and
+    :class:`~cfcookies.exceptions.PlaylistError` for a manifest that cannot be rewritten safely.
     """
-    folder = _Folder.parse(folder_url)
-    _split_http_url(manifest_url, "manifest_url")
-    _check_query(query)
+    folder = Folder.checked(folder_url, query)
+    manifest = checked_url(manifest_url, "manifest_url")
     source = _read_text(text, max_bytes)
     document = _parse(source)
-    _Rewrite(document, folder, query).run(manifest_url)
+    _Rewrite(document, folder).run(manifest)
     return _serialize(document, source)
-
-
-# --- the arguments ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Folder:
-    """The granted folder: which resolved URLs it holds."""
-
-    scheme: str
-    netloc: str
-    path: str
-
-    @classmethod
-    def parse(cls, folder_url: str) -> _Folder:
-        parts = _split_http_url(folder_url, "folder_url")
-        if not parts.path.endswith("/") or parts.query or parts.fragment:
-            raise ResourceError(
-                f"folder_url must be the granted folder's URL ending in '/', without query or "
-                f"fragment, like https://media.example.com/videos/course-1/, got {folder_url!r}"
-            )
-        if normalize_prefix(parts.path) != parts.path:
-            raise ResourceError(
-                f"folder_url's path must be written as CloudFront compares it (percent-encoded "
-                f"once), {normalize_prefix(parts.path)!r}, got {parts.path!r}"
-            )
-        return cls(parts.scheme, parts.netloc.lower(), parts.path)
-
-    def holds(self, url: str | None) -> bool:
-        """Whether the resolved ``url`` (None: one :func:`_resolve` would not vouch for) is in
-        the folder."""
-        if url is None:
-            return False
-        parts = urlsplit(url)
-        segments = parts.path.split("/")
-        return (
-            parts.scheme == self.scheme
-            and parts.netloc.lower() == self.netloc
-            and parts.path.startswith(self.path)
-            and not _ENCODED_SEPARATOR.search(parts.path)
-            and "." not in segments
-            and ".." not in segments
-        )
-
-
-def _resolve(base: str | None, reference: str) -> str | None:
-    """``reference`` resolved against ``base`` (RFC 3986, as players do), or None when some URL
-    parser could read it otherwise: a base that is None already, whitespace, a control
-    character or a backslash, a scheme without ``//`` (``https:x`` is relative to some parsers,
-    ``http:/x`` names the host ``x`` to others), a host that does not parse."""
-    if base is None or _UNSAFE.search(reference):
-        return None
-    scheme = _SCHEME.match(reference)
-    if scheme and not reference.startswith("//", scheme.end()):
-        return None
-    try:
-        url = urljoin(base, reference)
-        urlsplit(url)
-    except ValueError:  # an unbalanced '[' in the host
-        return None
-    return url
-
-
-def _split_http_url(url: object, name: str) -> SplitResult:
-    """``url`` split, if it is an absolute http(s) URL without userinfo; else ResourceError."""
-    parts = None
-    if isinstance(url, str) and not _UNSAFE.search(url):
-        try:
-            parts = urlsplit(url)
-        except ValueError:  # an unbalanced '[' in the host
-            parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or "@" in parts.netloc
-    ):
-        raise ResourceError(
-            f"{name} must be an absolute http(s) URL without userinfo, like "
-            f"https://media.example.com/videos/course-1/, got {url!r}"
-        )
-    return parts
-
-
-def _check_query(query: object) -> None:
-    if not isinstance(query, str) or not _QUERY.fullmatch(query):
-        raise PlaylistError(
-            "query must be the folder's signed query string, encoded, without '?' "
-            "(Policy=...&Signature=...&Key-Pair-Id=...); it holds no '$', '?', '#' or space"
-        )
-    names = {name for name, _ in parse_qsl(query, keep_blank_values=True)}
-    missing = sorted(_FOLDER_PARAMS - names)
-    if missing:
-        raise PlaylistError(
-            f"query lacks {', '.join(missing)}: pass the query of a custom policy whose "
-            f"resource is the folder's wildcard (Signer.sign_url(..., resource=folder_url + "
-            f"'*')'s query part)"
-        )
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -456,7 +364,7 @@ class _Scope:
     """A Representation a reference applies to: its bases and what its templates substitute
     (None above a level without Representations, where the identifier stays as written)."""
 
-    bases: tuple[str | None, ...]
+    bases: tuple[URL | None, ...]
     representation_id: str | None = None
     bandwidth: str | None = None
 
@@ -480,53 +388,30 @@ def _expand(template: str, scope: _Scope) -> str:
     return _IDENTIFIER.sub(value, template)
 
 
-def _with_query(reference: str, query: str) -> str:
-    """``reference`` with ``query`` after its path and existing query, before its fragment."""
-    head, hash_mark, fragment = reference.partition("#")
-    if "?" not in head:
-        separator = "?"
-    elif head.endswith(("?", "&")):
-        separator = ""
-    else:
-        separator = "&"
-    return f"{head}{separator}{query}{hash_mark}{fragment}"
-
-
-def _is_foreign(reference: str) -> bool:
-    """A reference with a scheme other than http(s): ``data:``, ``urn:`` ... left alone."""
-    scheme = _SCHEME.match(reference)
-    return scheme is not None and scheme.group(1).lower() not in ("http", "https")
-
-
-def _refuse_signed(reference: str, where: str) -> None:
-    query = reference.partition("#")[0].partition("?")[2]
-    present = sorted(
-        {name for name, _ in parse_qsl(query, keep_blank_values=True)} & set(SIGNED_URL_PARAMS)
-    )
-    if present:
-        raise PlaylistError(
-            f"{where} {reference!r} already carries {', '.join(present)}: the manifest is "
-            f"signed or rewritten already; rewrite the origin's manifest as stored"
-        )
+def _target(reference: URL, base: URL | None) -> URL | None:
+    """``reference`` resolved against ``base``, or None when nothing is signed under it: under
+    a base that is None already, not http(s), or read otherwise by some URL parser."""
+    if base is None or is_foreign(reference) or not is_plain(reference):
+        return None
+    return resolve(reference, base)
 
 
 class _Rewrite:
     """One manifest's rewriting: walks MPD, Period, AdaptationSet and Representation with the
     bases in force at each, and rewrites the references in place."""
 
-    def __init__(self, document: _Document, folder: _Folder, query: str) -> None:
+    def __init__(self, document: _Document, folder: Folder) -> None:
         self._root = document.root
         self._names = document.names
         self._xlinks = document.xlinks
         self._folder = folder
-        self._query = query
 
     def _children(self, element: ET.Element, *names: str) -> list[ET.Element]:
         return [child for child in element if self._names.get(child) in names]
 
-    def run(self, manifest_url: str) -> None:
+    def run(self, manifest_url: URL) -> None:
         if not self._children(self._root, "BaseURL"):
-            self._insert_base(urljoin(manifest_url, "."))
+            self._insert_base(resolve(split("."), manifest_url).text())
         mpd_bases = self._bases(self._root, (manifest_url,))
         for period in self._children(self._root, "Period"):
             self._remote(period, mpd_bases)
@@ -566,12 +451,12 @@ class _Rewrite:
         self._names[element] = "BaseURL"
 
     def _bases(
-        self, element: ET.Element, parents: tuple[str | None, ...]
-    ) -> tuple[str | None, ...]:
+        self, element: ET.Element, parents: tuple[URL | None, ...]
+    ) -> tuple[URL | None, ...]:
         """The bases in force inside ``element``: its ``BaseURL`` children resolved against
         ``parents`` (each written absolute, and signed when it is a file), else ``parents``.
-        None stands for a base no URL below is signed under (:func:`_resolve`)."""
-        bases: list[str | None] = []
+        None stands for a base no URL below is signed under (:func:`_target`)."""
+        bases: list[URL | None] = []
         for base_url in self._children(element, "BaseURL"):
             if len(base_url):
                 # A player reads the text around a comment as one URL, ElementTree as two.
@@ -579,16 +464,17 @@ class _Rewrite:
                     "a BaseURL holds a comment, processing instruction or element; write its "
                     "URL as plain text"
                 )
-            reference = (base_url.text or "").strip()
-            if not _is_foreign(reference):
-                _refuse_signed(reference, "BaseURL")
-            resolved = list(dict.fromkeys(_resolve(parent, reference) for parent in parents))
-            if len(resolved) == 1 and resolved[0] is not None:
-                reference = base_url.text = resolved[0]
-            is_file = any(url and not urlsplit(url).path.endswith("/") for url in resolved)
-            if is_file and self._signs(resolved, "BaseURL"):
-                base_url.text = _with_query(reference, self._query)
-            bases.extend(resolved)
+            written = (base_url.text or "").strip()
+            reference = split(written)
+            if not is_foreign(reference):
+                refuse_signed(reference, "BaseURL")
+            targets = list(dict.fromkeys(_target(reference, parent) for parent in parents))
+            if len(targets) == 1 and targets[0] is not None:
+                written = base_url.text = targets[0].text()
+            is_file = any(url is not None and not url.path.endswith("/") for url in targets)
+            if is_file and self._signs([(reference, url) for url in targets], "BaseURL"):
+                base_url.text = with_query(written, self._folder.query)
+            bases.extend(targets)
         if len(set(bases)) > _MAX_BASES:
             raise PlaylistError(
                 f"the manifest names more than {_MAX_BASES} alternative base URLs for one "
@@ -619,23 +505,23 @@ class _Rewrite:
         value = element.get(attribute)
         if value is None:
             return
-        reference = value.strip()
-        if _is_foreign(reference):
+        written = value.strip()
+        reference = split(written)
+        if is_foreign(reference):
             return
         where = f"{self._names[element]}@{attribute}"
-        _refuse_signed(reference, where)
-        resolved = {
-            _resolve(base, _expand(reference, scope) if template else reference)
-            for scope in scopes
-            for base in scope.bases
-        }
-        if self._signs(resolved, where):
-            element.set(attribute, _with_query(reference, self._query))
+        refuse_signed(reference, where)
+        decided: list[tuple[URL, URL | None]] = []
+        for scope in scopes:
+            read = split(_expand(written, scope)) if template else reference
+            decided.extend((read, _target(read, base)) for base in scope.bases)
+        if self._signs(decided, where):
+            element.set(attribute, with_query(written, self._folder.query))
 
-    def _signs(self, resolved: Iterable[str | None], where: str) -> bool:
-        """True when every resolution of a reference is inside the folder, False when none
-        is; PlaylistError when some are and some are not."""
-        verdicts = {self._folder.holds(url) for url in resolved}
+    def _signs(self, decided: Iterable[tuple[URL, URL | None]], where: str) -> bool:
+        """True when every reading of a reference (as written, and its target under one base)
+        is inside the folder, False when none is; PlaylistError when some are and some not."""
+        verdicts = {self._folder.holds(reference, target) for reference, target in decided}
         if len(verdicts) > 1:
             raise PlaylistError(
                 f"{where} resolves inside the folder for some Representations or base URLs and "
@@ -644,16 +530,17 @@ class _Rewrite:
             )
         return True in verdicts
 
-    def _remote(self, element: ET.Element, bases: tuple[str | None, ...]) -> None:
+    def _remote(self, element: ET.Element, bases: tuple[URL | None, ...]) -> None:
         """Refuse a remote element (``xlink:href``) inside the folder: what it fetches would
         come unrewritten. Elsewhere, or ``urn:mpeg:dash:resolve-to-zero:2013``, it is kept."""
         name = self._xlinks.get(element)
         if name is None:
             return
-        reference = element.get(name, "").strip()
-        if any(self._folder.holds(_resolve(base, reference)) for base in bases):
+        written = element.get(name, "").strip()
+        reference = split(written)
+        if any(self._folder.holds(reference, _target(reference, base)) for base in bases):
             raise PlaylistError(
-                f"{self._names[element]} has xlink:href={reference!r} inside the folder; its "
+                f"{self._names[element]} has xlink:href={written!r} inside the folder; its "
                 f"content would reach the player unrewritten: resolve remote elements at the "
                 f"origin"
             )

@@ -25,7 +25,7 @@ How a URI is decided
     would resolve against the app. Then:
 
     * *in the folder* (the same scheme, the same authority spelled exactly as in
-      ``folder_url``, the path under its path, nothing ambiguous in the path): the query is
+      ``folder_url``, the path under its path, nothing ambiguous in the URI): the query is
       appended after any query it already has (``seg.ts?v=2`` becomes
       ``…/seg.ts?v=2&Policy=…``), before any fragment. A URI that names another playlist
       (the line after ``EXT-X-STREAM-INF``, the ``URI`` of ``EXT-X-I-FRAME-STREAM-INF``,
@@ -40,14 +40,19 @@ How a URI is decided
 
 Ambiguous URIs are left unsigned
     Players and CloudFront do not all read a URI the same way: the WHATWG URL parser (browsers,
-    hls.js) takes ``%2e`` as a dot and ``\\`` as a slash, while RFC 3986 and CloudFront do not;
-    ``EXT-X-DEFINE`` variables (``{$name}``) change a URI after this module has read it. A URI
-    whose path holds ``%2e``, ``%2f`` or ``%5c`` (in either case), a backslash or ``{$`` is
-    therefore never treated as in the folder: it is left unsigned (and absolute), like any URI
-    outside the folder, rather than refused, so one odd URI costs one 403, not the playlist.
-    The authority is compared as written, so ``MEDIA.example.com``, ``media.example.com:443``
-    and ``user@media.example.com`` are other hosts here, although some of them reach the same
-    server: playlists should spell the media host as ``folder_url`` does, or use relative URIs.
+    hls.js) takes ``%2e`` as a dot and ``\\`` as a slash and drops whitespace, while RFC 3986
+    and CloudFront do not; ``EXT-X-DEFINE`` variables (``{$name}``) change a URI after this
+    module has read it. A URI holding whitespace or a backslash anywhere, ``%2e``, ``%2f`` or
+    ``%5c`` (in either case) or ``{$`` in its path, a scheme without ``//`` (``https:seg.ts``),
+    or a ``.`` or ``..`` segment after a host (``https://media.example.com/videos/course-1/./
+    x.ts``: not every reader removes them there) is therefore never treated as in the folder:
+    it is left unsigned (and absolute), like any URI outside the folder, rather than refused,
+    so one odd URI costs one 403, not the playlist. The authority is compared as written, so
+    ``MEDIA.example.com``, ``media.example.com:443`` and ``user@media.example.com`` are other
+    hosts here, although some of them reach the same server: playlists should spell the media
+    host as ``folder_url`` does, or use relative URIs. The rule is the one
+    :func:`~cfcookies.streaming.dash.rewrite_mpd` applies: a playlist and a manifest sign the
+    same URIs.
 
 What is refused (:class:`~cfcookies.exceptions.PlaylistError`)
     Text that does not begin with an ``#EXTM3U`` line (a byte order mark included); text longer
@@ -57,10 +62,13 @@ What is refused (:class:`~cfcookies.exceptions.PlaylistError`)
     with spaces and then ``#`` (players disagree on whether it is a tag or a URI); an
     ``EXT-X-STREAM-INF`` with no URI line before the next one or the end; an attribute list
     that cannot be read (RFC 8216 §4.2: quoted strings may hold commas), a ``URI`` that is not
-    a non-empty quoted string, or two of them; and an in-folder URI that already carries
-    ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or ``Hash-Algorithm``: appending
-    another signature would change what the request is judged on. Messages name the line and
-    never contain the query or the signature.
+    a non-empty quoted string, or two of them; and an http(s) URI, in the folder or not, that
+    already carries ``Policy``, ``Signature``, ``Key-Pair-Id``, ``Expires`` or
+    ``Hash-Algorithm`` (percent-encoded too, ``%50olicy``): the playlist is signed or rewritten
+    already, and appending another signature would change what the request is judged on.
+    Messages name the line and never contain the query or the signature. Arguments that can
+    never work (``playlist_url``, ``folder_url``, ``query``, ``playlist_link``,
+    ``max_length``) raise :class:`~cfcookies.exceptions.ConfigurationError` instead.
 
 Why not the m3u8 package at runtime
     It parses a playlist into objects and writes it back with ``dumps()``, which reorders tags,
@@ -75,10 +83,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
-from urllib.parse import unquote
 
 from ..exceptions import ConfigurationError, PlaylistError
+from ._urls import URL, Folder, checked_url, is_foreign, refuse_signed, resolve, split, with_query
 
 __all__ = ["MAX_PLAYLIST_LENGTH", "rewrite_playlist"]
 
@@ -101,134 +108,22 @@ _URI_TAGS = {
     "EXT-X-PRELOAD-HINT": False,
 }
 _STREAM_INF = "EXT-X-STREAM-INF"
-_SIGNED_PARAMS = frozenset({"Policy", "Signature", "Key-Pair-Id", "Expires", "Hash-Algorithm"})
 
 # RFC 8216 §4.1: no control characters but CR and LF (and CR only before LF); U+2028, U+2029
 # (line breaks to JavaScript) and the byte order mark are refused with them.
 _FORBIDDEN_TEXT = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)")
-# RFC 3986 appendix B's scheme: anything up to the first ':' before any '/', '?' or '#'.
-_SCHEME_PREFIX = re.compile(r"([^:/?#]+):")
-_AMBIGUOUS_PATH = re.compile(r"%(?:2e|2f|5c)|\\|\{\$", re.IGNORECASE)
-_DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
-_LOWER_AUTHORITY = re.compile(r"[a-z0-9.\-]+(?::[0-9]+)?|\[[0-9a-f:.]+\](?::[0-9]+)?")
-_URL_TEXT = re.compile(r"[\x21-\x7e]+")
-_QUERY_TEXT = re.compile(r"[A-Za-z0-9_~=&-]+")
 _LINK_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\"\u2028\u2029\ufeff]")
 _ATTRIBUTE_NAME = re.compile(r" *([A-Za-z0-9_-]+) *=")
 _ATTRIBUTE_END = re.compile(r" *(?:,|\Z) *")
 
 
-class _URL(NamedTuple):
-    """A URI reference in its five RFC 3986 parts. A scheme is never empty, so ``""`` is no
-    scheme; for the others, ``None`` is absent and ``""`` present but empty."""
-
-    scheme: str
-    authority: str | None
-    path: str
-    query: str | None
-    fragment: str | None
-
-    def text(self) -> str:
-        """Recompose a target URI (RFC 3986 §5.3): a reference resolved, so with a scheme."""
-        parts = [self.scheme + ":"]
-        if self.authority is not None:
-            parts.append("//" + self.authority)
-        parts.append(self.path)
-        if self.query is not None:
-            parts.append("?" + self.query)
-        if self.fragment is not None:
-            parts.append("#" + self.fragment)
-        return "".join(parts)
-
-
-def _split(reference: str) -> _URL:
-    """The five parts of a URI reference, as RFC 3986 appendix B splits them."""
-    rest, hash_mark, fragment = reference.partition("#")
-    rest, question_mark, query = rest.partition("?")
-    scheme = _SCHEME_PREFIX.match(rest)
-    if scheme is not None:
-        rest = rest[scheme.end() :]
-    authority = None
-    if rest.startswith("//"):
-        slash = rest.find("/", 2)
-        slash = len(rest) if slash < 0 else slash
-        authority, rest = rest[2:slash], rest[slash:]
-    return _URL(
-        scheme.group(1) if scheme is not None else "",
-        authority,
-        rest,
-        query if question_mark else None,
-        fragment if hash_mark else None,
-    )
-
-
-def _remove_dot_segments(path: str) -> str:
-    """RFC 3986 §5.2.4, on whole segments: only a literal ``.`` or ``..`` is a dot segment."""
-    if not _DOT_SEGMENT.search(path):
-        return path
-    absolute = path.startswith("/")
-    segments = path.split("/")[1:] if absolute else path.split("/")
-    kept: list[str] = []
-    for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
-        if segment == "..":
-            if kept:
-                kept.pop()
-            if last:
-                kept.append("")
-        elif segment == ".":
-            if last:
-                kept.append("")
-        else:
-            kept.append(segment)
-    return ("/" if absolute else "") + "/".join(kept)
-
-
-def _resolve(reference: _URL, base: _URL) -> _URL:
-    """The target URI of ``reference`` against the absolute ``base`` (RFC 3986 §5.2.2, strict)."""
-    if reference.scheme:
-        return reference._replace(path=_remove_dot_segments(reference.path))
-    if reference.authority is not None:
-        return reference._replace(scheme=base.scheme, path=_remove_dot_segments(reference.path))
-    authority = base.authority
-    if not reference.path:
-        path = base.path
-        query = reference.query if reference.query is not None else base.query
-    else:
-        query = reference.query
-        if reference.path.startswith("/"):
-            path = reference.path
-        else:  # the base's path is never empty: _checked_url wants it to start with '/'
-            path = base.path[: base.path.rfind("/") + 1] + reference.path
-        path = _remove_dot_segments(path)
-    return _URL(base.scheme, authority, path, query, reference.fragment)
-
-
-def _signed_names(query: str) -> list[str]:
-    """The CloudFront signing parameters ``query`` carries, as sent or percent-decoded."""
-    names = {part.partition("=")[0] for part in query.split("&")}
-    return sorted(_SIGNED_PARAMS & (names | {unquote(name) for name in names}))
-
-
 @dataclass(frozen=True)
 class _Rewriter:
-    """The arguments of one :func:`rewrite_playlist` call, checked once, and its URI decision."""
+    """The arguments of one :func:`rewrite_playlist` call, checked once."""
 
-    base: _URL
-    folder: _URL
-    query: str
+    base: URL
+    folder: Folder
     playlist_link: Callable[[str], str] | None
-
-    def in_folder(self, reference: _URL, target: _URL) -> bool:
-        """Whether ``target`` is surely under the folder: the same scheme and authority as
-        written, the path under the folder's, and no spelling that readers take differently."""
-        return (
-            target.scheme.lower() == self.folder.scheme
-            and target.authority == self.folder.authority
-            and target.path.startswith(self.folder.path)
-            and not _AMBIGUOUS_PATH.search(target.path)
-            and not _AMBIGUOUS_PATH.search(reference.path)
-        )
 
     def uri(self, written: str, *, playlist: bool, line: int) -> str:
         """``written`` (a URI line's text or a ``URI`` attribute's value) as it is served."""
@@ -237,28 +132,16 @@ class _Rewriter:
             raise PlaylistError(f"line {line}: a URI attribute is empty; give it a URI or drop it")
         lead = written[: len(written) - len(written.lstrip(" "))]
         trail = written[len(written.rstrip(" ")) :]
-        reference = _split(core)
-        if reference.scheme and reference.scheme.lower() not in ("http", "https"):
+        reference = split(core)
+        if is_foreign(reference):
             return written  # skd://, data:, or not a scheme at all: nothing to resolve
-        target = _resolve(reference, self.base)
-        if not self.in_folder(reference, target):
+        target = resolve(reference, self.base)
+        refuse_signed(target, f"line {line}: the URI")
+        if not self.folder.holds(reference, target):
             return lead + target.text() + trail
-        present = _signed_names(target.query or "")
-        if present:
-            shown = target._replace(query=None, fragment=None).text()
-            raise PlaylistError(
-                f"line {line}: the URI {shown} already carries {', '.join(present)}; a second "
-                f"signature would change what CloudFront judges the request on, so the origin's "
-                f"playlist must not carry signed URLs inside the granted folder"
-            )
         if playlist and self.playlist_link is not None:
             return lead + _linked(self.playlist_link, target.text()) + trail
-        if target.query:
-            joiner = "" if target.query.endswith("&") else "&"
-            target = target._replace(query=target.query + joiner + self.query)
-        else:
-            target = target._replace(query=self.query)
-        return lead + target.text() + trail
+        return lead + with_query(target.text(), self.folder.query) + trail
 
 
 def rewrite_playlist(
@@ -275,7 +158,8 @@ def rewrite_playlist(
     ``text`` is the playlist as the origin holds it, decoded (UTF-8). ``playlist_url`` is the
     absolute media URL it was fetched from (``https://media.example.com/videos/course-1/
     master.m3u8``): relative URIs are resolved against it. ``folder_url`` is the granted
-    folder's URL, ending in ``/`` (``https://media.example.com/videos/course-1/``), and
+    folder's URL, ending in ``/``, its host in lowercase
+    (``https://media.example.com/videos/course-1/``), and
     ``query`` the query string of a custom policy for ``folder_url + "*"``, without the ``?``
     (``Policy=…&Signature=…&Key-Pair-Id=…``, then ``&Hash-Algorithm=SHA256`` for such keys).
     ``playlist_link`` maps the absolute media URL of a nested playlist in the folder to the
@@ -288,9 +172,8 @@ def rewrite_playlist(
     safely and :class:`~cfcookies.exceptions.ConfigurationError` for arguments that cannot work.
     """
     rewriter = _Rewriter(
-        base=_checked_url(playlist_url, "playlist_url"),
-        folder=_checked_folder(folder_url),
-        query=_checked_query(query),
+        base=checked_url(playlist_url, "playlist_url"),
+        folder=Folder.checked(folder_url, query),
         playlist_link=_checked_link(playlist_link),
     )
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
@@ -427,59 +310,6 @@ def _check_text(text: str, max_length: int) -> None:
             f"line {number} holds the control character U+{ord(bad.group()[0]):04X}; "
             f"RFC 8216 allows none but the line break (LF or CRLF)"
         )
-
-
-def _checked_url(url: str, name: str) -> _URL:
-    """An absolute http(s) URL with a lowercase host and nothing ambiguous in its path."""
-    parts = _split(url) if isinstance(url, str) and _URL_TEXT.fullmatch(url) else None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.authority
-        or not _LOWER_AUTHORITY.fullmatch(parts.authority)
-        or not parts.path.startswith("/")
-        or parts.fragment is not None
-    ):
-        raise ConfigurationError(
-            f"{name} must be an absolute http:// or https:// URL with a lowercase host, no user "
-            f"name and no fragment (like https://media.example.com/videos/course-1/), got "
-            f"{url!r:.200}"
-        )
-    if _AMBIGUOUS_PATH.search(parts.path) or _DOT_SEGMENT.search(parts.path):
-        raise ConfigurationError(
-            f"{name} must not hold '.' or '..' segments, %2e, %2f, %5c, backslashes or {{$; "
-            f"got {url!r:.200}"
-        )
-    return parts
-
-
-def _checked_folder(folder_url: str) -> _URL:
-    folder = _checked_url(folder_url, "folder_url")
-    if folder.query is not None or not folder.path.endswith("/") or "*" in folder.path:
-        raise ConfigurationError(
-            f"folder_url must be the granted folder's URL, ending in '/', with no query and "
-            f"no wildcard (https://media.example.com/videos/course-1/ for the resource "
-            f"https://media.example.com/videos/course-1/*), got {folder_url!r:.200}"
-        )
-    return folder
-
-
-def _checked_query(query: str) -> str:
-    """The folder's signed query: Policy, Signature and Key-Pair-Id (and Hash-Algorithm)."""
-    if not isinstance(query, str) or not _QUERY_TEXT.fullmatch(query):
-        raise ConfigurationError(
-            "query must be the signed query string without '?': Policy=...&Signature=...&"
-            "Key-Pair-Id=... (CloudFront base64 and key IDs need no percent-encoding)"
-        )
-    names = [part.partition("=")[0] for part in query.split("&")]
-    required = {"Policy", "Signature", "Key-Pair-Id"}
-    if len(set(names)) != len(names) or not required <= set(names) <= required | {"Hash-Algorithm"}:
-        raise ConfigurationError(
-            f"query must hold Policy, Signature and Key-Pair-Id once each (and Hash-Algorithm), "
-            f"nothing else, got the parameters {', '.join(names)}; a canned policy's Expires "
-            f"covers one URL, so sign a custom policy for the folder"
-        )
-    return query
 
 
 def _checked_link(playlist_link: Callable[[str], str] | None) -> Callable[[str], str] | None:
