@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -85,8 +86,10 @@ class Site:
 
     def request(self, cookie_header: str | None = None) -> dict[str, object]:
         """A WSGI environ carrying this browser's cookies for the app (or ``cookie_header``)."""
-        header = cookie_header if cookie_header is not None else self.browser.jar.header(
-            APP_ORIGIN + "/"
+        header = (
+            cookie_header
+            if cookie_header is not None
+            else self.browser.jar.header(APP_ORIGIN + "/")
         )
         environ: dict[str, object] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
         if header:
@@ -115,14 +118,14 @@ def token_of(link: str) -> str:
     return link[len(ROUTE) + 1 :].split("/", 1)[0]
 
 
-def make_site(
-    key: PrivateKey, clock: FakeClock, *, user: str = "ana", **overrides: object
-) -> Site:
+def make_site(key: PrivateKey, clock: FakeClock, *, user: str = "ana", **overrides: Any) -> Site:
     browser = make_browser("wsgi", key, clock, **overrides)
     assert browser.cookies is not None
     browser.get(f"/login?user={user}&uid=u-{user}")
     source = MemorySource()
-    return Site(browser, browser.cookies, source, PlaylistServer(browser.cookies, source), clock, key)
+    return Site(
+        browser, browser.cookies, source, PlaylistServer(browser.cookies, source), clock, key
+    )
 
 
 @pytest.fixture
@@ -151,7 +154,7 @@ def uris(text: str) -> list[str]:
     return found
 
 
-# --- attacks: what a link never opens --------------------------------------------------------------
+# --- attacks: what a link never opens ---------------------------------------------------------
 
 
 def test_a_session_without_the_folder_gets_no_link(site: Site) -> None:
@@ -278,7 +281,8 @@ def test_a_revoked_sessions_links_are_refused(revoking: Site) -> None:
     token = revoking.token()
     assert revoking.server.answer(token, MASTER).status == 200
     state, _ = revoking.cookies.read_state(revoking.browser.jar.header(APP_ORIGIN + "/"))
-    assert state is not None and state.session_id
+    assert state is not None
+    assert state.session_id
     revoking.cookies.revoke_session(state.session_id)
     assert revoking.server.answer(token, MASTER).status == 403
     with pytest.raises(PlaylistLinkError) as refused:
@@ -295,9 +299,7 @@ def test_a_revoked_users_links_are_refused(revoking: Site) -> None:
 class BrokenDenyList(LocalDenyList):
     """A deny-list whose store cannot be read."""
 
-    def is_revoked(
-        self, session_id: str, user_id: str | None, *, issued_at: int, now: int
-    ) -> bool:
+    def is_revoked(self, session_id: str, user_id: str | None, *, issued_at: int, now: int) -> bool:
         raise OSError("the store is down")
 
 
