@@ -7,21 +7,43 @@ no cookie at all and gets the playlist rewritten with the folder's signed query
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
+import anyio
+import m3u8
 import pytest
+from mpegdash.parser import MPEGDASHParser
 
-from cfcookies.exceptions import PlaylistLinkError, PlaylistNotFoundError
+from cfcookies.exceptions import (
+    ConfigurationError,
+    IPAddressError,
+    PlaylistLinkError,
+    PlaylistNotFoundError,
+    PlaylistSourceError,
+)
 from cfcookies.keys import PrivateKey
+from cfcookies.policy import parse_policy
 from cfcookies.revocation import LocalDenyList, SessionSecrets
 from cfcookies.session import CloudFrontCookies
+from cfcookies.signing import cf_b64decode
+from cfcookies.streaming.routes import client_path, viewer_ip_async
+from cfcookies.streaming.routes import viewer_ip as viewer_ip_of
 from cfcookies.streaming.serve import PlaylistAnswer, PlaylistServer
 from cfcookies.verify import verify_request
-from tests.browser_jar_support import Browser, make_browser
-from tests.middleware_apps import APP_ORIGIN, MEDIA_URL
+from tests.browser_jar_support import Browser, base_options, make_browser, viewer_ip
+from tests.jar import Jar
+from tests.middleware_apps import (
+    APP_ORIGIN,
+    MEDIA_URL,
+    Reply,
+    django_app,
+    flask_app,
+    starlette_app,
+)
 from tests.support import RSA_KEY_ID, FakeClock
 
 ROUTE = "/cfcookies/play"
@@ -326,3 +348,461 @@ def test_the_answer_is_a_playlist_answer(site: Site) -> None:
     query_urls = [u for u in uris(answer.body.decode()) if "Policy=" in u]
     assert all(urlsplit(u).netloc == urlsplit(MEDIA_URL).netloc for u in query_urls)
     assert all(dict(parse_qsl(urlsplit(u).query))["Key-Pair-Id"] == RSA_KEY_ID for u in query_urls)
+
+
+# --- through each framework: a logged-in session's link, fetched without any cookie -------------
+
+FRAMEWORKS = ["starlette", "flask", "django"]
+#: A playlist whose name holds a space: percent-encoded in the link, decoded by the framework.
+SPACED = "/videos/course-1/my%20talk.m3u8"
+
+
+@dataclass
+class App:
+    """One framework's app with the login routes of ``tests/middleware_apps.py``, ``/mint``
+    (a view calling ``server.link``) and the playlist route; a cookie jar in front of it."""
+
+    send: Callable[[str, str | None, dict[str, str]], Reply]
+    cookies: CloudFrontCookies
+    server: PlaylistServer
+    source: MemorySource
+    clock: FakeClock
+    key: PrivateKey
+    jar: Jar = field(default_factory=Jar)
+
+    def get(self, path: str, *, cookies: bool = True, **headers: str) -> Reply:
+        url = APP_ORIGIN + path
+        reply = self.send(path, self.jar.header(url) if cookies else None, headers)
+        if cookies:
+            self.jar.store(url, reply.set_cookie())
+        return reply
+
+    def mint(self, path: str = MASTER, **headers: str) -> Reply:
+        return self.get(f"/mint?path={quote(path, safe='')}", **headers)
+
+    def judge(self, url: str, client_ip: str | None = None) -> str:
+        decision = verify_request(
+            url,
+            public_keys={RSA_KEY_ID: self.key.public_key()},
+            now=self.clock.epoch,
+            client_ip=client_ip,
+        )
+        return decision.reason or "allowed"
+
+
+def mint_answer(server: PlaylistServer, request: Any, path: str, ip: str | None) -> tuple[int, str]:
+    """What the test apps' ``/mint`` view answers: 200 and the link, or 403 and the reason."""
+    try:
+        return 200, server.link(request, path, ip_address=ip)
+    except PlaylistLinkError as exc:
+        return 403, exc.reason
+
+
+def starlette_harness(options: dict[str, Any], source: MemorySource) -> App:
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    cookies = CloudFrontCookies(**options)
+    server = PlaylistServer(cookies, source)
+    app = starlette_app(cookies, declarative=False)
+
+    def mint(request: Request) -> PlainTextResponse:
+        params = request.query_params
+        status, text = mint_answer(server, request, params["path"], params.get("ip"))
+        return PlainTextResponse(text, status_code=status)
+
+    app.router.routes.extend([Route("/mint", mint), server.starlette_route()])
+    client = TestClient(app, base_url=APP_ORIGIN)
+
+    def send(path: str, cookie: str | None, headers: dict[str, str]) -> Reply:
+        client.cookies.clear()
+        sent = {**headers, **({"cookie": cookie} if cookie else {})}
+        response = client.get(path, headers=sent)
+        return Reply(response.status_code, list(response.headers.multi_items()), response.content)
+
+    return App(send, cookies, server, source, options["clock"], options["private_key"])
+
+
+def flask_harness(options: dict[str, Any], source: MemorySource) -> App:
+    from flask import request
+
+    app = flask_app(options, declarative=False)
+    cookies = app.extensions["cfcookies"].cookies
+    server = PlaylistServer(cookies, source)
+    server.flask_route(app)
+
+    @app.get("/mint")
+    def mint() -> tuple[str, int]:
+        status, text = mint_answer(server, request, request.args["path"], request.args.get("ip"))
+        return text, status
+
+    client = app.test_client(use_cookies=False)
+
+    def send(path: str, cookie: str | None, headers: dict[str, str]) -> Reply:
+        sent = {"Host": "app.example.test", **headers, **({"Cookie": cookie} if cookie else {})}
+        response = client.get(path, headers=sent, base_url=APP_ORIGIN)
+        return Reply(response.status_code, list(response.headers.items()), response.get_data())
+
+    return App(send, cookies, server, source, options["clock"], options["private_key"])
+
+
+#: The URL patterns of the Django harness (ROOT_URLCONF while it runs).
+urlpatterns: list[Any] = []
+
+
+def django_harness(options: dict[str, Any], source: MemorySource) -> App:
+    from django.http import HttpRequest, HttpResponse
+    from django.test import Client, override_settings
+    from django.urls import clear_url_caches
+    from django.urls import path as url_path
+
+    from tests import middleware_apps
+
+    settings = django_app(options, declarative=False)
+    cookies = CloudFrontCookies(**settings)  # the middleware builds its own from the same settings
+    server = PlaylistServer(cookies, source)
+
+    def mint(request: HttpRequest) -> HttpResponse:
+        status, text = mint_answer(server, request, request.GET["path"], request.GET.get("ip"))
+        return HttpResponse(text, status=status)
+
+    urlpatterns[:] = [*middleware_apps.urlpatterns, url_path("mint", mint), *server.django_urls()]
+    clear_url_caches()
+
+    def send(path: str, cookie: str | None, headers: dict[str, str]) -> Reply:
+        # (RAW_URI as gunicorn sets it; every other name is a request header)
+        meta = {
+            name if name == "RAW_URI" else "HTTP_" + name.upper().replace("-", "_"): value
+            for name, value in headers.items()
+        }
+        if cookie:
+            meta["HTTP_COOKIE"] = cookie
+        with override_settings(CFCOOKIES=settings, ROOT_URLCONF=__name__):
+            response = Client(HTTP_HOST="app.example.test").get(path, secure=True, **meta)
+        headers_out = list(response.items())
+        headers_out.extend(
+            ("Set-Cookie", c.output(header="").strip()) for c in response.cookies.values()
+        )
+        return Reply(response.status_code, headers_out, response.content)
+
+    return App(send, cookies, server, source, options["clock"], options["private_key"])
+
+
+HARNESSES = {"starlette": starlette_harness, "flask": flask_harness, "django": django_harness}
+
+
+def harness(framework: str, key: PrivateKey, clock: FakeClock, **overrides: Any) -> App:
+    source = MemorySource({**FILES, SPACED: MASTER_TEXT.encode()})
+    return HARNESSES[framework](base_options(key, clock, **overrides), source)
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def app(request: pytest.FixtureRequest, rsa_key: PrivateKey, clock: FakeClock) -> App:
+    made = harness(str(request.param), rsa_key, clock)
+    assert made.get("/login?user=ana").status == 200
+    return made
+
+
+def route_links(text: str) -> list[str]:
+    return [line for line in uris(text) if line.startswith(ROUTE + "/")]
+
+
+def test_a_logged_in_session_plays_a_folder_through_links_fetched_without_cookies(
+    app: App,
+) -> None:
+    """The master comes through the link, its variant through the link it holds, and every
+    segment and key of the variant verifies with the query alone."""
+    minted = app.mint()
+    assert minted.status == 200
+    link = minted.body.decode()
+    assert link.startswith(f"{ROUTE}/")
+    assert link.endswith(MASTER)
+
+    master = app.get(link, cookies=False)
+    assert master.status == 200
+    parsed = m3u8.loads(master.body.decode())
+    variant_link = parsed.playlists[0].uri
+    audio_link = parsed.media[0].uri
+    assert variant_link == f"{ROUTE}/{token_of(link)}{VARIANT}"
+    assert audio_link == f"{ROUTE}/{token_of(link)}/videos/course-1/audio/en.m3u8"
+
+    variant = app.get(variant_link, cookies=False)
+    assert variant.status == 200
+    media = m3u8.loads(variant.body.decode())
+    inside = [segment.uri for segment in media.segments[:2]] + [media.keys[0].uri]
+    assert [urlsplit(uri).path for uri in inside] == [
+        "/videos/course-1/720p/seg-0001.ts",
+        "/videos/course-1/720p/seg-0002.ts",
+        "/videos/course-1/keys/k.bin",
+    ]
+    for uri in inside:
+        assert app.judge(uri) == "allowed", uri
+    outside = media.segments[2].uri
+    assert outside == MEDIA_URL + "/videos/course-2/seg-0001.ts"
+    assert app.judge(outside + "?" + urlsplit(inside[0]).query) == "resource_mismatch"
+    assert app.get(audio_link, cookies=False).status == 200
+
+
+def test_every_answer_is_private_uncacheable_and_readable_cross_origin(app: App) -> None:
+    link = app.mint().body.decode()
+    for reply, content_type in (
+        (app.get(link, cookies=False), "application/vnd.apple.mpegurl"),
+        (app.get(link.replace("master", "missing"), cookies=False), "text/plain; charset=utf-8"),
+        (app.get(link + "x", cookies=False), "text/plain; charset=utf-8"),
+    ):
+        assert reply.header("content-type") == content_type
+        assert reply.header("cache-control") == "private, no-store"
+        assert reply.header("access-control-allow-origin") == "*"
+        assert reply.header("access-control-allow-credentials") is None
+        assert reply.header("x-content-type-options") == "nosniff"
+        assert reply.set_cookie() == []
+    assert [r.status for r in (app.get(link.replace("master", "missing"), cookies=False),)] == [404]
+
+
+def test_a_session_without_the_folder_is_refused_a_link_by_the_view(app: App) -> None:
+    assert (app.mint(OTHER_MASTER).status, app.mint(OTHER_MASTER).body) == (403, b"not_granted")
+
+
+def test_a_name_percent_encoded_in_the_link_is_served(app: App) -> None:
+    """The framework decodes ``%20``; the route finds the name as the link wrote it."""
+    link = app.mint(SPACED).body.decode()
+    assert link.endswith(SPACED)
+    assert app.get(link, cookies=False).status == 200
+    assert app.source.fetched[-1] == SPACED
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        pytest.param("/videos/course-2/master.m3u8", id="other-folder"),
+        pytest.param("/videos/course-1/%2e%2e/course-2/master.m3u8", id="encoded-dots"),
+        pytest.param("/videos/course-1/%2E%2E/course-2/master.m3u8", id="encoded-dots-upper"),
+        pytest.param("/videos/course-1/..%2Fcourse-2%2Fmaster.m3u8", id="encoded-slash"),
+        pytest.param("/videos/course-1/..%5Ccourse-2%5Cmaster.m3u8", id="encoded-backslash"),
+        pytest.param("/videos/course-1//master.m3u8", id="double-slash"),
+        pytest.param("/videos/course-1/seg-0001.ts", id="segment"),
+        pytest.param("/videos/course-1/master.m3u8%00", id="nul"),
+        pytest.param("/videos/course-1/../course-2/master.m3u8", id="dot-dot"),
+    ],
+)
+def test_a_course_1_link_opens_nothing_else_through_the_framework(app: App, tail: str) -> None:
+    token = token_of(app.mint().body.decode())
+    reply = app.get(f"{ROUTE}/{token}{tail}", cookies=False)
+    assert reply.status == 403
+    assert app.source.fetched == []
+    assert not reply.body.startswith(b"#EXTM3U")
+
+
+def test_an_encoded_slash_is_refused_as_written_not_decoded_into_another_file(app: App) -> None:
+    """``a%2Fb.m3u8`` is not ``a/b.m3u8``: the route reads the raw path where the server
+    keeps it (Django's test client keeps none: gunicorn's RAW_URI is given by hand)."""
+    app.source.files["/videos/course-1/a/b.m3u8"] = MASTER_TEXT.encode()
+    token = token_of(app.mint().body.decode())
+    target = f"{ROUTE}/{token}/videos/course-1/a%2Fb.m3u8"
+    raw = {"RAW_URI": target} if app.send.__qualname__.startswith("django") else {}
+    assert app.get(target, cookies=False, **raw).status == 403
+    assert app.source.fetched == []
+
+
+@pytest.mark.parametrize(
+    ("decoded", "raw", "expected"),
+    [
+        pytest.param("/v/a b.m3u8", b"/p/TOK/v/a%20b.m3u8", "/v/a%20b.m3u8", id="raw-bytes"),
+        pytest.param("/v/a b.m3u8", "/p/TOK/v/a%20b.m3u8?x=1", "/v/a%20b.m3u8", id="raw-query"),
+        pytest.param("/v/a/b.m3u8", "/p/TOK/v/a%2Fb.m3u8", "/v/a%2Fb.m3u8", id="raw-kept"),
+        pytest.param("/v/a b.m3u8", None, "/v/a%20b.m3u8", id="no-raw"),
+        pytest.param("/v/a b.m3u8", "/p/OTHER/v/a%20b.m3u8", "/v/a%20b.m3u8", id="no-token"),
+        pytest.param("/v/c.m3u8", "/p/TOK/v/a.m3u8", "/v/c.m3u8", id="another-request"),
+        pytest.param("/v/a.m3u8", "https://app/p/TOK/v/a.m3u8", "/v/a.m3u8", id="absolute"),
+        pytest.param("/v/100%.m3u8", None, "/v/100%25.m3u8", id="percent"),
+        pytest.param("/v/a,b;c.m3u8", None, "/v/a%2Cb%3Bc.m3u8", id="separators"),
+        pytest.param("/v/é.m3u8", None, "/v/%C3%A9.m3u8", id="non-ascii"),
+    ],
+)
+def test_the_media_path_is_read_as_the_client_wrote_it(
+    decoded: str, raw: object, expected: str
+) -> None:
+    assert client_path("TOK", decoded, raw) == expected
+
+
+# --- the viewer's address ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_link_bound_to_the_sessions_address_is_refused_to_another_viewer(
+    framework: str, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """With the cookies' client_ip option, the session's cookies, its link and the query are
+    bound to the viewer's IPv4; the route refuses the link from another address."""
+    app = harness(framework, rsa_key, clock, client_ip=viewer_ip)
+    viewer = {"x-viewer-ip": "203.0.113.7"}
+    assert app.get("/login?user=ana", **viewer).status == 200
+    link = app.mint(**viewer).body.decode()
+    assert app.get(link, cookies=False, **{"x-viewer-ip": "198.51.100.9"}).status == 403
+    served = app.get(link, cookies=False, **viewer)
+    assert served.status == 200
+    variant = m3u8.loads(served.body.decode()).playlists[0].uri
+    segment = m3u8.loads(app.get(variant, cookies=False, **viewer).body.decode()).segments[0].uri
+    assert app.judge(segment, client_ip="203.0.113.7") == "allowed"
+    assert app.judge(segment, client_ip="198.51.100.9") == "ip_mismatch"
+    assert app.get(link, cookies=False).status == 200  # no address known: CloudFront checks
+
+
+@pytest.mark.parametrize(
+    ("given", "bound"),
+    [
+        pytest.param("203.0.113.7", "203.0.113.7/32", id="ipv4"),
+        pytest.param("::ffff:203.0.113.7", "203.0.113.7/32", id="ipv4-mapped"),
+        pytest.param("2001:db8::1", None, id="ipv6-unbound"),
+    ],
+)
+def test_an_explicit_address_binds_the_query_as_the_cookies_are_bound(
+    site: Site, given: str, bound: str | None
+) -> None:
+    answer = site.server.answer(site.token(ip_address=given), VARIANT)
+    segment = m3u8.loads(answer.body.decode()).segments[0].uri
+    policy = parse_policy(cf_b64decode(dict(parse_qsl(urlsplit(segment).query))["Policy"]))
+    assert policy.ip_address == bound
+
+
+@pytest.mark.parametrize("address", ["", "not-an-ip", "10.0.0.0/8", 5])
+def test_an_address_that_is_none_is_refused(site: Site, address: Any) -> None:
+    with pytest.raises(IPAddressError, match="ip_address must be the viewer's IP address"):
+        site.link(ip_address=address)
+
+
+def test_an_async_client_ip_option_is_awaited_under_starlette_and_refused_by_sync_views(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    async def async_ip(request: Any) -> str | None:
+        return viewer_ip(request)
+
+    app = harness("starlette", rsa_key, clock, client_ip=async_ip)
+    viewer = {"x-viewer-ip": "203.0.113.7"}
+    app.get("/login?user=ana", **viewer)
+    link = app.mint(**viewer).body.decode()
+    assert app.get(link, cookies=False, **viewer).status == 200
+    assert app.get(link, cookies=False, **{"x-viewer-ip": "198.51.100.9"}).status == 403
+    with pytest.raises(ConfigurationError, match="client_ip option is async"):
+        viewer_ip_of(app.server, object())
+    plain = PlaylistServer(CloudFrontCookies(**base_options(rsa_key, clock)), MemorySource())
+    assert anyio.run(viewer_ip_async, plain, object()) is None
+    assert viewer_ip_of(plain, object()) is None
+
+
+# --- DASH --------------------------------------------------------------------------------------
+
+MPD = "/videos/course-1/dash/manifest.mpd"
+MPD_TEXT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT8S" '
+    'profiles="urn:mpeg:dash:profile:isoff-live:2011"><Period id="p0">'
+    '<AdaptationSet id="1" mimeType="video/mp4">'
+    '<SegmentTemplate media="v-$Number$.m4s" initialization="v-init.mp4" startNumber="1" '
+    'duration="4" timescale="1"/>'
+    '<Representation id="v1" bandwidth="500000"/></AdaptationSet></Period></MPD>\n'
+)
+
+
+def test_a_dash_manifest_is_served_with_the_query_on_its_templates(site: Site) -> None:
+    site.source.files[MPD] = MPD_TEXT.encode()
+    answer = site.server.answer(site.token(MPD), MPD)
+    assert answer.status == 200
+    assert dict(answer.headers)["Content-Type"] == "application/dash+xml"
+    manifest = MPEGDASHParser.parse(answer.body.decode())
+    base = manifest.base_urls[0].base_url_value
+    template = manifest.periods[0].adaptation_sets[0].segment_templates[0]
+    assert base == MEDIA_URL + "/videos/course-1/dash/"
+    for reference in (template.media.replace("$Number$", "7"), template.initialization):
+        assert site.judge(base + reference) == "allowed", reference
+
+
+# --- what the source answers ------------------------------------------------------------------
+
+
+class FailingSource(MemorySource):
+    def fetch(self, path: str) -> bytes:
+        raise PlaylistSourceError("s3://bucket/videos/course-1/master.m3u8: GetObject failed")
+
+
+def records(caplog: pytest.LogCaptureFixture, event: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.__dict__.get("event") == event]
+
+
+def test_a_missing_playlist_is_a_404_and_logged(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="cfcookies"):
+        answer = site.server.answer(site.token(), "/videos/course-1/missing.m3u8")
+    assert answer.status == 404
+    assert [r.__dict__["path"] for r in records(caplog, "cfcookies.playlist.not_found")] == [
+        "/videos/course-1/missing.m3u8"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "event"),
+    [
+        pytest.param(None, "cfcookies.playlist.source_failed", id="source-fails"),
+        pytest.param(b"<html>not a playlist</html>", "cfcookies.playlist.unrewritable", id="html"),
+        pytest.param(b"\xef\xbb\xbf#EXTM3U\n", "cfcookies.playlist.unrewritable", id="bom"),
+        pytest.param(b"#EXTM3U\n\xff\n", "cfcookies.playlist.unrewritable", id="not-utf-8"),
+        pytest.param(
+            b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nvariant.php\n",
+            "cfcookies.playlist.unrewritable",
+            id="nested-not-m3u8",
+        ),
+        pytest.param(
+            b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nmy talk.m3u8\n",
+            "cfcookies.playlist.unrewritable",
+            id="nested-raw-space",
+        ),
+    ],
+)
+def test_a_playlist_that_cannot_be_served_is_a_502_logged_without_token_or_query(
+    site: Site, caplog: pytest.LogCaptureFixture, data: bytes | None, event: str
+) -> None:
+    if data is None:
+        site.server.source = FailingSource()
+    else:
+        site.source.files[MASTER] = data
+    token = site.token()
+    with caplog.at_level(logging.INFO, logger="cfcookies"):
+        answer = site.server.answer(token, MASTER)
+    assert (answer.status, answer.body) == (
+        502,
+        b"502 Bad Gateway: the playlist could not be served.\n",
+    )
+    [record] = records(caplog, event)
+    assert record.levelno == logging.ERROR
+    assert record.__dict__["path"] == MASTER
+    for text in (record.getMessage(), str(record.__dict__)):
+        assert token not in text
+        assert "Signature=" not in text
+    assert site.cookies.metrics.value("playlist_failures") == 1
+
+
+def test_refusals_are_logged_with_their_reason_and_never_the_token(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = site.token()
+    with caplog.at_level(logging.INFO, logger="cfcookies"):
+        site.server.answer(token, OTHER_MASTER)
+        site.server.answer(token + "x", MASTER)
+        site.server.answer(token, "/videos/course-1/x.ts")
+    refused = records(caplog, "cfcookies.playlist.refused")
+    assert [r.__dict__["reason"] for r in refused] == ["not_granted", "bad_token", "not_a_playlist"]
+    assert all(token not in r.getMessage() + str(r.__dict__) for r in refused)
+    assert site.cookies.metrics.value("playlists_refused") == 3
+
+
+def test_links_served_and_refused_are_counted(site: Site) -> None:
+    token = site.token()
+    site.server.answer(token, MASTER)
+    site.server.answer(token, VARIANT)
+    site.server.answer(token, OTHER_MASTER)
+    values = site.cookies.metrics.snapshot()
+    assert (values["playlist_links"], values["playlists_served"]) == (1, 2)
+    assert (values["playlists_refused"], values["playlist_failures"]) == (1, 0)

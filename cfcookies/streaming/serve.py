@@ -15,6 +15,9 @@ the link is bound to one, and the session's revocation identity (session ID, use
 when edge revocation is on. Whoever holds the link may read the playlists under that folder
 until it expires, as whoever holds the session's cookies may read the folder: hand it only to
 that session's player. A link is path-safe (``A-Z a-z 0-9 - _ .``) and about 200 characters.
+The token is signed, not encrypted: whoever holds it can read what it carries (the folder, the
+expiry, the bound address, the opaque session and user IDs of edge revocation), none of which
+opens anything without the signature.
 
 :meth:`PlaylistServer.answer` verifies the token and the path, fetches the playlist from a
 :class:`~cfcookies.streaming.sources.PlaylistSource` (S3 or the distribution itself) and
