@@ -8,8 +8,10 @@ no cookie at all and gets the playlist rewritten with the folder's signed query
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -25,6 +27,7 @@ from cfcookies.exceptions import (
     PlaylistNotFoundError,
     PlaylistSourceError,
 )
+from cfcookies.grants import cookie_header_of, request_storage
 from cfcookies.keys import PrivateKey
 from cfcookies.policy import parse_policy
 from cfcookies.revocation import LocalDenyList, SessionSecrets
@@ -32,12 +35,13 @@ from cfcookies.session import CloudFrontCookies
 from cfcookies.signing import cf_b64decode
 from cfcookies.streaming.routes import client_path, viewer_ip_async
 from cfcookies.streaming.routes import viewer_ip as viewer_ip_of
-from cfcookies.streaming.serve import PlaylistAnswer, PlaylistServer
+from cfcookies.streaming.serve import LINK_SALT, PlaylistAnswer, PlaylistServer
 from cfcookies.verify import verify_request
 from tests.browser_jar_support import Browser, base_options, make_browser, viewer_ip
 from tests.jar import Jar
 from tests.middleware_apps import (
     APP_ORIGIN,
+    LOGIN_KEY,
     MEDIA_URL,
     Reply,
     django_app,
@@ -113,10 +117,7 @@ class Site:
             if cookie_header is not None
             else self.browser.jar.header(APP_ORIGIN + "/")
         )
-        environ: dict[str, object] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
-        if header:
-            environ["HTTP_COOKIE"] = header
-        return environ
+        return {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_COOKIE": header or ""}
 
     def link(self, path: str = MASTER, **options: object) -> str:
         return self.server.link(self.request(), path, **options)  # type: ignore[arg-type]
@@ -140,8 +141,10 @@ def token_of(link: str) -> str:
     return link[len(ROUTE) + 1 :].split("/", 1)[0]
 
 
-def make_site(key: PrivateKey, clock: FakeClock, *, user: str = "ana", **overrides: Any) -> Site:
-    browser = make_browser("wsgi", key, clock, **overrides)
+def make_site(
+    key: PrivateKey, clock: FakeClock, *, driver: str = "wsgi", user: str = "ana", **overrides: Any
+) -> Site:
+    browser = make_browser(driver, key, clock, **overrides)
     assert browser.cookies is not None
     browser.get(f"/login?user={user}&uid=u-{user}")
     source = MemorySource()
@@ -508,10 +511,6 @@ def app(request: pytest.FixtureRequest, rsa_key: PrivateKey, clock: FakeClock) -
     return made
 
 
-def route_links(text: str) -> list[str]:
-    return [line for line in uris(text) if line.startswith(ROUTE + "/")]
-
-
 def test_a_logged_in_session_plays_a_folder_through_links_fetched_without_cookies(
     app: App,
 ) -> None:
@@ -811,3 +810,250 @@ def test_links_served_and_refused_are_counted(site: Site) -> None:
     values = site.cookies.metrics.snapshot()
     assert (values["playlist_links"], values["playlists_served"]) == (1, 2)
     assert (values["playlists_refused"], values["playlist_failures"]) == (1, 0)
+
+
+# --- lifetimes -----------------------------------------------------------------------------------
+
+
+def segment_of(answer: PlaylistAnswer) -> str:
+    return str(m3u8.loads(answer.body.decode()).segments[0].uri)
+
+
+def test_by_default_the_query_lasts_as_the_cookies_do(site: Site) -> None:
+    segment = segment_of(site.server.answer(site.token(), VARIANT))
+    site.clock.advance(site.cookies.expiry_for(site.cookies.now()) - site.clock.epoch)
+    assert site.judge(segment) == "expired"
+
+
+def test_a_vod_query_lifetime_covers_the_viewing(site: Site) -> None:
+    """A VOD player fetches its media playlist once: the query must outlive the film."""
+    server = PlaylistServer(site.cookies, site.source, query_lifetime=timedelta(hours=3))
+    token = token_of(server.link(site.request(), MASTER))
+    segment = segment_of(server.answer(token, VARIANT))
+    site.clock.advance(3 * 3600 - 1)
+    assert site.judge(segment) == "allowed"
+    site.clock.advance(site.cookies.granularity)
+    assert site.judge(segment) == "expired"
+
+
+def test_a_live_link_lasts_its_lifetime_and_each_reload_gets_a_fresh_query(site: Site) -> None:
+    server = PlaylistServer(site.cookies, site.source, link_lifetime=timedelta(hours=4))
+    token = token_of(server.link(site.request(), MASTER))
+    first = segment_of(server.answer(token, VARIANT))
+    site.clock.advance(4 * 3600 - 1)
+    assert site.judge(first) == "expired"
+    assert site.judge(segment_of(server.answer(token, VARIANT))) == "allowed"
+    site.clock.advance(1)
+    assert server.answer(token, VARIANT).status == 403
+
+
+def test_a_link_never_outlives_the_last_cookie_its_session_could_hold(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """max_session_age + lifetime + granularity from the session's start: a deny-list entry,
+    which lasts that long, outlives every link of the session it denies."""
+    site = make_site(rsa_key, clock, max_session_age=timedelta(hours=1))
+    server = PlaylistServer(site.cookies, site.source, link_lifetime=timedelta(days=2))
+    token = token_of(server.link(site.request(), MASTER))
+    clock.advance(site.cookies.revocation_horizon - 1)
+    assert server.answer(token, MASTER).status == 200
+    clock.advance(1)
+    assert server.answer(token, MASTER).status == 403
+
+
+def test_without_a_maximum_session_age_a_link_lasts_its_whole_lifetime(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    site = make_site(rsa_key, clock, max_session_age=None)
+    server = PlaylistServer(site.cookies, site.source, link_lifetime=timedelta(days=2))
+    token = token_of(server.link(site.request(), MASTER))
+    clock.advance(2 * 86400 - 1)
+    assert server.answer(token, MASTER).status == 200
+
+
+def test_session_ids_without_a_deny_list_mint_links_that_open(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    site = make_site(rsa_key, clock, session_secrets=SessionSecrets(SESSION_SECRET))
+    assert site.server.answer(site.token(), MASTER).status == 200
+
+
+def test_a_session_past_its_maximum_age_gets_no_link(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    site = make_site(rsa_key, clock, max_session_age=timedelta(minutes=10))
+    clock.advance(10 * 60 + 1)
+    with pytest.raises(PlaylistLinkError) as refused:
+        site.link()
+    assert refused.value.reason == "session_expired"
+
+
+# --- the app's session binding -------------------------------------------------------------------
+
+
+def app_session(request: Any) -> str | None:
+    """The test apps' session_binding: the user the login route just logged in, or the
+    ``user`` cookie it set."""
+    storage = request_storage(request)
+    if LOGIN_KEY in storage:
+        return str(storage[LOGIN_KEY]) or None
+    header = cookie_header_of(storage) or ""
+    cookies = dict(part.split("=", 1) for part in header.split("; ") if "=" in part)
+    return cookies.get("user")
+
+
+def test_a_state_issued_to_another_app_session_gets_no_link(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    site = make_site(rsa_key, clock, session_binding=app_session)
+    assert site.link().startswith(ROUTE + "/")
+    header = site.browser.jar.header(APP_ORIGIN + "/") or ""
+    for other in (header.replace("user=ana", "user=ben"), header.replace("user=ana", "x=1")):
+        with pytest.raises(PlaylistLinkError) as refused:
+            site.server.link(site.request(cookie_header=other), MASTER)
+        assert refused.value.reason == "no_session"
+
+
+def test_an_async_session_binding_needs_link_async(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    async def async_session(request: Any) -> str | None:
+        return app_session(request)
+
+    site = make_site(rsa_key, clock, driver="asgi", session_binding=async_session)
+    with pytest.raises(ConfigurationError, match="link_async"):
+        site.link()
+    link = anyio.run(site.server.link_async, site.request(), MASTER)
+    assert site.server.answer(token_of(link), MASTER).status == 200
+
+
+@pytest.mark.parametrize("binding", [None, app_session], ids=["no-binding", "sync-binding"])
+def test_link_async_is_link_for_a_synchronous_app(
+    rsa_key: PrivateKey, clock: FakeClock, binding: Any
+) -> None:
+    site = make_site(rsa_key, clock, session_binding=binding)
+    link = anyio.run(site.server.link_async, site.request(), MASTER)
+    assert site.server.answer(token_of(link), MASTER).status == 200
+
+
+# --- the token --------------------------------------------------------------------------------
+
+
+def test_a_link_is_path_safe_and_names_the_playlist(site: Site) -> None:
+    link = site.link()
+    assert re.fullmatch(rf"{ROUTE}/[A-Za-z0-9_.\-]+{MASTER}", link)
+    assert len(link) < 300
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param([1, 2], id="not-a-mapping"),
+        pytest.param({"e": 2_000_000_000}, id="no-folder"),
+        pytest.param({"f": "/videos/course-1/", "e": "2000000000"}, id="expiry-text"),
+        pytest.param({"f": "/videos/../", "e": 2_000_000_000}, id="unclean-folder"),
+        pytest.param({"f": "/videos/course-1", "e": 2_000_000_000}, id="unnormalised-folder"),
+        pytest.param({"f": 5, "e": 2_000_000_000}, id="folder-number"),
+        pytest.param({"f": "/videos/course-1/", "e": 2_000_000_000, "i": "::1"}, id="ipv6"),
+        pytest.param({"f": "/videos/course-1/", "e": 2_000_000_000, "g": "0"}, id="start-text"),
+    ],
+)
+def test_a_signed_payload_that_is_not_a_link_is_refused(site: Site, payload: object) -> None:
+    """Signed with the right key and salt, but not what link() writes."""
+    token = site.cookies.codec.token_codec(LINK_SALT).dumps(payload)  # type: ignore[arg-type]
+    assert site.server.answer(token, MASTER).status == 403
+
+
+def test_a_link_from_before_edge_revocation_is_refused_once_it_is_on(
+    site: Site, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """A link without a session ID cannot be checked against the deny-list: refused."""
+    token = site.token()
+    revoking = CloudFrontCookies(
+        **base_options(
+            rsa_key,
+            clock,
+            session_secrets=SessionSecrets(SESSION_SECRET),
+            deny_list=LocalDenyList(clock=clock),
+        )
+    )
+    server = PlaylistServer(revoking, site.source)
+    try:
+        assert server.answer(token, MASTER).status == 403
+        with pytest.raises(PlaylistLinkError) as refused:
+            server.link(site.request(), MASTER)
+        assert refused.value.reason == "no_session"
+    finally:
+        revoking.close()
+
+
+def test_a_token_codec_needs_a_salt_of_its_own(site: Site) -> None:
+    with pytest.raises(ValueError, match="salt of its own"):
+        site.cookies.codec.token_codec("cfcookies.state.v1")
+    codec = site.cookies.codec.token_codec(LINK_SALT)
+    assert repr(codec) == "TokenCodec(<secrets hidden>)"
+    assert codec.loads("x" * 5000) is None
+    assert codec.loads(5) is None  # type: ignore[arg-type]
+
+
+def test_a_link_signed_with_a_rotated_out_secret_still_opens_while_it_is_listed(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    old = "old-state-secret-" + "o" * 32
+    site = make_site(rsa_key, clock, state_secret=old)
+    token = site.token()
+    rotated = CloudFrontCookies(**base_options(rsa_key, clock, state_secret=["n" * 40, old]))
+    assert PlaylistServer(rotated, site.source).answer(token, MASTER).status == 200
+    dropped = CloudFrontCookies(**base_options(rsa_key, clock, state_secret="n" * 40))
+    assert PlaylistServer(dropped, site.source).answer(token, MASTER).status == 403
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param({"route": "play"}, "route must be a clean path", id="relative-route"),
+        pytest.param({"route": "/play/"}, "route must be a clean path", id="trailing-slash"),
+        pytest.param({"route": "/a//b"}, "route must be a clean path", id="double-slash"),
+        pytest.param({"route": "/a/../b"}, "route must be a clean path", id="dots"),
+        pytest.param({"route": "/a b"}, "route must be a clean path", id="space"),
+        pytest.param({"route": None}, "route must be a clean path", id="none"),
+        pytest.param({"link_lifetime": 0}, "link_lifetime must be at least", id="link-zero"),
+        pytest.param({"query_lifetime": -5}, "query_lifetime must be at least", id="query-neg"),
+        pytest.param({"query_lifetime": 1.5}, "query_lifetime must be a timedelta", id="float"),
+        pytest.param({"source": object()}, "source must be a PlaylistSource", id="source"),
+    ],
+)
+def test_settings_that_cannot_work_are_refused_at_start_up(
+    site: Site, options: dict[str, Any], message: str
+) -> None:
+    source = options.pop("source", site.source)
+    with pytest.raises(ConfigurationError, match=message):
+        PlaylistServer(site.cookies, source, **options)
+
+
+def test_a_media_url_with_capitals_in_its_host_is_refused(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    cookies = CloudFrontCookies(
+        **base_options(rsa_key, clock, media_url="https://Media.example.test")
+    )
+    with pytest.raises(ConfigurationError, match="lower case"):
+        PlaylistServer(cookies, MemorySource())
+
+
+def test_the_repr_names_the_route_and_the_lifetimes(site: Site) -> None:
+    server = PlaylistServer(site.cookies, site.source, route="/play", query_lifetime=7200)
+    assert repr(server).startswith("PlaylistServer(route='/play', source=")
+    assert repr(server).endswith(f"link_lifetime={site.cookies.lifetime}, query_lifetime=7200)")
+
+
+def test_the_route_answers_get_and_head_only(rsa_key: PrivateKey, clock: FakeClock) -> None:
+    app = harness("django", rsa_key, clock)
+    app.get("/login?user=ana")
+    link = app.mint().body.decode()
+    from django.test import Client, override_settings
+
+    with override_settings(CFCOOKIES=base_options(rsa_key, clock), ROOT_URLCONF=__name__):
+        client = Client(HTTP_HOST="app.example.test")
+        assert client.post(link, secure=True).status_code == 405
+        head = client.head(link, secure=True)
+    assert (head.status_code, head.content) == (200, b"")

@@ -87,9 +87,7 @@ def viewer_ip(server: PlaylistServer, request: Any) -> str | None:
         return None
     value = ask(request)
     if inspect.isawaitable(value):
-        close = getattr(value, "close", None)
-        if close is not None:
-            close()
+        getattr(value, "close", lambda: None)()  # (a coroutine never awaited warns)
         raise ConfigurationError(
             "the client_ip option is async: a synchronous framework's playlist route cannot "
             "await it; give a plain function"

@@ -332,9 +332,7 @@ class PlaylistServer:
         if self.cookies.session_binding is not None:
             binding = self.cookies.session_binding(request)
             if inspect.isawaitable(binding):
-                close = getattr(binding, "close", None)
-                if close is not None:
-                    close()
+                getattr(binding, "close", lambda: None)()  # (a coroutine never awaited warns)
                 raise ConfigurationError(
                     "the session_binding option is async: call await server.link_async(...)"
                 )
