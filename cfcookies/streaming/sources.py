@@ -235,8 +235,17 @@ class DistributionPlaylistSource:
             }.get(exc.code, "")
             raise PlaylistSourceError(f"{where} answered {exc.code}{hint}") from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            reason = getattr(exc, "reason", None) or type(exc).__name__
-            raise PlaylistSourceError(f"fetching {where} failed: {reason}") from None
+            raise PlaylistSourceError(f"fetching {where} failed: {self._why(exc)}") from None
         if len(data) > self.max_bytes:
             raise _too_large(where, self.max_bytes)
         return data
+
+    def _why(self, exc: Exception) -> str:
+        """What went wrong, never the URL (it is signed): a timeout, the system's words for a
+        network error (``Connection refused``), or the error's type."""
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):
+            return f"timed out after {self.timeout:g} s"
+        if isinstance(reason, OSError) and reason.strerror:
+            return reason.strerror
+        return type(reason if isinstance(reason, BaseException) else exc).__name__
