@@ -35,7 +35,7 @@ from cfcookies.session import CloudFrontCookies
 from cfcookies.signing import cf_b64decode
 from cfcookies.streaming.routes import client_path, viewer_ip_async
 from cfcookies.streaming.routes import viewer_ip as viewer_ip_of
-from cfcookies.streaming.serve import LINK_SALT, PlaylistAnswer, PlaylistServer
+from cfcookies.streaming.serve import PlaylistAnswer, PlaylistServer, link_salt
 from cfcookies.verify import verify_request
 from tests.browser_jar_support import Browser, base_options, make_browser, viewer_ip
 from tests.jar import Jar
@@ -272,6 +272,15 @@ def test_a_token_signed_with_another_secret_is_refused(
     site: Site, rsa_key: PrivateKey, clock: FakeClock
 ) -> None:
     other = make_site(rsa_key, clock, state_secret="another-state-secret-" + "y" * 32)
+    assert other.server.answer(other.token(), MASTER).status == 200
+    assert site.server.answer(other.token(), MASTER).status == 403
+
+
+def test_a_link_for_another_distribution_opens_nothing_here(
+    site: Site, rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    """The same state secret, another media URL: another key."""
+    other = make_site(rsa_key, clock, media_url="https://cdn.example.test")
     assert other.server.answer(other.token(), MASTER).status == 200
     assert site.server.answer(other.token(), MASTER).status == 403
 
@@ -956,7 +965,7 @@ def test_a_link_is_path_safe_and_names_the_playlist(site: Site) -> None:
 )
 def test_a_signed_payload_that_is_not_a_link_is_refused(site: Site, payload: object) -> None:
     """Signed with the right key and salt, but not what link() writes."""
-    token = site.cookies.codec.token_codec(LINK_SALT).dumps(payload)  # type: ignore[arg-type]
+    token = site.cookies.codec.token_codec(link_salt(MEDIA_URL)).dumps(payload)  # type: ignore[arg-type]
     assert site.server.answer(token, MASTER).status == 403
 
 
@@ -986,7 +995,7 @@ def test_a_link_from_before_edge_revocation_is_refused_once_it_is_on(
 def test_a_token_codec_needs_a_salt_of_its_own(site: Site) -> None:
     with pytest.raises(ValueError, match="salt of its own"):
         site.cookies.codec.token_codec("cfcookies.state.v1")
-    codec = site.cookies.codec.token_codec(LINK_SALT)
+    codec = site.cookies.codec.token_codec(link_salt(MEDIA_URL))
     assert repr(codec) == "TokenCodec(<secrets hidden>)"
     assert codec.loads("x" * 5000) is None
     assert codec.loads(5) is None  # type: ignore[arg-type]

@@ -248,10 +248,12 @@ def test_the_route_serves_a_playlist_read_from_s3(
 
 def signed_token(cookies: CloudFrontCookies) -> str:
     """A link token for course-1, as link() writes it for a session holding the folder."""
-    from cfcookies.streaming.serve import LINK_SALT
+    from cfcookies.streaming.serve import link_salt
 
     expires = cookies.now() + 600
-    return cookies.codec.token_codec(LINK_SALT).dumps({"f": "/videos/course-1/", "e": expires})
+    return cookies.codec.token_codec(link_salt(cookies.media_url)).dumps(
+        {"f": "/videos/course-1/", "e": expires}
+    )
 
 
 # --- the distribution, through the local edge ------------------------------------------------

@@ -9,7 +9,8 @@ playlist, and hands it to the player::
     /cfcookies/play/<token>/videos/course-1/master.m3u8
 
 The token is the credential: it is signed with the cookies' state secrets (itsdangerous,
-through :class:`~cfcookies.state.TokenCodec`, salt ``cfcookies.playlist-link``) and carries the
+through :class:`~cfcookies.state.TokenCodec`, salt ``cfcookies.playlist-link`` and the media URL,
+so that a link made for one distribution opens nothing on another) and carries the
 folder the session holds that covers the playlist, an expiry, the viewer's IPv4 address when
 the link is bound to one, and the session's revocation identity (session ID, user ID, start)
 when edge revocation is on. Whoever holds the link may read the playlists under that folder
@@ -128,13 +129,13 @@ if TYPE_CHECKING:
     from ..session import CloudFrontCookies
     from ..state import State
 
-__all__ = ["LINK_SALT", "ROUTE", "PlaylistAnswer", "PlaylistServer", "playlist_kind"]
+__all__ = ["LINK_SALT", "ROUTE", "PlaylistAnswer", "PlaylistServer", "link_salt", "playlist_kind"]
 
 logger = logging.getLogger("cfcookies")
 
 #: The route's default path.
 ROUTE = "/cfcookies/play"
-#: The itsdangerous salt of playlist links: a key of their own, derived from the state secrets.
+#: The itsdangerous salt of playlist links, before the media URL (:func:`link_salt`).
 LINK_SALT = "cfcookies.playlist-link"
 
 #: What each kind of file is served as, by its extension (compared in lower case).
@@ -155,6 +156,12 @@ class PlaylistAnswer(NamedTuple):
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+
+def link_salt(media_url: str) -> str:
+    """The salt of the links to ``media_url``'s playlists: a key of their own, derived from the
+    state secrets, and another for each distribution."""
+    return f"{LINK_SALT} {media_url}"
 
 
 def _refuse(reason: str, message: str) -> PlaylistLinkError:
@@ -301,7 +308,7 @@ class PlaylistServer:
         self.route = _check_route(route)
         self.link_lifetime = _lifetime(link_lifetime, "link_lifetime") or cookies.lifetime
         self.query_lifetime = _lifetime(query_lifetime, "query_lifetime")
-        self._tokens = cookies.codec.token_codec(LINK_SALT)
+        self._tokens = cookies.codec.token_codec(link_salt(cookies.media_url))
 
     def __repr__(self) -> str:
         return (
