@@ -27,7 +27,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
 from .cookies import MAX_COOKIE_BYTES
-from .exceptions import ResourceError
+from .exceptions import ConfigurationError, ResourceError
 from .grants import merge_prefixes
 from .policy import JSON_PLAIN
 from .signing import HashAlgorithm
@@ -270,7 +270,9 @@ class StateCodec:
         """A :class:`TokenCodec` keyed by these secrets under ``salt`` (which must differ from
         the state cookie's: give each kind of token its own)."""
         if salt == _SALT:
-            raise ValueError("a token codec needs a salt of its own, not the state cookie's")
+            raise ConfigurationError(
+                "a token codec needs a salt of its own, not the state cookie's"
+            )
         return TokenCodec(self._serializer.secret_keys, salt=salt)
 
     # -- writing -------------------------------------------------------------------------------

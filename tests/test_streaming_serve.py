@@ -317,11 +317,14 @@ def test_a_revoked_sessions_links_are_refused(revoking: Site) -> None:
     state, _ = revoking.cookies.read_state(revoking.browser.jar.header(APP_ORIGIN + "/"))
     assert state is not None
     assert state.session_id
+    assert anyio.run(revoking.server.link_async, revoking.request(), MASTER).startswith(ROUTE)
     revoking.cookies.revoke_session(state.session_id)
     assert revoking.server.answer(token, MASTER).status == 403
     with pytest.raises(PlaylistLinkError) as refused:
         revoking.link()
     assert refused.value.reason == "revoked"
+    with pytest.raises(PlaylistLinkError, match="revoked"):
+        anyio.run(revoking.server.link_async, revoking.request(), MASTER)
 
 
 def test_a_revoked_users_links_are_refused(revoking: Site) -> None:
@@ -554,6 +557,17 @@ def test_a_logged_in_session_plays_a_folder_through_links_fetched_without_cookie
     assert outside == MEDIA_URL + "/videos/course-2/seg-0001.ts"
     assert app.judge(outside + "?" + urlsplit(inside[0]).query) == "resource_mismatch"
     assert app.get(audio_link, cookies=False).status == 200
+
+
+def test_fastapi_serves_the_starlette_route(site: Site) -> None:
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    app = FastAPI()
+    app.router.routes.append(site.server.starlette_route())
+    reply = TestClient(app, base_url=APP_ORIGIN).get(site.link())
+    assert reply.status_code == 200
+    assert reply.headers["content-type"] == "application/vnd.apple.mpegurl"
 
 
 def test_every_answer_is_private_uncacheable_and_readable_cross_origin(app: App) -> None:

@@ -9,6 +9,14 @@ Each is a few lines around :meth:`PlaylistServer.answer
     server.flask_route(app)                                 # Flask
     urlpatterns += server.django_urls()                     # Django
 
+Django's middleware builds its own :class:`~cfcookies.session.CloudFrontCookies` from
+``settings.CFCOOKIES``; build the server's from the same settings, so that it reads the same
+state cookies and signs with the same key::
+
+    from cfcookies.config import load_options
+
+    cookies = CloudFrontCookies(**load_options(settings.CFCOOKIES, prefix=""))
+
 Each function imports its framework when called, so this module imports none. What each one
 reads of the request:
 

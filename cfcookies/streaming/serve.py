@@ -252,18 +252,16 @@ def _lifetime(value: Seconds | None, name: str) -> int | None:
 
 
 def _check_route(route: object) -> str:
-    clean = isinstance(route, str) and route.startswith("/") and not route.endswith("/")
-    if clean and isinstance(route, str):
+    if isinstance(route, str) and route.startswith("/") and not route.endswith("/"):
         try:
-            clean = normalize_prefix(route) == f"{route}/"
+            if normalize_prefix(route) == f"{route}/":
+                return route
         except ResourceError:
-            clean = False
-    if not clean:
-        raise ConfigurationError(
-            f"route must be a clean path starting with '/' and not ending with it, like "
-            f"{ROUTE}, got {route!r}"
-        )
-    return str(route)
+            pass
+    raise ConfigurationError(
+        f"route must be a clean path starting with '/' and not ending with it, like {ROUTE}, "
+        f"got {route!r}"
+    )
 
 
 def _answer(status: int, text: str) -> PlaylistAnswer:
@@ -330,6 +328,9 @@ class PlaylistServer:
         if any. With the cookies' ``session_binding`` option, the state must belong to the
         app's current session (an async ``session_binding`` needs :meth:`link_async`).
 
+        With ``cookies.deny_list`` the session is looked up in it, which may be I/O: in an
+        async view, await :meth:`link_async` instead.
+
         Raises :class:`~cfcookies.exceptions.PlaylistLinkError` (``reason``: ``no_session``,
         ``session_expired``, ``not_granted``, ``unclean_path``, ``not_a_playlist``,
         ``revoked``, ``deny_list_unavailable``) and
@@ -346,12 +347,18 @@ class PlaylistServer:
         return self._link(request, path, ip_address, binding)
 
     async def link_async(self, request: Any, path: str, *, ip_address: str | None = None) -> str:
-        """:meth:`link`, awaiting an async ``session_binding`` option."""
+        """:meth:`link` for async views: an async ``session_binding`` option is awaited, and
+        the deny-list (when there is one: a network read for a KeyValueStore) is read in a
+        worker thread, never on the event loop."""
+        import anyio.to_thread
+
         binding = None
         if self.cookies.session_binding is not None:
             binding = self.cookies.session_binding(request)
             if inspect.isawaitable(binding):
                 binding = await binding
+        if self.cookies.deny_list is not None:
+            return await anyio.to_thread.run_sync(self._link, request, path, ip_address, binding)
         return self._link(request, path, ip_address, binding)
 
     def _link(self, request: Any, path: str, ip_address: str | None, binding: Any) -> str:
