@@ -21,6 +21,9 @@
     ├── SigningError                         the signing call itself failed
     ├── SignedURLError (ValueError)          a URL that cannot be signed as given
     ├── PlaylistError (ValueError)           a playlist or manifest that cannot be rewritten
+    ├── PlaylistLinkError                    a playlist link refused (``reason`` says which check)
+    ├── PlaylistSourceError                  the origin could not give a playlist
+    │   └── PlaylistNotFoundError            the origin holds no such playlist
     ├── AWSError                             an AWS API call failed (see cfcookies.aws)
     │   ├── AWSCredentialsError              no usable credentials or region, or AWS rejected them
     │   ├── AWSAccessDeniedError             the caller lacks a permission (IAM, KMS, a policy)
@@ -90,6 +93,9 @@ __all__ = [
     "NaiveDatetimeError",
     "NotYetValidError",
     "PlaylistError",
+    "PlaylistLinkError",
+    "PlaylistNotFoundError",
+    "PlaylistSourceError",
     "PolicyError",
     "PolicyTimeError",
     "PreconditionFailedError",
@@ -211,6 +217,32 @@ class SignedURLError(CloudFrontCookieError, ValueError):
 class PlaylistError(CloudFrontCookieError, ValueError):
     """An HLS playlist or DASH manifest that cannot be rewritten safely (malformed, or a URI
     that already carries CloudFront signing parameters)."""
+
+
+class PlaylistLinkError(CloudFrontCookieError):
+    """A playlist link that is not given (:meth:`PlaylistServer.link
+    <cfcookies.streaming.serve.PlaylistServer.link>`) or not honoured (its ``answer``: a 403).
+
+    ``reason`` is a stable code: ``no_session`` (no state cookie, or one issued to another of
+    the app's sessions), ``session_expired``, ``not_granted`` (the folder is not the session's,
+    or the path is not under the link's), ``not_a_playlist`` (only ``.m3u8`` and ``.mpd``),
+    ``unclean_path`` (``..``, ``//``, encoded separators: refused, never rewritten),
+    ``bad_token``, ``link_expired``, ``ip_mismatch``, ``revoked`` and
+    ``deny_list_unavailable`` (fail closed). Messages never contain the token.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class PlaylistSourceError(CloudFrontCookieError):
+    """The origin (S3, the distribution) could not give a playlist: an error, a timeout, an
+    answer too large. The app answers 502. Messages never contain signed URLs."""
+
+
+class PlaylistNotFoundError(PlaylistSourceError):
+    """The origin holds no playlist at that path. The app answers 404."""
 
 
 class AWSError(CloudFrontCookieError):

@@ -55,6 +55,19 @@ METRICS: dict[str, tuple[Literal["counter", "timing"], str]] = {
         "counter",
         "folder queries signed for players that cannot send cookies (signed_query)",
     ),
+    "playlist_links": (
+        "counter",
+        "playlist links given to sessions for players that cannot send cookies (link)",
+    ),
+    "playlists_served": ("counter", "playlists and manifests served rewritten by the app (200)"),
+    "playlists_refused": (
+        "counter",
+        "playlist requests refused: a bad, expired or revoked link, or a path outside it (403)",
+    ),
+    "playlist_failures": (
+        "counter",
+        "playlists the origin could not give or that could not be rewritten (502)",
+    ),
     "signatures": ("counter", "policies signed: signature cache misses"),
     "signature_cache_hits": (
         "counter",

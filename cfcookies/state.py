@@ -2,7 +2,9 @@
 
 :class:`State` is the record; :class:`StateCodec` writes and reads it in itsdangerous's
 ``URLSafeSerializer`` format (compact JSON, base64url, an HMAC keyed by the newest secret; older
-secrets still read). This is the only module that uses itsdangerous.
+secrets still read). This is the only module that uses itsdangerous: other signed values keyed by
+the state secrets (the playlist links of :mod:`cfcookies.streaming.serve`) are written by a
+:class:`TokenCodec` the codec makes for them, under a salt of their own.
 
 The codec also holds the one cache of the per-request path: states already verified, keyed by
 the cookie's value, each remembering until when a request carrying it needs nothing (see
@@ -25,12 +27,12 @@ from itsdangerous import BadData, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
 from .cookies import MAX_COOKIE_BYTES
-from .exceptions import ResourceError
+from .exceptions import ConfigurationError, ResourceError
 from .grants import merge_prefixes
 from .policy import JSON_PLAIN
 from .signing import HashAlgorithm
 
-__all__ = ["State", "StateCodec", "StateFields"]
+__all__ = ["State", "StateCodec", "StateFields", "TokenCodec"]
 
 _SALT = "cfcookies.state.v1"
 #: Verified states kept (one per active browser, as far as it goes).
@@ -188,6 +190,40 @@ def _payload_json(state: State) -> bytes:
 StateFields = tuple[tuple[str, ...], int, str, HashAlgorithm, "str | None", int, str, str, str, str]
 
 
+class TokenCodec:
+    """Signed, URL-safe tokens keyed by the state secrets under a salt of their own.
+
+    A token is itsdangerous's ``URLSafeSerializer`` format (compact JSON, base64url, an HMAC),
+    so it holds only ``A-Z a-z 0-9 - _ .``: safe in a URL path segment. The salt derives a key
+    of its own, so a state cookie is no token and a token no state cookie, although both are
+    signed with the same secrets; the newest secret signs, every listed one verifies.
+    """
+
+    #: Longer tokens are not even verified (no token this library writes comes near).
+    max_length = 4096
+
+    def __init__(self, secret_keys: Sequence[bytes], *, salt: str) -> None:
+        # (oldest first, as itsdangerous wants them: it signs with the last one)
+        self._serializer = URLSafeSerializer(list(secret_keys), salt=salt)
+
+    def __repr__(self) -> str:
+        return "TokenCodec(<secrets hidden>)"
+
+    def dumps(self, payload: dict[str, object]) -> str:
+        """The token of ``payload`` (JSON-serializable)."""
+        return self._serializer.dumps(payload)
+
+    def loads(self, token: str) -> object | None:
+        """The payload of an authentic token, or None (forged, malformed, too long)."""
+        if not isinstance(token, str) or len(token) > self.max_length:
+            return None
+        try:
+            payload: object = self._serializer.loads(token)
+        except (BadData, ValueError, TypeError, RecursionError):
+            return None
+        return payload
+
+
 class _Known:
     """A verified state, and (context, until, key pair ID): requests carrying it in that
     context need nothing until then while that key is active. One attribute, replaced whole,
@@ -229,6 +265,15 @@ class StateCodec:
 
     def __repr__(self) -> str:
         return f"StateCodec(cache_size={self.cache_size})"
+
+    def token_codec(self, salt: str) -> TokenCodec:
+        """A :class:`TokenCodec` keyed by these secrets under ``salt`` (which must differ from
+        the state cookie's: give each kind of token its own)."""
+        if salt == _SALT:
+            raise ConfigurationError(
+                "a token codec needs a salt of its own, not the state cookie's"
+            )
+        return TokenCodec(self._serializer.secret_keys, salt=salt)
 
     # -- writing -------------------------------------------------------------------------------
 

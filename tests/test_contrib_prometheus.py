@@ -75,4 +75,4 @@ def test_two_middlewares_may_share_one_instance(rsa_key: PrivateKey, clock: Fake
 
 def test_the_repr_counts_what_it_feeds() -> None:
     hook = PrometheusMetrics(registry=CollectorRegistry())
-    assert repr(hook) == "PrometheusMetrics(15 counters, 1 timings)"
+    assert repr(hook) == "PrometheusMetrics(19 counters, 1 timings)"
