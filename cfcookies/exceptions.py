@@ -228,7 +228,8 @@ class PlaylistLinkError(CloudFrontCookieError):
     or the path is not under the link's), ``not_a_playlist`` (only ``.m3u8`` and ``.mpd``),
     ``unclean_path`` (``..``, ``//``, encoded separators: refused, never rewritten),
     ``bad_token``, ``link_expired``, ``ip_mismatch``, ``revoked`` and
-    ``deny_list_unavailable`` (fail closed). Messages never contain the token.
+    ``deny_list_unavailable`` (fail closed) and ``session_ending`` (the folder's query would
+    outlive the deny-list entry of the session's logout). Messages never contain the token.
     """
 
     def __init__(self, message: str, *, reason: str) -> None:

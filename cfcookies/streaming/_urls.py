@@ -69,7 +69,13 @@ _LOWER_AUTHORITY = re.compile(r"[a-z0-9.\-]+(?::[0-9]+)?|\[[0-9a-f:.]+\](?::[0-9
 _URL_TEXT = re.compile(r"[\x21-\x7e]+")
 # CloudFront base64 ('-', '_', '~'), key IDs and algorithm names: no percent-encoding, no '$'
 # (DASH templates), '?', '#' or quote; '&' only between parameters.
-_QUERY_TEXT = re.compile(r"[A-Za-z0-9_~=-]+(?:&[A-Za-z0-9_~=-]+)*")
+_QUERY_TEXT = re.compile(r"[A-Za-z0-9._~=-]+(?:&[A-Za-z0-9._~=-]+)*")
+#: The revocation session token a folder query carries beside the signature when the edge
+#: checks sessions (``CloudFrontCookies.signed_query`` with ``session_secrets``): the same five
+#: fields as the session cookie (cfcookies.revocation.token), under the cookie's name.
+_SESSION_TOKEN = re.compile(
+    r"[A-Za-z0-9_-]{1,64}\.(?:[A-Za-z0-9_-]{1,64})?\.[0-9]{1,12}\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}"
+)
 _REQUIRED_PARAMS = ("Policy", "Signature", "Key-Pair-Id")
 
 
@@ -283,14 +289,18 @@ def _checked_query(query: object) -> str:
             "query must be the signed query string without '?': Policy=...&Signature=...&"
             "Key-Pair-Id=... (CloudFront base64 and key IDs need no percent-encoding)"
         )
-    names = [part.partition("=")[0] for part in query.split("&")]
+    pairs = [part.partition("=") for part in query.split("&")]
+    names = [name for name, _, _ in pairs]
     allowed = {*_REQUIRED_PARAMS, "Hash-Algorithm"}
     missing = [name for name in _REQUIRED_PARAMS if name not in names]
-    if missing or len(set(names)) != len(names) or not set(names) <= allowed:
+    others = [(name, value) for name, _, value in pairs if name not in allowed]
+    session_token = len(others) == 1 and _SESSION_TOKEN.fullmatch(others[0][1]) is not None
+    if missing or len(set(names)) != len(names) or (others and not session_token):
         lacks = f"query lacks {', '.join(missing)}: " if missing else ""
         raise ConfigurationError(
             f"{lacks}query must hold Policy, Signature and Key-Pair-Id once each (and "
-            f"Hash-Algorithm), nothing else, got the parameters {', '.join(names)}; a canned "
-            f"policy's Expires covers one URL, so sign a custom policy for folder_url + '*'"
+            f"Hash-Algorithm, and the revocation session token), nothing else, got the "
+            f"parameters {', '.join(names)}; a canned policy's Expires covers one URL, so sign "
+            f"a custom policy for folder_url + '*'"
         )
     return query

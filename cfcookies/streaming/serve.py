@@ -113,6 +113,7 @@ from ..exceptions import (
     PlaylistLinkError,
     PlaylistNotFoundError,
     PlaylistSourceError,
+    PolicyTimeError,
     ResourceError,
 )
 from ..grants import cookie_header_of, request_storage
@@ -470,13 +471,7 @@ class PlaylistServer:
         try:
             claims, kind = self._check(token, path, client_ip)
         except PlaylistLinkError as exc:
-            metrics.count("playlists_refused")
-            logger.info(
-                "cfcookies: playlist refused (%s)",
-                exc.reason,
-                extra={"event": "cfcookies.playlist.refused", "reason": exc.reason, "path": shown},
-            )
-            return _copy(_FORBIDDEN)
+            return self._refused(exc, shown)
         try:
             data = self.source.fetch(path)
         except PlaylistNotFoundError:
@@ -490,10 +485,26 @@ class PlaylistServer:
             return self._failed("source_failed", shown, exc)
         try:
             body = self._rewrite(token, claims, path, kind, data)
+        except PolicyTimeError:
+            # (the query would outlive the deny-list entry a logout writes: refused, as a link
+            # past its session's end is)
+            return self._refused(
+                _refuse("session_ending", "the query would outlive the session's revocation"),
+                shown,
+            )
         except (PlaylistError, UnicodeDecodeError) as exc:
             return self._failed("unrewritable", shown, exc)
         metrics.count("playlists_served")
         return PlaylistAnswer(200, [("Content-Type", kind), *_HEADERS], body)
+
+    def _refused(self, exc: PlaylistLinkError, shown: str) -> PlaylistAnswer:
+        self.cookies.metrics.count("playlists_refused")
+        logger.info(
+            "cfcookies: playlist refused (%s)",
+            exc.reason,
+            extra={"event": "cfcookies.playlist.refused", "reason": exc.reason, "path": shown},
+        )
+        return _copy(_FORBIDDEN)
 
     def _failed(self, what: str, shown: str, exc: Exception) -> PlaylistAnswer:
         self.cookies.metrics.count("playlist_failures")
@@ -507,8 +518,16 @@ class PlaylistServer:
 
     def _rewrite(self, token: str, claims: _Claims, path: str, kind: str, data: bytes) -> bytes:
         media_url = self.cookies.media_url
+        revocable = self.cookies.session_secrets is not None
+        # With revocation at the edge, the query carries the session's token (the Function
+        # refuses a query without one), so that a logout reaches a player's query too.
         query = self.cookies.signed_query(
-            claims.folder, ip_address=claims.ip_address or None, lifetime=self.query_lifetime
+            claims.folder,
+            ip_address=claims.ip_address or None,
+            lifetime=self.query_lifetime,
+            session_id=claims.session_id or None if revocable else None,
+            user_id=claims.user_id or None if revocable else None,
+            issued_at=claims.granted_at or None if revocable else None,
         )
         if kind == _KINDS[".mpd"]:
             text = rewrite_mpd(
