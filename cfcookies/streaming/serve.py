@@ -74,9 +74,15 @@ Choosing the lifetimes
 
 Revocation
     With ``cookies.deny_list``, a logged-out (denied) session's links and its user's are
-    refused from the next request, and no new query is handed out; queries already served
-    stay valid until they expire (CloudFront cannot revoke a signature). ``revoke(request,
-    "/videos/course-1")`` does not recall a link already given: links expire.
+    refused from the next request, and no new query is handed out. With edge revocation on
+    (``session_secrets``), every served query also carries the session's token beside its
+    signature (``CloudFront-Session``, bound to the query's ``Policy``), so the edge's check
+    (the CloudFront Function, or the local edge's ``SessionCheck``) refuses the queries already
+    served too, once the logout reaches the deny-list; a query that would outlive the deny-list
+    entry a logout writes is not handed out (``session_ending``). Without edge revocation, a
+    served query stays valid until it expires: CloudFront cannot revoke a signature.
+    ``revoke(request, "/videos/course-1")`` does not recall a link already given: links
+    expire.
 
 Where the route is
     :meth:`PlaylistServer.starlette_route` (Starlette and FastAPI), :meth:`~PlaylistServer.
