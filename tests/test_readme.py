@@ -37,13 +37,14 @@ def run_block(index: int) -> dict[str, Any]:
     return namespace
 
 
-def test_the_readme_has_the_four_examples() -> None:
+def test_the_readme_has_the_five_examples() -> None:
     blocks = python_blocks()
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     assert "cfcookies.asgi" in blocks[0]
     assert "cfcookies.contrib.fastapi" in blocks[1]
     assert "cfcookies.wsgi" in blocks[2]
     assert "Signer" in blocks[3]
+    assert "PlaylistServer" in blocks[4]
 
 
 def test_the_asgi_example_grants_the_sessions_courses_and_removes_them(env: PrivateKey) -> None:
@@ -119,3 +120,55 @@ def test_the_signing_core_example_signs_a_folder_and_a_url() -> None:
     assert namespace["url"].startswith(
         "https://media.example.com/videos/course-1/intro.mp4?Expires="
     )
+
+
+class _Playlists:
+    """The distribution's playlists, without a network: what the example's source would fetch."""
+
+    files = {
+        "/videos/course-1/master.m3u8": b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n",
+        "/videos/course-1/720p/index.m3u8": b"#EXTM3U\n#EXTINF:4,\nseg-1.ts\n#EXT-X-ENDLIST\n",
+    }
+
+    def fetch(self, path: str) -> bytes:
+        return self.files[path]
+
+
+def test_the_streaming_example_hands_a_player_without_cookies_the_sessions_folder(
+    env: PrivateKey,
+) -> None:
+    """A logged-in session gets a link for its course (not another's); the link, fetched
+    without any cookie, gives the playlist whose segment URL verifies alone."""
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from cfcookies.grants import grant
+
+    namespace = run_block(4)
+    app, server = namespace["app"], namespace["server"]
+    server.source = _Playlists()
+
+    def login(request: Request) -> PlainTextResponse:
+        grant(request, "/videos/course-1")
+        return PlainTextResponse("in")
+
+    app.router.routes.append(Route("/login", login))
+    client = TestClient(app, base_url=APP)
+    client.get("/login")
+    link = client.get("/cast/course-1").json()["playlist"]
+    assert link.startswith(APP + "/cfcookies/play/")
+    assert client.get("/cast/course-2").status_code == 403
+
+    player = TestClient(app, base_url=APP)  # no cookies at all
+    master = player.get(link)
+    assert master.status_code == 200
+    assert master.headers["cache-control"] == "private, no-store"
+    variant = player.get(master.text.splitlines()[-1])
+    segment = variant.text.splitlines()[2]
+    assert segment.startswith(MEDIA + "/videos/course-1/720p/seg-1.ts?Policy=")
+    keys = {RSA_KEY_ID: env.public_key()}
+    assert verify_request(segment, public_keys=keys).allowed
+    other = segment.replace("/course-1/", "/course-2/")
+    assert not verify_request(other, public_keys=keys).allowed
