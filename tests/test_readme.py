@@ -125,13 +125,11 @@ def test_the_signing_core_example_signs_a_folder_and_a_url() -> None:
 class _Playlists:
     """The distribution's playlists, without a network: what the example's source would fetch."""
 
-    files = {
-        "/videos/course-1/master.m3u8": b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n",
-        "/videos/course-1/720p/index.m3u8": b"#EXTM3U\n#EXTINF:4,\nseg-1.ts\n#EXT-X-ENDLIST\n",
-    }
-
     def fetch(self, path: str) -> bytes:
-        return self.files[path]
+        return {
+            "/videos/course-1/master.m3u8": b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n",
+            "/videos/course-1/720p/index.m3u8": b"#EXTM3U\n#EXTINF:4,\nseg-1.ts\n",
+        }[path]
 
 
 def test_the_streaming_example_hands_a_player_without_cookies_the_sessions_folder(
