@@ -127,7 +127,9 @@ class _Playlists:
 
     def fetch(self, path: str) -> bytes:
         return {
-            "/videos/course-1/master.m3u8": b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n",
+            "/videos/course-1/master.m3u8": (
+                b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n"
+            ),
             "/videos/course-1/720p/index.m3u8": b"#EXTM3U\n#EXTINF:4,\nseg-1.ts\n",
         }[path]
 
