@@ -59,6 +59,15 @@ def register(subparsers: Subparsers) -> None:
         ),
     )
     demo.add_argument(
+        "--hls-js",
+        metavar="FILE",
+        help=(
+            "serve hls.js's browser build from FILE (like node_modules/hls.js/dist/hls.min.js) "
+            "to the player without cookies; without it, that player uses the browser's own HLS "
+            "(the demo ships no copy of hls.js and loads nothing from the network)"
+        ),
+    )
+    demo.add_argument(
         "--no-browser-hints",
         dest="hints",
         action="store_false",
@@ -86,6 +95,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             media_dir=args.media_dir,
             hints=args.hints,
             revocation=args.revocation,
+            hls_js=args.hls_js,
         )
     except OSError as exc:
         raise ConfigurationError(
