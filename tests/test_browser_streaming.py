@@ -18,6 +18,7 @@ under ``CFCOOKIES_REQUIRE_NODE=1``; ``npm ci`` in ``tests/node`` installs it).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,6 +56,25 @@ def require_hls_js() -> Path:
             pytest.fail(f"CFCOOKIES_REQUIRE_NODE=1 but {reason}")
         pytest.skip(reason)
     return HLS_JS
+
+
+@pytest.mark.parametrize(
+    ("required", "outcome"),
+    [
+        pytest.param("1", pytest.fail.Exception, id="required"),
+        pytest.param("0", pytest.skip.Exception, id="optional"),
+    ],
+)
+def test_without_hls_js_these_tests_skip_or_fail_when_node_is_required(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    required: str,
+    outcome: type[BaseException],
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "HLS_JS", tmp_path / "hls.min.js")
+    monkeypatch.setenv("CFCOOKIES_REQUIRE_NODE", required)
+    with pytest.raises(outcome, match=r"hls.js is not installed: .* run `npm ci` in tests/node"):
+        require_hls_js()
 
 
 @dataclass(frozen=True)
