@@ -227,7 +227,7 @@ def test_a_browser_without_cookies_plays_a_course_with_hls_js_through_its_link_a
     page = signed_in.new_page()
     _log_in(page, info, "alice")
     link = _link(page, "course-1")
-    assert page.inner_text("#cookieless-course-1 .muted") == "(hls.js)"
+    assert page.inner_text("#cookieless-course-1 .muted") == "(with hls.js)"
     page.close()
 
     # The "Chromecast": a browser context with no cookie at all, and the link.
@@ -299,7 +299,7 @@ def test_without_hls_js_the_receiver_says_so_and_falls_back_on_the_browsers_play
     page = signed_in.new_page()
     _log_in(page, info, "bob")
     link = _link(page, "course-2")
-    assert page.inner_text("#cookieless-course-2 .muted") == "(native)"
+    assert page.inner_text("#cookieless-course-2 .muted") == "(with the browser's own HLS)"
 
     native_site.edge.clear()
     receiver = signed_in.new_page()

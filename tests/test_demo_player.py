@@ -86,7 +86,7 @@ def test_the_dashboard_gives_each_granted_course_a_link_and_no_other(served: Ser
     assert f'href="/receiver#{links["course-1"]}"' in card
     assert f'<code class="link">{served.app}{links["course-1"]}</code>' in card
     assert "signed query for <code>/videos/course-1/</code>" in card
-    assert "(native)" in card
+    assert "(with the browser's own HLS)" in card
     assert "for 30 minutes" in card
     assert "logging out revokes the link and those queries at once" in card
 
@@ -247,7 +247,7 @@ def test_with_hls_js_the_app_serves_it_and_the_receiver_loads_it(served_hls: Ser
     assert 'id="receiver" data-engine="hls.js"' in page
     assert "It plays the link with <b>hls.js</b>" in page
     assert page.index('<script src="/hls.min.js"></script>') < page.index("location.hash")
-    assert "(hls.js)" in dashboard[dashboard.index('id="cookieless-course-1"') :]
+    assert "(with hls.js)" in dashboard[dashboard.index('id="cookieless-course-1"') :]
     assert playlist_segments(served_hls, link)
     assert served_hls.info.hls_js is not None
 

@@ -56,6 +56,10 @@ def fill(name: str, **values: object) -> str:
     return _template(name).substitute(values)
 
 
+#: What the receiver page plays with, as a course card says it.
+_PLAYED_WITH = {"hls.js": "with hls.js", "native": "with the browser's own HLS"}
+
+
 def _json_for_script(value: object) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -300,7 +304,7 @@ class Pages:
             link=html.escape(link),
             folder=html.escape(course.prefix),
             receiver=RECEIVER_PATH,
-            engine=html.escape(self.player.engine),
+            engine=_PLAYED_WITH[self.player.engine],
             absolute=html.escape(self.info.app_url + link),
             minutes=self.player.playlists.link_lifetime // 60,
             revocation=fill(f"cookieless_revocation_{revocation}.html"),
