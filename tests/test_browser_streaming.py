@@ -1,7 +1,7 @@
 """The demo's player without cookies in headless Chromium, with hls.js from tests/node.
 
 A signed-in browser gets a link to a course's playlist; a fresh browser context, holding no
-cookie at all (the Chromecast), plays it with hls.js, every request's credentials omitted: the
+cookie at all (the Chromecast), plays it with hls.js, which sends no credentials to the edge: the
 playlist through the app's route (read through the edge and rewritten), the segments from the
 edge with the course's signed query. What the edge received is recorded on its side: no request
 carries a ``Cookie`` header, the segments are answered ``200``, and the same query on another

@@ -33,8 +33,9 @@ def register(subparsers: Subparsers) -> None:
             "demo user to get CloudFront cookies for your courses) and a local CloudFront "
             "stand-in that serves the media only to valid signed cookies. Edge revocation is on: "
             "logout denies the session at the edge, and the page shows a copy of the cookies "
-            "being refused. Keys are made on the spot and deleted at exit. Ctrl-C stops "
-            "everything."
+            "being refused. Each course also gets a link for a player without cookies, played "
+            "with the course's signed query alone. Keys are made on the spot and deleted at "
+            "exit. Ctrl-C stops everything."
         ),
     )
     demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

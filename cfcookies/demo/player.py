@@ -9,9 +9,9 @@ through the edge, as an app fetches it through CloudFront
 URL), and serves it rewritten: every segment's URL carries the folder's signed query, and the
 player fetches the segments from the edge with nothing else.
 
-``GET /receiver#<link>`` plays such a link as a receiver would: the page holds no session and
+``GET /receiver#<link>`` plays such a link as a receiver would: the page reads no session and
 reads the link from its fragment (which browsers never send to a server). It plays with
-hls.js, every request's credentials omitted, when the demo was given hls.js's browser build
+hls.js, which sends the edge no credentials, when the demo was given hls.js's browser build
 (``build_demo(hls_js=...)``, ``cfcookies demo --hls-js FILE``: served as ``/hls.min.js``); the
 package ships no copy of it and the demo loads nothing from the network. Without it the page
 falls back on the browser's own HLS player, asked with ``crossorigin="anonymous"``, and says

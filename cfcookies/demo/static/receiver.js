@@ -1,5 +1,5 @@
 // The receiver page: play the link after '#' in this page's address as a player without cookies
-// would (hls.js with every request's credentials omitted, or the browser's own HLS player with
+// would (hls.js sending no credentials to the edge, or the browser's own HLS player with
 // crossorigin="anonymous"), list what was asked of the edge, and try the link's query on the
 // other courses. Inlined by cfcookies.demo.pages into /receiver only; settings in #demo-config.
 const config = JSON.parse(document.getElementById('demo-config').textContent);
