@@ -252,22 +252,37 @@ def test_with_hls_js_the_app_serves_it_and_the_receiver_loads_it(served_hls: Ser
     assert served_hls.info.hls_js is not None
 
 
+def _unreadable(path: Path) -> None:
+    raise PermissionError(13, "Permission denied", str(path))
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         pytest.param("missing.js", None, "hls_js must be a file", id="missing"),
         pytest.param("folder", b"", "hls_js must be a file", id="folder"),
         pytest.param("other.js", b"console.log(1)", "does not look like hls.js", id="not-hls"),
+        pytest.param("huge.js", b"Hls", "is over 8 MiB", id="too-large"),
+        pytest.param("locked.js", b"Hls", "cannot be read .Permission denied.", id="unreadable"),
     ],
 )
 def test_build_demo_refuses_an_hls_js_that_is_not_one(
-    tmp_path: Path, name: str, content: bytes | None, message: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    content: bytes | None,
+    message: str,
 ) -> None:
     path = tmp_path / name
     if name == "folder":
         path.mkdir()
     elif content is not None:
         path.write_bytes(content)
+    if name == "huge.js":
+        with path.open("r+b") as sparse:
+            sparse.truncate(8 * 1024 * 1024 + 1)
+    if name == "locked.js":  # (root reads any file: the error is made)
+        monkeypatch.setattr(Path, "read_bytes", _unreadable)
     with pytest.raises(ConfigurationError, match=message) as refused:
         build_demo(
             tmp_path / "demo",

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import m3u8
 import pytest
+from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from cfcookies import revocation
@@ -445,6 +446,34 @@ def test_with_revocation_at_the_edge_the_signed_url_carries_a_token_of_its_own(
     kvs.update(guarded_edge.deny.entries())
     [outcome] = run_function(function_code(), [(event, kvs, clock.epoch)], engine)
     assert outcome["result"]["statusCode"] == 403
+
+
+def test_with_revocation_an_ecdsa_signed_url_names_its_hash_and_opens_its_file(
+    tmp_path: Path, ecdsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    deny = LocalDenyList(clock=clock)
+    edge = EdgeApp(
+        make_bucket(tmp_path / "bucket"),
+        public_keys={"K3ECDSAKEYID": ecdsa_key.public_key()},
+        public_url="https://media.example.test",
+        clock=clock,
+        deny_list=SessionCheck(SECRETS, deny_list=deny, clock=clock),
+    )
+    cookies = CloudFrontCookies(
+        media_url="https://media.example.test",
+        key_pair_id="K3ECDSAKEYID",
+        private_key=ecdsa_key,
+        state_secret=STATE_SECRET,
+        clock=clock,
+        session_secrets=SECRETS,
+        deny_list=deny,
+    )
+    url = DistributionPlaylistSource(cookies).signed_url(MASTER)
+    assert url.endswith("&Key-Pair-Id=K3ECDSAKEYID&Hash-Algorithm=SHA256")
+    with TestClient(edge) as client:
+        answer = client.get(url)
+    assert (answer.status_code, answer.content) == (200, MASTER_TEXT)
+    cookies.close()
 
 
 def test_a_session_cookie_name_unfit_for_a_query_is_refused_with_revocation(

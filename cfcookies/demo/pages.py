@@ -231,7 +231,7 @@ class Pages:
             rows=self._cookie_rows(state),
             renewal=self._renewal(state),
             media_url=html.escape(self.info.media_url),
-            cards="".join(self._course_card(courses[s], links.get(s)) for s in user.courses),
+            cards="".join(self._course_card(courses[s], links[s]) for s in user.courses),
         )
         if refused:
             probes = "".join(self.probe_card(c, auto=False, label=f"Try {c.slug}") for c in refused)
@@ -276,7 +276,7 @@ class Pages:
             keepalive=html.escape(self.cookies.keepalive_path),
         )
 
-    def _course_card(self, course: DemoCourse, link: str | PlaylistLinkError | None) -> str:
+    def _course_card(self, course: DemoCourse, link: str | PlaylistLinkError) -> str:
         return fill(
             "course_card.html",
             slug=course.slug,
@@ -286,16 +286,14 @@ class Pages:
             cookieless=self._cookieless(course, link),
         )
 
-    def _cookieless(self, course: DemoCourse, link: str | PlaylistLinkError | None) -> str:
+    def _cookieless(self, course: DemoCourse, link: str | PlaylistLinkError) -> str:
         """The course card's part on its player without cookies: the link, or why none."""
         if not isinstance(link, str):
-            reason = link.reason if link is not None else "no_session"
-            message = str(link) if link is not None else "the page was built without one"
             return fill(
                 "cookieless_refused.html",
                 slug=course.slug,
-                reason=html.escape(reason),
-                message=html.escape(message),
+                reason=html.escape(link.reason),
+                message=html.escape(str(link)),
             )
         revocation = "on" if self.info.revocation else "off"
         return fill(

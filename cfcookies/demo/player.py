@@ -75,9 +75,6 @@ class CookielessPlayer:
         self.playlists = PlaylistServer(cookies, DistributionPlaylistSource(cookies))
         self.hls_js = hls_js
 
-    def __repr__(self) -> str:
-        return f"CookielessPlayer(hls_js={self.hls_js is not None})"
-
     @property
     def engine(self) -> str:
         """What plays on the receiver page: ``hls.js``, or ``native`` (the browser's own)."""
