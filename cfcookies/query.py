@@ -24,7 +24,7 @@ from .signing import SIGNED_URL_PARAMS
 if TYPE_CHECKING:
     from .session import CloudFrontCookies
 
-__all__ = ["folder_query"]
+__all__ = ["check_query_session", "folder_query"]
 
 #: A session cookie name that can also name a query parameter, unchanged by any URL encoder.
 _QUERY_NAME = re.compile(r"[A-Za-z0-9._~-]{1,128}")
@@ -41,7 +41,7 @@ def folder_query(
     issued_at: int | None = None,
 ) -> str:
     """:meth:`CloudFrontCookies.signed_query`, which documents it."""
-    _check_query_session(cookies, session_id, user_id, issued_at)
+    check_query_session(cookies, session_id, user_id, issued_at)
     normalized = normalize_prefix(prefix)
     now = cookies.now()
     if lifetime is None:
@@ -87,7 +87,7 @@ def folder_query(
     return query
 
 
-def _check_query_session(
+def check_query_session(
     cookies: CloudFrontCookies,
     session_id: str | None,
     user_id: str | None,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -48,8 +49,9 @@ class Served:
 
 
 @contextmanager
-def serve_demo(workdir: Path) -> Iterator[Served]:
-    """The demo over plain HTTP on two loopback ports, served while the context lasts."""
+def serve_demo(workdir: Path, **options: Any) -> Iterator[Served]:
+    """The demo over plain HTTP on two loopback ports, served while the context lasts;
+    ``options`` go to :func:`~cfcookies.demo.build_demo`."""
     app_sock, edge_sock = bind_loopback(), bind_loopback()
     app, edge, info = build_demo(
         workdir,
@@ -57,6 +59,7 @@ def serve_demo(workdir: Path) -> Iterator[Served]:
         media_origin=f"http://127.0.0.1:{port_of(edge_sock)}",
         secure=False,
         insecure_allow_http=True,
+        **options,
     )
     with ThreadedUvicorn(app, app_sock), ThreadedUvicorn(edge, edge_sock):
         yield Served(info, info.app_url, info.media_url)

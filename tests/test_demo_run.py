@@ -163,6 +163,48 @@ def test_cfcookies_demo_keeps_a_given_media_dir_and_can_skip_the_hints(tmp_path:
     assert "bob" in banner
     assert f"Media: {media}" in banner
     assert "Revocation: off" in banner
+    assert "Player without cookies: the browser's own HLS (--hls-js FILE serves hls.js)" in banner
     assert "Local-only relaxation" not in banner
     assert list(scratch.iterdir()) == []  # the keys are gone
     assert (media / "videos" / "course-2" / "index.m3u8").is_file()  # the media are kept
+
+
+def test_cfcookies_demo_serves_the_hls_js_it_is_given_to_the_player_without_cookies(
+    tmp_path: Path,
+) -> None:
+    scratch, script = tmp_path / "tmp", tmp_path / "hls.min.js"
+    scratch.mkdir()
+    script.write_bytes(b"/* a stand-in */ window.Hls = function Hls() {};\n")
+    demo = DemoProcess(["--app-port", "0", "--edge-port", "0", "--hls-js", str(script)], scratch)
+    try:
+        banner = demo.wait_for("Ready.")
+        app = re.search(r"App:\s+(http://localhost:\d+)/", banner)
+        assert app, banner
+        with http_client() as client:
+            served = client.get(app[1] + "/hls.min.js")
+        demo.process.send_signal(signal.SIGINT)
+        code, _ = demo.finish()
+    finally:
+        demo.kill()
+    assert code == 0
+    assert f"Player without cookies: hls.js from {script}" in banner
+    assert "'Play it without cookies'" in banner
+    assert served.content == script.read_bytes()
+
+
+def test_cfcookies_demo_refuses_an_hls_js_that_is_not_there_saying_what_to_give(
+    tmp_path: Path,
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    missing = tmp_path / "hls.min.js"
+    demo = DemoProcess(["--app-port", "0", "--edge-port", "0", "--hls-js", str(missing)], scratch)
+    try:
+        code, output = demo.finish()
+    finally:
+        demo.kill()
+    assert code == 1
+    assert "hls_js must be a file" in output
+    assert "node_modules/hls.js/dist/hls.min.js" in output
+    assert "Traceback" not in output
+    assert list(scratch.iterdir()) == []

@@ -209,6 +209,18 @@ def test_the_wheel_holds_every_module_and_nothing_but_the_package(wheel_names: l
     assert not [n for n in wheel_names if "__pycache__" in n or n.endswith(".pyc")]
 
 
+def test_the_wheel_ships_no_copy_of_hls_js_only_the_packages_own_scripts(
+    wheel_names: list[str],
+) -> None:
+    """The demo plays with hls.js only when given a file of it (``--hls-js``): it loads
+    nothing from the network, and the package carries no copy."""
+    assert {n for n in wheel_names if n.endswith((".js", ".mjs"))} == {
+        "cfcookies/revocation/function.js",
+        "cfcookies/demo/static/demo.js",
+        "cfcookies/demo/static/receiver.js",
+    }
+
+
 def test_the_wheel_installs_the_cfcookies_command(built: Built) -> None:
     with zipfile.ZipFile(built.wheel) as archive:
         entry_points = archive.read(

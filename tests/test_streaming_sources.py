@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 import m3u8
 import pytest
+from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
+from cfcookies import revocation
 from cfcookies.edge import EdgeApp, EdgeServer
 from cfcookies.edge.answers import MissingObject
 from cfcookies.edge.server import UvicornThread, bind_socket
@@ -29,6 +31,7 @@ from cfcookies.exceptions import (
     PlaylistSourceError,
 )
 from cfcookies.keys import PrivateKey
+from cfcookies.revocation import LocalDenyList, SessionCheck, function_code
 from cfcookies.session import CloudFrontCookies
 from cfcookies.streaming import (
     DistributionPlaylistSource,
@@ -36,8 +39,11 @@ from cfcookies.streaming import (
     PlaylistSource,
     S3PlaylistSource,
 )
+from cfcookies.streaming.sources import SOURCE_SESSION_ID
 from tests.browser_jar_support import STATE_SECRET
+from tests.function_engines import ENGINES, run_function, viewer_event
 from tests.moto_server import MotoServer
+from tests.revocation_support import SECRET, SECRETS
 from tests.support import RSA_KEY_ID, FakeClock
 
 BUCKET = "media-origin"
@@ -383,6 +389,108 @@ def test_a_folder_played_through_the_distribution_source_verifies_at_the_edge(
         assert player.get(segments[1] + "?" + query).status_code == 403
 
 
+@dataclass
+class GuardedEdge:
+    url: str
+    cookies: CloudFrontCookies
+    deny: LocalDenyList
+
+
+@pytest.fixture
+def guarded_edge(tmp_path: Path, rsa_key: PrivateKey, clock: FakeClock) -> Iterator[GuardedEdge]:
+    """The local edge on 127.0.0.1 with revocation (the Function's check), and the app's
+    cookies sharing its secrets and deny-list."""
+    deny = LocalDenyList(clock=clock)
+    app = EdgeApp(
+        make_bucket(tmp_path / "bucket"),
+        public_keys={RSA_KEY_ID: rsa_key.public_key()},
+        clock=clock,
+        missing_object="NoSuchKey",
+        deny_list=SessionCheck(SECRETS, deny_list=deny, clock=clock),
+    )
+    with EdgeServer(app) as server:
+        cookies = lone_cookies(server.url, rsa_key, clock, session_secrets=SECRETS, deny_list=deny)
+        yield GuardedEdge(server.url, cookies, deny)
+        cookies.close()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("engine", ENGINES)
+def test_with_revocation_at_the_edge_the_signed_url_carries_a_token_of_its_own(
+    guarded_edge: GuardedEdge, clock: FakeClock, engine: str
+) -> None:
+    """The edge's Function refuses a canned URL, and a signed URL without a session token:
+    the source signs one file with a custom policy and the app's own token, which the local
+    edge and the Function (under Node and njs) let through until that session is denied."""
+    cookies = guarded_edge.cookies
+    source = DistributionPlaylistSource(cookies)
+    assert source.fetch(MASTER) == MASTER_TEXT
+    url = source.signed_url(MASTER)
+    query = url.split("?", 1)[1]
+    assert query.startswith(f"CloudFront-Session={SOURCE_SESSION_ID}.")
+    assert httpx.get(url.replace("master.m3u8", "720p/index.m3u8")).status_code == 403
+    canned = cookies.signer.sign_url(guarded_edge.url + MASTER, date_less_than=clock.epoch + 60)
+    refused = httpx.get(canned)
+    assert (refused.status_code, refused.headers["x-cfcookies-decision"]) == (
+        403,
+        "session_missing",
+    )
+    kvs = {revocation.DEFAULT_SECRET_KEY: SECRET}
+    event = viewer_event({}, query)
+    [outcome] = run_function(function_code(), [(event, kvs, clock.epoch)], engine)
+    assert outcome["result"] == event["request"], outcome
+
+    guarded_edge.deny.revoke_session(SOURCE_SESSION_ID, until=clock.epoch + 3600)
+    with pytest.raises(PlaylistSourceError, match="answered 403"):
+        source.fetch(MASTER)
+    kvs.update(guarded_edge.deny.entries())
+    [outcome] = run_function(function_code(), [(event, kvs, clock.epoch)], engine)
+    assert outcome["result"]["statusCode"] == 403
+
+
+def test_with_revocation_an_ecdsa_signed_url_names_its_hash_and_opens_its_file(
+    tmp_path: Path, ecdsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    deny = LocalDenyList(clock=clock)
+    edge = EdgeApp(
+        make_bucket(tmp_path / "bucket"),
+        public_keys={"K3ECDSAKEYID": ecdsa_key.public_key()},
+        public_url="https://media.example.test",
+        clock=clock,
+        deny_list=SessionCheck(SECRETS, deny_list=deny, clock=clock),
+    )
+    cookies = CloudFrontCookies(
+        media_url="https://media.example.test",
+        key_pair_id="K3ECDSAKEYID",
+        private_key=ecdsa_key,
+        state_secret=STATE_SECRET,
+        clock=clock,
+        session_secrets=SECRETS,
+        deny_list=deny,
+    )
+    url = DistributionPlaylistSource(cookies).signed_url(MASTER)
+    assert url.endswith("&Key-Pair-Id=K3ECDSAKEYID&Hash-Algorithm=SHA256")
+    with TestClient(edge) as client:
+        answer = client.get(url)
+    assert (answer.status_code, answer.content) == (200, MASTER_TEXT)
+    cookies.close()
+
+
+def test_a_session_cookie_name_unfit_for_a_query_is_refused_with_revocation(
+    rsa_key: PrivateKey, clock: FakeClock
+) -> None:
+    cookies = lone_cookies(
+        "https://media.example.test",
+        rsa_key,
+        clock,
+        session_secrets=SECRETS,
+        deny_list=LocalDenyList(clock=clock),
+        session_cookie_name="Policy",
+    )
+    with pytest.raises(ConfigurationError, match="session_cookie_name 'Policy'"):
+        DistributionPlaylistSource(cookies)
+
+
 # --- the distribution misbehaving --------------------------------------------------------------
 
 
@@ -405,7 +513,9 @@ def answering(
     return app
 
 
-def lone_cookies(url: str, rsa_key: PrivateKey, clock: FakeClock) -> CloudFrontCookies:
+def lone_cookies(
+    url: str, rsa_key: PrivateKey, clock: FakeClock, **options: Any
+) -> CloudFrontCookies:
     return CloudFrontCookies(
         media_url=url,
         key_pair_id=RSA_KEY_ID,
@@ -414,6 +524,7 @@ def lone_cookies(url: str, rsa_key: PrivateKey, clock: FakeClock) -> CloudFrontC
         clock=clock,
         secure=False,
         insecure_allow_http=True,
+        **options,
     )
 
 

@@ -33,8 +33,9 @@ def register(subparsers: Subparsers) -> None:
             "demo user to get CloudFront cookies for your courses) and a local CloudFront "
             "stand-in that serves the media only to valid signed cookies. Edge revocation is on: "
             "logout denies the session at the edge, and the page shows a copy of the cookies "
-            "being refused. Keys are made on the spot and deleted at exit. Ctrl-C stops "
-            "everything."
+            "being refused. Each course also gets a link for a player without cookies, played "
+            "with the course's signed query alone. Keys are made on the spot and deleted at "
+            "exit. Ctrl-C stops everything."
         ),
     )
     demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -56,6 +57,15 @@ def register(subparsers: Subparsers) -> None:
         help=(
             "serve without edge revocation: no CloudFront-Session cookie and no deny-list, so a "
             "copy of the cookies still opens the media after logout (CloudFront's own behaviour)"
+        ),
+    )
+    demo.add_argument(
+        "--hls-js",
+        metavar="FILE",
+        help=(
+            "serve hls.js's browser build from FILE (like node_modules/hls.js/dist/hls.min.js) "
+            "to the player without cookies; without it, that player uses the browser's own HLS "
+            "(the demo ships no copy of hls.js and loads nothing from the network)"
         ),
     )
     demo.add_argument(
@@ -86,6 +96,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             media_dir=args.media_dir,
             hints=args.hints,
             revocation=args.revocation,
+            hls_js=args.hls_js,
         )
     except OSError as exc:
         raise ConfigurationError(

@@ -6,7 +6,9 @@ library in a temporary folder, then serves on loopback:
 - the **app** (``http://localhost:8000``): a Starlette app with a login form, wrapped by
   :class:`~cfcookies.asgi.CloudFrontCookieMiddleware`. Each demo user may read some courses; the
   page after login shows which cookies the middleware issued, for which paths and until when,
-  loads the courses' media from the edge, and lets you try a course you were not granted;
+  loads the courses' media from the edge, gives each course a link for a player without cookies
+  (played on ``/receiver``, as a Chromecast receiver would: :mod:`cfcookies.demo.player`), and
+  lets you try a course you were not granted;
 - the **edge** (``http://localhost:8001``): :class:`~cfcookies.edge.EdgeApp`, the local
   CloudFront stand-in, trusting the demo's public key and answering CORS for the app's origin.
 
@@ -45,8 +47,9 @@ One job per module:
   :mod:`~cfcookies.demo.mpegts` (HLS segments), with :mod:`~cfcookies.demo.font`;
 - :mod:`~cfcookies.demo.app`: the routes and the middleware stack, with
   :mod:`~cfcookies.demo.pages` (HTML from ``templates/`` and ``static/``, package data),
-  :mod:`~cfcookies.demo.csrf` and :mod:`~cfcookies.demo.copies` (the copy of the cookies and
-  its replay);
+  :mod:`~cfcookies.demo.csrf`, :mod:`~cfcookies.demo.copies` (the copy of the cookies and
+  its replay) and :mod:`~cfcookies.demo.player` (the player without cookies: links, the
+  playlist route, hls.js when given);
 - :mod:`~cfcookies.demo.build`: :func:`build_demo`, keys, app and edge wired together;
 - :mod:`~cfcookies.demo.run`: :func:`run_demo`, serving both until stopped.
 """

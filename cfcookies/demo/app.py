@@ -1,10 +1,13 @@
-"""The demo app: its four routes, and the middleware stack around them.
+"""The demo app: its routes, and the middleware stack around them.
 
 ``GET /`` is the sign-in page, or for a signed-in user the page that shows which CloudFront
-cookies the middleware issued, loads the user's courses from the edge and offers the others to
-try; ``POST /login`` and ``POST /logout`` sign in and out (the cfcookies middleware issues and
-deletes the cookies); ``POST /replay`` replays the copy of the cookies kept at logout
-(:mod:`cfcookies.demo.copies`). The views read the request and answer; the markup comes from
+cookies the middleware issued, loads the user's courses from the edge, gives each a link for a
+player without cookies, and offers the other courses to try; ``POST /login`` and
+``POST /logout`` sign in and out (the cfcookies middleware issues and deletes the cookies);
+``POST /replay`` replays the copy of the cookies kept at logout (:mod:`cfcookies.demo.copies`).
+``GET /receiver`` plays such a link as a Chromecast receiver would, through the playlist route
+``GET /cfcookies/play/...`` (and ``GET /hls.min.js`` when the demo has hls.js:
+:mod:`cfcookies.demo.player`). The views read the request and answer; the markup comes from
 :mod:`cfcookies.demo.pages` and the CSRF checks from :mod:`cfcookies.demo.csrf`.
 :func:`~cfcookies.demo.build.build_demo` builds the views and the edge they talk to.
 """
@@ -27,6 +30,7 @@ from .catalog import DemoInfo, DemoUser
 from .copies import CaptureCookies, CookieCopies, Replayer
 from .csrf import Csrf, CsrfGuard, SameOriginOnly, serialized_origin
 from .pages import Pages
+from .player import RECEIVER_PATH, CookielessPlayer
 
 
 class DemoViews:
@@ -40,17 +44,19 @@ class DemoViews:
         app_netloc: str,
         relaxed: bool,
         replayer: Replayer,
+        player: CookielessPlayer,
     ) -> None:
         self.cookies = cookies
         self.info = info
         self.app_netloc = app_netloc
         self.replayer = replayer
+        self.player = player
         self.users = {u.name: u for u in info.users}
         self.by_slug = {c.slug: c for c in info.courses}
         self.copies = CookieCopies()
         self.edge: ASGIApp | None = None  # set by build_demo once the edge is built
         self.csrf = CsrfGuard(secure=info.secure and info.app_url.startswith("https://"))
-        self.pages = Pages(info, cookies, relaxed=relaxed)
+        self.pages = Pages(info, cookies, relaxed=relaxed, player=player)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -112,8 +118,13 @@ class DemoViews:
         if user is None:
             return self._login_page(csrf, error=None, copy_of=self._copy_id(request))
         state, _ = self.cookies.read_state(request.headers.get("cookie"))
-        body = self.pages.dashboard(user, state, csrf)
+        links = await self.player.links(request, [self.by_slug[s] for s in user.courses])
+        body = self.pages.dashboard(user, state, csrf, links)
         return self._page(f"{user.name}'s courses", body, user=user, csrf=csrf)
+
+    async def receiver(self, request: Request) -> Response:
+        """The player without cookies: no session read, the link in the page's fragment."""
+        return HTMLResponse(self.pages.receiver(), headers={"Cache-Control": "no-store"})
 
     async def login(self, request: Request) -> Response:
         form = await self._form(request)
@@ -176,6 +187,8 @@ def demo_app(views: DemoViews) -> ASGIApp:
             Route("/login", views.login, methods=["POST"]),
             Route("/logout", views.logout, methods=["POST"]),
             Route("/replay", views.replay, methods=["POST"]),
+            Route(RECEIVER_PATH, views.receiver, methods=["GET"]),
+            *views.player.routes(),
         ]
     )
     # The session middleware wraps the cfcookies middleware, so that the grants callable can

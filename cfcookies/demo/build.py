@@ -3,9 +3,9 @@
 :func:`build_demo` is what ``cfcookies demo`` serves (:mod:`cfcookies.demo.run`) and what tests,
 or anyone who wants HTTPS or other host names, serve as they like. It writes a new key pair and
 the media library into a folder, then builds the app (:mod:`cfcookies.demo.app`), whose
-middleware signs with that key, and :class:`~cfcookies.edge.EdgeApp`, which trusts its public
-key, answers CORS for the app's origin and, with edge revocation, shares the app's session
-secrets and deny-list.
+middleware signs with that key and whose player without cookies reads the playlists through the
+edge, and :class:`~cfcookies.edge.EdgeApp`, which trusts its public key, answers CORS for the
+app's origin and, with edge revocation, shares the app's session secrets and deny-list.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from .app import DemoViews, demo_app
 from .catalog import COURSES, DEFAULT_USERS, DemoInfo, DemoUser
 from .copies import Replayer
 from .media import write_media_library
+from .player import CookielessPlayer, read_hls_js
 
 # --- keys ----------------------------------------------------------------------------------------
 
@@ -114,9 +115,11 @@ def _views(
     clock: Clock,
     session_secrets: SessionSecrets | None,
     deny_list: LocalDenyList | None,
+    hls_js: bytes | None,
 ) -> DemoViews:
     """The app's views, and the middleware settings they show: the middleware signs with
-    ``keys`` and grants what the signed-in demo user may read."""
+    ``keys`` and grants what the signed-in demo user may read; the player without cookies
+    plays with ``hls_js`` when given."""
     views_ref: list[DemoViews] = []
 
     def grants(request: Request) -> list[str] | None:
@@ -144,6 +147,7 @@ def _views(
         app_netloc=app_netloc,
         relaxed=not info.secure,
         replayer=Replayer(info.media_url, public_keys, clock),
+        player=CookielessPlayer(cookies, hls_js=hls_js),
     )
     views_ref.append(views)
     return views
@@ -185,6 +189,7 @@ def build_demo(
     lifetime: int = 30 * 60,
     renew_before: int = 10 * 60,
     revocation: bool = True,
+    hls_js: str | os.PathLike[str] | None = None,
     clock: Clock = system_clock,
 ) -> tuple[ASGIApp, EdgeApp, DemoInfo]:
     """The demo's app and edge, ready to be served at ``app_origin`` and ``media_origin``.
@@ -198,6 +203,12 @@ def build_demo(
     :class:`~cfcookies.revocation.LocalDenyList`, on ``clock`` like everything else: a session
     logged out is refused by the edge (``403 session_revoked``) even with valid CloudFront
     cookies. ``revocation=False`` shows CloudFront's own behaviour: such a copy keeps working.
+
+    The player without cookies (:mod:`cfcookies.demo.player`) plays with hls.js when
+    ``hls_js`` names its browser build (``node_modules/hls.js/dist/hls.min.js``; read now,
+    served as ``/hls.min.js``), else with the browser's own HLS player. Its playlists are
+    fetched by the app through ``media_origin``, as an app fetches them through CloudFront:
+    that name must resolve, and its certificate be trusted, in the app's process too.
     """
     root = Path(workdir)
     app_url, app_scheme, app_netloc = _origin(app_origin, "app_origin")
@@ -207,6 +218,7 @@ def build_demo(
             "an http:// app_origin needs insecure_allow_http=True (local development only)"
         )
     demo_users = _demo_users(users, passwords)
+    hls_js_bytes = read_hls_js(hls_js) if hls_js is not None else None
 
     key_dir = root / "keys"
     key_pair_id, keys, public_keys = _keys(key_dir)
@@ -224,6 +236,7 @@ def build_demo(
         cookie_domain=cookie_domain,
         secure=secure,
         revocation=revocation,
+        hls_js=Path(hls_js) if hls_js is not None else None,
     )
     session_secrets = SessionSecrets(generate_secret()) if revocation else None
     deny_list = LocalDenyList(clock=clock) if revocation else None
@@ -238,6 +251,7 @@ def build_demo(
         clock=clock,
         session_secrets=session_secrets,
         deny_list=deny_list,
+        hls_js=hls_js_bytes,
     )
     edge = _edge(
         info, public_keys, clock=clock, session_secrets=session_secrets, deny_list=deny_list

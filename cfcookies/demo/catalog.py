@@ -65,6 +65,8 @@ class DemoInfo:
     cookie_domain: str | None
     secure: bool
     revocation: bool = True
+    #: The hls.js file the player without cookies plays with (None: the browser's own HLS).
+    hls_js: Path | None = None
 
     def user(self, name: str) -> DemoUser:
         return next(u for u in self.users if u.name == name)

@@ -17,6 +17,11 @@ from .mpegts import make_ts_segment
 from .png import poster_png
 
 
+def segment_name(index: int) -> str:
+    """The file name of a course's segment number ``index`` (from 0)."""
+    return f"seg-{index:03d}.ts"
+
+
 def _playlist(segments: Sequence[str], seconds: int) -> str:
     lines = [
         "#EXTM3U",
@@ -44,7 +49,7 @@ def write_media_library(root: Path, courses: Sequence[DemoCourse] = COURSES) -> 
         folder.mkdir(parents=True, exist_ok=True)
         number = course.slug.rsplit("-", 1)[-1]
         frames = list(video_frames(f"course {number}", course.color, count=total, total=total))
-        names = [f"seg-{i:03d}.ts" for i in range(SEGMENTS)]
+        names = [segment_name(i) for i in range(SEGMENTS)]
         for i, name in enumerate(names):
             chunk = frames[i * per_segment : (i + 1) * per_segment]
             (folder / name).write_bytes(make_ts_segment(chunk, first_frame=i * per_segment))

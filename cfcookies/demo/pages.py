@@ -1,14 +1,16 @@
 """The demo app's HTML: its pages, filled from templates with every value escaped.
 
 The markup lives in ``templates/*.html`` and the page's style and behaviour in
-``static/demo.css`` and ``static/demo.js``, package data read with :mod:`importlib.resources`,
-so that each can be read and edited as what it is. This module fills the templates'
-``$placeholders`` (:class:`string.Template`, which never evaluates what it inserts) with values
-escaped by :func:`html.escape`, and writes the rows of tables. It only renders: it reads no
-request and sets no cookie (:mod:`cfcookies.demo.app` does).
+``static/demo.css``, ``static/demo.js`` and (the receiver page's) ``static/receiver.js``,
+package data read with :mod:`importlib.resources`, so that each can be read and edited as what
+it is. This module fills the templates' ``$placeholders`` (:class:`string.Template`, which never
+evaluates what it inserts) with values escaped by :func:`html.escape`, and writes the rows of
+tables. It only renders: it reads no request and sets no cookie (:mod:`cfcookies.demo.app`
+does).
 
-The style and the script are inlined into each page, so the app has no static route: four
-routes, one per page or form.
+The style and the scripts are inlined into each page, so the app has no static route of its
+own; the one script it does not inline is hls.js, when the demo was given it
+(:mod:`cfcookies.demo.player`).
 """
 
 from __future__ import annotations
@@ -16,17 +18,20 @@ from __future__ import annotations
 import html
 import json
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 
 from ..clock import utc_text
+from ..exceptions import PlaylistLinkError
 from ..session import CloudFrontCookies
 from ..signing import COOKIE_KEY_PAIR_ID, COOKIE_POLICY, COOKIE_SIGNATURE
 from ..state import State
 from .catalog import DemoCourse, DemoInfo, DemoUser
 from .copies import Copied, Replayed
 from .csrf import Csrf
+from .media import segment_name
+from .player import HLS_JS_PATH, RECEIVER_PATH, CookielessPlayer
 
 _PACKAGE = "cfcookies.demo"
 
@@ -51,6 +56,10 @@ def fill(name: str, **values: object) -> str:
     return _template(name).substitute(values)
 
 
+#: What the receiver page plays with, as a course card says it.
+_PLAYED_WITH = {"hls.js": "with hls.js", "native": "with the browser's own HLS"}
+
+
 def _json_for_script(value: object) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -65,10 +74,18 @@ class Pages:
     ``relaxed`` when the demo serves plain HTTP on localhost: the footer says what that relaxes.
     """
 
-    def __init__(self, info: DemoInfo, cookies: CloudFrontCookies, *, relaxed: bool) -> None:
+    def __init__(
+        self,
+        info: DemoInfo,
+        cookies: CloudFrontCookies,
+        *,
+        relaxed: bool,
+        player: CookielessPlayer,
+    ) -> None:
         self.info = info
         self.cookies = cookies
         self.relaxed = relaxed
+        self.player = player
 
     # -- the frame of every page ---------------------------------------------------------------
 
@@ -84,6 +101,20 @@ class Pages:
             "keepalive": self.cookies.keepalive_path if user else None,
             "keepaliveSeconds": max(30, self.cookies.renew_before // 2),
         }
+        return self._frame(title, body, logout=logout, config=config, script="demo.js")
+
+    def _frame(
+        self,
+        title: str,
+        body: str,
+        *,
+        logout: str,
+        config: Mapping[str, object],
+        script: str,
+        external: str = "",
+    ) -> str:
+        """``page.html`` around ``body``: ``config`` for ``static/<script>``, inlined after the
+        ``external`` script tags."""
         return fill(
             "page.html",
             title=html.escape(title),
@@ -92,7 +123,8 @@ class Pages:
             body=body,
             footer=self._footer(),
             config=_json_for_script(config),
-            script=static("demo.js"),
+            external=external,
+            script=static(script),
         )
 
     def _footer(self) -> str:
@@ -180,9 +212,16 @@ class Pages:
 
     # -- signed in -----------------------------------------------------------------------------
 
-    def dashboard(self, user: DemoUser, state: State | None, csrf: Csrf) -> str:
-        """The signed-in page's body: the cookies issued, the courses, the refused ones, and
-        logging out with a copy."""
+    def dashboard(
+        self,
+        user: DemoUser,
+        state: State | None,
+        csrf: Csrf,
+        links: Mapping[str, str | PlaylistLinkError],
+    ) -> str:
+        """The signed-in page's body: the cookies issued, the courses (each with its link for
+        a player without cookies, or why there is none), the refused ones, and logging out
+        with a copy."""
         courses = {c.slug: c for c in self.info.courses}
         refused = [c for c in self.info.courses if c.slug not in user.courses]
         body = fill(
@@ -192,7 +231,7 @@ class Pages:
             rows=self._cookie_rows(state),
             renewal=self._renewal(state),
             media_url=html.escape(self.info.media_url),
-            cards="".join(self._course_card(courses[s]) for s in user.courses),
+            cards="".join(self._course_card(courses[s], links[s]) for s in user.courses),
         )
         if refused:
             probes = "".join(self.probe_card(c, auto=False, label=f"Try {c.slug}") for c in refused)
@@ -237,13 +276,68 @@ class Pages:
             keepalive=html.escape(self.cookies.keepalive_path),
         )
 
-    def _course_card(self, course: DemoCourse) -> str:
+    def _course_card(self, course: DemoCourse, link: str | PlaylistLinkError) -> str:
         return fill(
             "course_card.html",
             slug=course.slug,
             playlist=html.escape(self.info.media(course.slug)),
             poster=html.escape(self.info.media(course.slug, "poster.png")),
             title=html.escape(course.title),
+            cookieless=self._cookieless(course, link),
+        )
+
+    def _cookieless(self, course: DemoCourse, link: str | PlaylistLinkError) -> str:
+        """The course card's part on its player without cookies: the link, or why none."""
+        if not isinstance(link, str):
+            return fill(
+                "cookieless_refused.html",
+                slug=course.slug,
+                reason=html.escape(link.reason),
+                message=html.escape(str(link)),
+            )
+        revocation = "on" if self.info.revocation else "off"
+        return fill(
+            "cookieless.html",
+            slug=course.slug,
+            link=html.escape(link),
+            folder=html.escape(course.prefix),
+            receiver=RECEIVER_PATH,
+            engine=_PLAYED_WITH[self.player.engine],
+            absolute=html.escape(self.info.app_url + link),
+            minutes=self.player.playlists.link_lifetime // 60,
+            revocation=fill(f"cookieless_revocation_{revocation}.html"),
+        )
+
+    # -- the player without cookies ------------------------------------------------------------
+
+    def receiver(self) -> str:
+        """The receiver page: plays the link in its fragment (``static/receiver.js``)."""
+        engine = self.player.engine
+        body = fill(
+            "receiver.html",
+            engine=engine,
+            media_url=html.escape(self.info.media_url),
+            how=fill("receiver_hls.html" if engine == "hls.js" else "receiver_native.html"),
+            requests_title=(
+                "The player's requests" if engine == "hls.js" else "This page's segment requests"
+            ),
+        )
+        config = {
+            "media": self.info.media_url,
+            "route": self.player.playlists.route + "/",
+            "courses": [c.prefix for c in self.info.courses],
+            "segment": segment_name(0),
+            "engine": engine,
+            "secrets": ["Policy", "Signature", self.cookies.session_cookie_name],
+        }
+        external = f'<script src="{HLS_JS_PATH}"></script>\n' if engine == "hls.js" else ""
+        return self._frame(
+            "player without cookies",
+            body,
+            logout="",
+            config=config,
+            script="receiver.js",
+            external=external,
         )
 
     def _revocation(self, csrf: Csrf) -> str:

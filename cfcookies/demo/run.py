@@ -85,6 +85,12 @@ def _banner(info: DemoInfo, key_dir: Path, *, hints: bool) -> str:
         f"  Edge:  {info.media_url}/   (the local CloudFront stand-in)",
         f"  Keys:  {key_dir}  (throwaway, deleted at exit; key pair ID {info.key_pair_id})",
         f"  Media: {info.media_root}",
+        "  Player without cookies: "
+        + (
+            f"hls.js from {info.hls_js}"
+            if info.hls_js is not None
+            else "the browser's own HLS (--hls-js FILE serves hls.js)"
+        ),
         "  Revocation: "
         + (
             "on (logout denies the session at the edge; in-memory deny-list)"
@@ -100,6 +106,11 @@ def _banner(info: DemoInfo, key_dir: Path, *, hints: bool) -> str:
             f"Open {info.app_url}/ in a browser and sign in. The page shows the CloudFront cookies",
             "the middleware issued (name, Path, expiry), loads your courses from the edge, and",
             "lets you try a course you were not granted (403 from the edge, with its reason).",
+            "",
+            "Each course also gets a link for a player without cookies (a Chromecast, a TV app,",
+            "VLC): 'Play it without cookies' plays it in a page that sends the edge no cookie,",
+            "the segments carrying the course's signed query, and shows that query refused on",
+            "the other courses.",
             "",
             "Then click 'Log out, keeping a copy of my cookies' and 'Replay the copied cookies':",
             "the demo server asks the edge with the cookies you held before logout.",
@@ -213,12 +224,14 @@ def run_demo(
     hints: bool = True,
     out: TextIO | None = None,
     revocation: bool = True,
+    hls_js: str | os.PathLike[str] | None = None,
 ) -> int:
     """Serve the demo until SIGINT or SIGTERM; return the exit status (blocking).
 
     Port 0 picks a free port. The key pair lives in a temporary folder deleted at exit, as is
     the media library unless ``media_dir`` is given. ``revocation=False`` serves the demo
-    without edge revocation (see :func:`build_demo`).
+    without edge revocation, and ``hls_js`` (hls.js's browser build) is what its player
+    without cookies plays with (see :func:`build_demo`).
     """
     stream = out if out is not None else sys.stdout
     with contextlib.ExitStack() as stack:
@@ -236,6 +249,7 @@ def run_demo(
             insecure_allow_http=True,
             media_dir=media_dir,
             revocation=revocation,
+            hls_js=hls_js,
         )
         if public != "localhost":
             stream.write(

@@ -10,9 +10,11 @@ as in the URL). Only playlists pass through the app: a source is never asked for
     playlist to be a 404 rather than S3's ``AccessDenied``, a 502). The object key is the
     decoded path after ``key_prefix`` (CloudFront's origin path, if the origin has one).
 :class:`DistributionPlaylistSource`
-    ``GET`` through the distribution itself, with a canned signed URL valid for about a
-    minute (the cookies' own key: no AWS credentials, and CloudFront's cache serves it). The
-    signed URL is a credential for that one file: it is never logged nor put in a message.
+    ``GET`` through the distribution itself, with a signed URL valid for about a minute
+    (the cookies' own key: no AWS credentials, and CloudFront's cache serves it); canned, or
+    with revocation at the edge a custom policy for the file with a session token of the
+    app's own, which the revocation Function requires of every signed URL. The signed URL is
+    a credential for that one file: it is never logged nor put in a message.
 
 Both read at most ``max_bytes`` (a larger playlist is a failure, not a truncation), time out
 after ``timeout`` seconds, and raise :class:`~cfcookies.exceptions.PlaylistNotFoundError`
@@ -31,12 +33,16 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import unquote
 
 from ..exceptions import ConfigurationError, PlaylistNotFoundError, PlaylistSourceError
+from ..policy import Policy
+from ..query import check_query_session
+from ..revocation import mint_session_cookie
 
 if TYPE_CHECKING:
     from ..session import CloudFrontCookies
 
 __all__ = [
     "MAX_SOURCE_BYTES",
+    "SOURCE_SESSION_ID",
     "DistributionPlaylistSource",
     "PlaylistSource",
     "S3PlaylistSource",
@@ -48,6 +54,9 @@ MAX_SOURCE_BYTES = 8 * 1024 * 1024
 #: How long the distribution source's signed URL is valid at least, and the window its expiry
 #: is rounded up to, so that one signature serves every fetch of a minute (seconds).
 SIGNED_URL_SECONDS = 60
+#: The session ID of the token :class:`DistributionPlaylistSource` sends with revocation at
+#: the edge: the app's own, never a viewer's (denying it stops the source).
+SOURCE_SESSION_ID = "cfcookies-playlist-source"
 
 
 @runtime_checkable
@@ -180,8 +189,11 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class DistributionPlaylistSource:
-    """Playlists fetched through the distribution (``cookies.media_url`` + path) with a canned
-    signed URL of the cookies' key, valid for one to two minutes.
+    """Playlists fetched through the distribution (``cookies.media_url`` + path) with a signed
+    URL of the cookies' key, valid for one to two minutes: canned, or with revocation at the
+    edge (``cookies.session_secrets``) a custom policy for that one file carrying a session
+    token of the app's own (session ID ``cfcookies-playlist-source``), since the edge's
+    Function refuses a signed URL without one.
 
     Redirects are not followed. A 404 is "not found"; a 403 is a failure (the key is not in
     the distribution's key group, this machine's clock is off, or the file is missing behind
@@ -199,6 +211,9 @@ class DistributionPlaylistSource:
     ) -> None:
         self.cookies = cookies
         self.max_bytes, self.timeout = _check_limits(max_bytes, timeout)
+        if cookies.session_secrets is not None:
+            # (the name of the token's query parameter must be fit for a query, as for folders)
+            check_query_session(cookies, SOURCE_SESSION_ID, None, None)
         self._opener = urllib.request.build_opener(_NoRedirects)
 
     def __repr__(self) -> str:
@@ -207,9 +222,30 @@ class DistributionPlaylistSource:
     def signed_url(self, path: str) -> str:
         """The URL of ``path`` on the distribution, signed until the end of the minute after
         next (one signature, from the cache, serves a whole minute of fetches)."""
+        cookies = self.cookies
         window = SIGNED_URL_SECONDS
-        expires = -(-(self.cookies.now() + window) // window) * window
-        return self.cookies.signer.sign_url(self.cookies.media_url + path, date_less_than=expires)
+        expires = -(-(cookies.now() + window) // window) * window
+        url = cookies.media_url + path
+        if cookies.session_secrets is None:
+            return cookies.signer.sign_url(url, date_less_than=expires)
+        # Revocation at the edge: the Function refuses a canned URL and a signed URL without a
+        # session token. The token is bound to the policy, so the policy's resource cannot name
+        # the token's value: it is this one file with the token's parameter, any value (the
+        # '?' matches the query's separator, as in the URLs AWS's signers write).
+        name = cookies.session_cookie_name
+        signed = cookies.signer.sign_policy(Policy(f"{url}?{name}=*", expires))
+        token = mint_session_cookie(
+            session_id=SOURCE_SESSION_ID,
+            expires=expires,
+            secrets=cookies.session_secrets,
+            policy=signed.policy_b64,
+            clock=cookies.clock,
+        )
+        query = f"{name}={token}&Policy={signed.policy_b64}&Signature={signed.signature_b64}"
+        query += f"&Key-Pair-Id={signed.key_pair_id}"
+        if signed.hash_algorithm == "SHA256":
+            query += "&Hash-Algorithm=SHA256"
+        return f"{url}?{query}"
 
     def fetch(self, path: str) -> bytes:
         where = f"{self.cookies.media_url}{path}"
