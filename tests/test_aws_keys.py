@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from cfcookies import aws
 from cfcookies.exceptions import ConfigurationError, EncryptedKeyError, KeyLoadError
@@ -73,6 +74,30 @@ def test_bad_key_specs_are_configuration_errors(spec: str, message: str) -> None
 
 
 # --- Keys from Secrets Manager, SSM, environment and files (moto server) --------------------------
+
+
+@pytest.mark.parametrize(
+    "last_byte",
+    [pytest.param(b, id=f"ends-in-{b:#04x}") for b in b" \t\n\r\x0b\x0c"],
+)
+def test_a_der_key_ending_in_a_whitespace_byte_is_read_as_stored(
+    server: MotoServer, last_byte: int
+) -> None:
+    """DER is binary: a key whose last byte happens to be 0x20, 0x0a ... (one in forty keys)
+    is read as it was stored, never trimmed like text into something that no longer parses."""
+    while True:
+        key = ec.generate_private_key(ec.SECP256R1())
+        der = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        if der[-1] == last_byte:
+            break
+    secrets = server.client("secretsmanager")
+    secrets.create_secret(Name="app/der-key", SecretBinary=der)
+    loaded = aws.resolve_private_key("secretsmanager:app/der-key", endpoint_url=server.endpoint_url)
+    assert key_fingerprint(loaded) == key_fingerprint(key)
 
 
 @pytest.mark.parametrize(

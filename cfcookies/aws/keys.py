@@ -102,7 +102,10 @@ def _load_stored_key(
     data: bytes, *, label: str, passphrase: str | bytes | None
 ) -> tuple[PrivateKey, str | None, bool]:
     """The key (and key pair ID) in a stored value; errors name ``label``, never the value."""
-    stripped = data.strip()
+    # Text (PEM, JSON) may come with whitespace around it; DER is binary, and its last byte
+    # may be 0x20 or 0x0a like any other: only text is trimmed.
+    text = data.lstrip()[:1] in (b"{", b"-")
+    stripped = data.strip() if text else data
     key_pair_id: str | None = None
     is_json = stripped.startswith(b"{")
     if is_json:
