@@ -568,6 +568,18 @@ def check_callable(value: object, name: str, what: str) -> None:
         raise ConfigurationError(f"{name} must be {what}")
 
 
+def check_callables(*, grants: object, session_binding: object, client_ip: object) -> None:
+    """The callable options, each None or a callable taking the app's request."""
+    check_callable(grants, "grants", "a callable (sync or async) or None")
+    check_callable(
+        session_binding,
+        "session_binding",
+        "a callable from the request to the app's own session identifier (or None when "
+        "there is no session)",
+    )
+    check_callable(client_ip, "client_ip", "a callable from the request to the viewer's IPv4")
+
+
 def check_revocation(
     session_secrets: object, deny_list: object, max_session_age: int | None
 ) -> None:

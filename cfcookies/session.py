@@ -31,7 +31,7 @@ from .config import (
     Seconds,
     build_deny_writer,
     build_keys,
-    check_callable,
+    check_callables,
     check_cookie_budget,
     check_cookie_domain,
     check_deny_wait,
@@ -218,31 +218,12 @@ class CloudFrontCookies:
         self.metrics = Metrics(on_metric)
         self.keys = build_keys(keys, key_pair_id, private_key, passphrase)
         self.keys.attach_metrics(self.metrics)
-        self.signer = Signer(
-            self.keys,
-            hash_algorithm=hash_algorithm,
-            cache_size=signature_cache_size,
-            clock=clock,
-            metrics=self.metrics,
-        )
-        self.hash_algorithm = self.signer.hash_algorithm
         self.clock = clock
-        check_callable(grants, "grants", "a callable (sync or async) or None")
-        check_callable(
-            session_binding,
-            "session_binding",
-            "a callable from the request to the app's own session identifier (or None when "
-            "there is no session)",
-        )
-        check_callable(client_ip, "client_ip", "a callable from the request to the viewer's IPv4")
+        self.signer = self._signer(hash_algorithm, signature_cache_size)
+        self.hash_algorithm = self.signer.hash_algorithm
+        check_callables(grants=grants, session_binding=session_binding, client_ip=client_ip)
         self.grants, self.session_binding, self.client_ip = grants, session_binding, client_ip
-        self.lifetime = seconds(lifetime, "lifetime")
-        self.renew_before = seconds(renew_before, "renew_before")
-        self.granularity = seconds(granularity, "granularity")
-        self.max_session_age = (
-            None if max_session_age is None else seconds(max_session_age, "max_session_age")
-        )
-        check_times(self.lifetime, self.renew_before, self.granularity)
+        self._set_times(lifetime, renew_before, granularity, max_session_age)
         self.max_prefixes = check_max_prefixes(max_prefixes)
         self.persistent = bool(persistent)
         check_revocation(session_secrets, deny_list, self.max_session_age)
@@ -257,6 +238,57 @@ class CloudFrontCookies:
         self.session_cookie_name = session_cookie_name
         check_cookie_budget(self.max_prefixes, self.cookies_per_folder)
         self.cookie_domain = check_cookie_domain(cookie_domain, self.media_host)
+        self._set_cookie_attributes(
+            secure, httponly, samesite, state_cookie_name, insecure_allow_http
+        )
+        self.keepalive_path = check_keepalive_path(keepalive_path)
+        self.codec = StateCodec(check_secrets(state_secret))
+        self.limits = SessionLimits.of(self)
+        # Sessions granted the same prefix in the same expiry window get the very same
+        # CloudFront Set-Cookie lines: kept beside the signature they carry (see render).
+        self.set_cookie_lines: dict[
+            tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str, HashAlgorithm]
+        ] = {}
+        self._warned_hosts: set[str] = set()
+        self._allowed_hosts: set[str] = set()  # hosts found covered by cookie_domain
+        self._last_state_line: tuple[StateFields, State, str] | None = None
+
+    def _signer(self, hash_algorithm: HashAlgorithm | None, cache_size: int) -> Signer:
+        """The signer of this instance's keys, counting in its metrics."""
+        return Signer(
+            self.keys,
+            hash_algorithm=hash_algorithm,
+            cache_size=cache_size,
+            clock=self.clock,
+            metrics=self.metrics,
+        )
+
+    def _set_times(
+        self,
+        lifetime: Seconds,
+        renew_before: Seconds,
+        granularity: Seconds,
+        max_session_age: Seconds | None,
+    ) -> None:
+        """The cookies' lifetime, when renewal starts, the rounding of expiries, the cap on a
+        session's age: in seconds, checked together."""
+        self.lifetime = seconds(lifetime, "lifetime")
+        self.renew_before = seconds(renew_before, "renew_before")
+        self.granularity = seconds(granularity, "granularity")
+        self.max_session_age = (
+            None if max_session_age is None else seconds(max_session_age, "max_session_age")
+        )
+        check_times(self.lifetime, self.renew_before, self.granularity)
+
+    def _set_cookie_attributes(
+        self,
+        secure: bool,
+        httponly: bool,
+        samesite: SameSite | None,
+        state_cookie_name: str | None,
+        insecure_allow_http: bool,
+    ) -> None:
+        """The attributes of the CloudFront cookies and of the state cookie, and its name."""
         if not secure and not insecure_allow_http:
             raise ConfigurationError(
                 "secure=False sends CloudFront cookies over plain HTTP; pass "
@@ -270,17 +302,6 @@ class CloudFrontCookies:
         )
         self.state_cookie_name = check_state_cookie_name(state_cookie_name, secure)
         dump_cookie(self.state_cookie_name, "x", path="/", attributes=self.state_attributes)
-        self.keepalive_path = check_keepalive_path(keepalive_path)
-        self.codec = StateCodec(check_secrets(state_secret))
-        self.limits = SessionLimits.of(self)
-        # Sessions granted the same prefix in the same expiry window get the very same
-        # CloudFront Set-Cookie lines: kept beside the signature they carry (see render).
-        self.set_cookie_lines: dict[
-            tuple[str, int, str, str, str | None], tuple[tuple[str, ...], str, HashAlgorithm]
-        ] = {}
-        self._warned_hosts: set[str] = set()
-        self._allowed_hosts: set[str] = set()  # hosts found covered by cookie_domain
-        self._last_state_line: tuple[StateFields, State, str] | None = None
 
     # -- configuration -------------------------------------------------------------------------
 
