@@ -27,6 +27,7 @@ TARGETS = [
     "fuzz_verify_url",
     "fuzz_policy_json",
     "fuzz_session_cookie",
+    "fuzz_session_request",
 ]
 #: Inputs per target in the default run: seconds each, enough to get past the seeds.
 RUNS = int(os.environ.get("CFCOOKIES_FUZZ_RUNS", "5000"))

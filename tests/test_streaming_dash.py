@@ -1201,7 +1201,19 @@ def test_a_query_that_is_not_a_str_is_refused() -> None:
         rewrite_mpd(SEGMENT_LIST, manifest_url=MANIFEST_URL, query=b"Policy=a", folder_url=FOLDER)  # type: ignore[arg-type]
 
 
-def test_a_manifest_that_is_not_text_is_refused(query: str) -> None:
-    """A manifest that is neither str nor bytes is a TypeError."""
-    with pytest.raises(TypeError, match="str or bytes"):
+@pytest.mark.parametrize("value", [None, 42, bytearray(b"<MPD/>"), ["<MPD/>"]])
+def test_a_manifest_that_is_not_text_is_refused(query: str, value: object) -> None:
+    """A manifest that is neither str nor bytes is a PlaylistError (as for HLS), never a
+    TypeError or an AttributeError from deep inside the parser."""
+    with pytest.raises(PlaylistError, match="str or bytes"):
+        rewrite(value, query)  # type: ignore[arg-type]
+    with pytest.raises(PlaylistError, match="str or bytes"):
         rewrite(read_xml(SEGMENT_LIST), query)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("max_bytes", [0, -1, True, 1.5, "4096", None])
+def test_a_max_bytes_that_cannot_work_is_refused(query: str, max_bytes: object) -> None:
+    """max_bytes is a whole number >= 1 (not a bool): anything else is a ConfigurationError
+    naming it, checked before the manifest is read."""
+    with pytest.raises(ConfigurationError, match="max_bytes"):
+        rewrite(SEGMENT_LIST, query, max_bytes=max_bytes)

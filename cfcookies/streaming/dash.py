@@ -71,7 +71,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..exceptions import PlaylistError
+from ..exceptions import ConfigurationError, PlaylistError
 from ._urls import (
     URL,
     Folder,
@@ -136,12 +136,14 @@ def rewrite_mpd(
     bytes is UTF-8, or what its XML declaration names.
 
     Raises :class:`~cfcookies.exceptions.ConfigurationError` for arguments that can never work
-    (a ``folder_url``, ``manifest_url`` or ``query`` that cannot be used, checked as
+    (a ``folder_url``, ``manifest_url``, ``query`` or ``max_bytes`` that cannot be used, checked as
     :func:`~cfcookies.streaming.hls.rewrite_playlist` checks them), and
     :class:`~cfcookies.exceptions.PlaylistError` for a manifest that cannot be rewritten safely.
     """
     folder = Folder.checked(folder_url, query)
     manifest = checked_url(manifest_url, "manifest_url")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise ConfigurationError(f"max_bytes must be a whole number >= 1, got {max_bytes!r}")
     source = _read_text(text, max_bytes)
     document = _parse(source)
     _Rewrite(document, folder).run(manifest)
@@ -158,7 +160,7 @@ def _read_text(text: str | bytes, max_bytes: int) -> str:
     elif isinstance(text, bytes):
         size = len(text)
     else:
-        raise TypeError(f"the manifest must be str or bytes, got {type(text).__name__}")
+        raise PlaylistError(f"the manifest must be str or bytes, got {type(text).__name__}")
     if size > max_bytes:
         raise PlaylistError(
             f"the manifest is over {max_bytes} bytes; pass a larger max_bytes if it is real"
