@@ -46,7 +46,8 @@ from .config import check_option_names, options_from_env
 from .cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from .exceptions import ConfigurationError
 from .grants import MIDDLEWARE_KEY, grant, revoke
-from .session import CloudFrontCookies, Outcome, RequestInfo
+from .request import RequestInfo
+from .session import CloudFrontCookies, Outcome
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -20,7 +20,8 @@ from .revocation import new_session_id
 from .state import State
 
 if TYPE_CHECKING:
-    from .session import CloudFrontCookies, RequestInfo
+    from .request import RequestInfo
+    from .session import CloudFrontCookies
 
 __all__ = ["NO_PLAN", "Plan", "bindable_ip", "decide"]
 

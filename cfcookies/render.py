@@ -25,7 +25,8 @@ from .state import State
 
 if TYPE_CHECKING:
     from .plan import Plan
-    from .session import CloudFrontCookies, RequestInfo
+    from .request import RequestInfo
+    from .session import CloudFrontCookies
 
 __all__ = ["Outcome", "keepalive_answer", "needs_signing", "render"]
 

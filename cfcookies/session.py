@@ -15,14 +15,12 @@ adapter calls; the steady-state shortcut, :meth:`~CloudFrontCookies.quiet`, live
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import logging
 import os
-import re
 import warnings
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -75,6 +73,7 @@ from .query import folder_query
 from .render import Outcome, keepalive_answer
 from .render import needs_signing as _needs_signing
 from .render import render as _render
+from .request import RequestInfo, host_from_header
 from .revocation import (
     SESSION_COOKIE,
     DenyEntry,
@@ -109,8 +108,6 @@ __all__ = [
 
 logger = logging.getLogger("cfcookies")
 
-_HOST_NAME = re.compile(r"[a-z0-9.-]+")
-
 #: Names that moved to their own modules: still importable from here, with a warning.
 _MOVED = {"merge_prefixes": "cfcookies.grants", "desired_prefixes": "cfcookies.grants"}
 
@@ -124,47 +121,6 @@ def __getattr__(name: str) -> Any:
         )
         return {"merge_prefixes": merge_prefixes, "desired_prefixes": desired_prefixes}[name]
     raise AttributeError(f"module 'cfcookies.session' has no attribute {name!r}")
-
-
-def host_from_header(value: str | None) -> str | None:
-    """The host name of a ``Host`` header, lower case, without port; None if it is not one.
-
-    A host name (ASCII letters, digits, ``-`` and ``.``; trailing dots dropped) or a bracketed
-    IPv6 address, then an optional ``:`` and port digits (RFC 3986: possibly none). Anything
-    else is None, never a guess.
-    """
-    if not value or len(value) > 255:
-        return None
-    host = value.strip().lower()
-    if host.startswith("["):  # IPv6 literal
-        end = host.find("]")
-        host, port = host[: end + 1], host[end + 1 :]
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            return None
-    else:
-        host, colon, number = host.partition(":")
-        port = colon + number
-        host = host.rstrip(".")
-        if not _HOST_NAME.fullmatch(host):  # ASCII letters (lower case here), digits, '-', '.'
-            return None
-    digits = port[1:]
-    if port and not (port[0] == ":" and digits.isascii() and (digits.isdigit() or not digits)):
-        return None
-    return host
-
-
-class RequestInfo(NamedTuple):
-    """What the decision needs to know of a request, read by an adapter (built per request,
-    hence a named tuple: the cheapest immutable record)."""
-
-    method: str
-    path: str
-    host: str | None  # lower case, without the port
-    cookie_header: str | None
-    client_ip: str | None = None  # what the client_ip option answered (IP binding only)
-    binding: str | None = None  # what the session_binding option answered
 
 
 class CloudFrontCookies:
@@ -515,10 +471,6 @@ class CloudFrontCookies:
         if until > now:
             context = (request.host, desired, request.client_ip, request.binding)
             self.codec.remember_quiet(raw, context, until, state.key_pair_id)
-
-    # -- deciding ------------------------------------------------------------------------------
-
-    # -- rendering -----------------------------------------------------------------------------
 
     def max_age_until(self, expires: int) -> int:
         """Seconds from now until ``expires`` (a persistent cookie's Max-Age)."""

@@ -46,7 +46,8 @@ from ..config import Options, load_options
 from ..cookies import TARGETED_CACHE_HEADERS, parse_set_cookie, private_cache_control
 from ..exceptions import ConfigurationError
 from ..grants import MIDDLEWARE_KEY, grant, revoke
-from ..session import CloudFrontCookies, Outcome, RequestInfo
+from ..request import RequestInfo
+from ..session import CloudFrontCookies, Outcome
 
 __all__ = ["CloudFrontCookieMiddleware", "grant", "revoke"]
 

@@ -18,7 +18,8 @@ from flask import Flask, Response, request
 from ..config import check_option_names, load_options
 from ..cookies import TARGETED_CACHE_HEADERS, private_cache_control
 from ..grants import MIDDLEWARE_KEY, grant, revoke
-from ..session import CloudFrontCookies, Outcome, RequestInfo
+from ..request import RequestInfo
+from ..session import CloudFrontCookies, Outcome
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
