@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import asgi_login, aws, growth, login, servers, soak, steady
+from . import asgi_login, aws, growth, login, servers, soak, steady, streaming
 from ._harness import Scale, Section
 from .report import render
 
@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, Callable[[Scale], Section]] = {
     "storm": servers.run_storm,
     "throughput": servers.run_throughput,
     "growth": growth.run,
+    "streaming": streaming.run,
     "soak": soak.run,
 }
 

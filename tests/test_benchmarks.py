@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import asgi_login, aws, growth, login, servers, soak, steady
+from benchmarks import asgi_login, aws, growth, login, servers, soak, steady, streaming
 from benchmarks._harness import Check, Scale, Section, Timing, interleaved, percentile
 from benchmarks.report import render
 from benchmarks.run import MISSES, main
@@ -102,6 +102,37 @@ def test_growth_and_cache_memory() -> None:
 
 
 @pytest.mark.server
+def test_players_without_cookies_measure_the_query_the_rewriters_and_the_route() -> None:
+    section = streaming.run(TINY)
+    assert section.number == 9
+    assert len(section.rows) == 11
+    assert all(sane(value) for value in section.values.values())
+    assert section.notes
+
+
+def test_the_streaming_benchmark_rewrites_what_it_times() -> None:
+    """The timed playlists are real: m3u8 reads them, every segment gets the query."""
+    import m3u8
+
+    from benchmarks._apps import MEDIA_URL, cloudfront_cookies, key
+    from cfcookies.streaming.hls import rewrite_playlist
+
+    cookies = cloudfront_cookies(key("rsa"))
+    query = cookies.signed_query(streaming.FOLDER)
+    text = rewrite_playlist(
+        streaming.media_playlist(),
+        playlist_url=MEDIA_URL + streaming.MEDIA_PLAYLIST,
+        query=query,
+        folder_url=streaming.FOLDER_URL,
+    )
+    parsed = m3u8.loads(text)
+    assert len(parsed.segments) == streaming.SEGMENTS
+    assert all(segment.uri.endswith("?" + query) for segment in parsed.segments)
+    assert len(m3u8.loads(streaming.master_playlist()).playlists) == 5
+    server, token = streaming.serving(cookies)
+    assert server.answer(token, streaming.MEDIA_PLAYLIST).status == 200
+
+
 def test_login_storm_on_a_real_server() -> None:
     section = servers.run_storm(TINY)
     assert len(section.rows) == 2

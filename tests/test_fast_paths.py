@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -81,3 +82,37 @@ def test_normalize_prefix_edge_cases_agree(prefix: str) -> None:
     fast = prefix_outcome(prefix)
     with without_prefix_fast_path():
         assert fast == prefix_outcome(prefix)
+
+
+_NAME = st.text(alphabet=st.sampled_from("ab.~_-%:/?#&= 09Z\\é{$"), min_size=1, max_size=12)
+_DIRECTORY = st.lists(st.sampled_from(["videos", "course-1", "720p", "a.b", "x~y"]), max_size=4)
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    _NAME,
+    _DIRECTORY,
+    st.sampled_from(["/videos/course-1/", "/videos/", "/", "/videos/course-1/720p/"]),
+    st.sampled_from(["https://media.example.com", "https://other.example.com:8443"]),
+    st.booleans(),
+)
+def test_an_hls_uri_beside_its_playlist_is_rewritten_as_the_full_resolution_does(
+    name: str, directory: list[str], folder: str, origin: str, playlist: bool
+) -> None:
+    """rewrite_playlist's fast path for a plain file name beside the playlist gives what
+    resolving it in full (RFC 3986) gives, for playlists in and out of the folder."""
+    from cfcookies.exceptions import PlaylistError
+    from cfcookies.streaming._urls import Folder, checked_url
+    from cfcookies.streaming.hls import _Rewriter
+
+    base = checked_url(origin + "/" + "/".join([*directory, "index.m3u8"]), "playlist_url")
+    query = "Policy=cA__&Signature=cw__&Key-Pair-Id=K1"
+    rewriter = _Rewriter(base, Folder.checked("https://media.example.com" + folder, query), None)
+
+    def outcome(rewrite: Callable[..., str]) -> tuple[str, str]:
+        try:
+            return "rewritten", rewrite(name, playlist=playlist, line=1)
+        except PlaylistError as exc:
+            return "refused", str(exc)
+
+    assert outcome(rewriter.uri) == outcome(rewriter.resolved)

@@ -83,6 +83,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..exceptions import ConfigurationError, PlaylistError
 from ._urls import URL, Folder, checked_url, is_foreign, refuse_signed, resolve, split, with_query
@@ -115,6 +116,10 @@ _FORBIDDEN_TEXT = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\
 _LINK_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f\"\u2028\u2029\ufeff]")
 _ATTRIBUTE_NAME = re.compile(r" *([A-Za-z0-9_-]+) *=")
 _ATTRIBUTE_END = re.compile(r" *(?:,|\Z) *")
+# A segment's file name beside its playlist (``seg-00042.m4s``): no scheme, slash, query, dot
+# segment or percent sign, so it resolves to the playlist's directory plus itself, and is in
+# the folder exactly when that directory is (the fast path of _Rewriter.uri).
+_SIMPLE_NAME = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*")
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,25 @@ class _Rewriter:
     folder: Folder
     playlist_link: Callable[[str], str] | None
 
+    @cached_property
+    def _beside(self) -> tuple[str, bool]:
+        """The playlist's directory as a URL, and whether a simple name there is in the folder
+        (the same answer for every such name: see ``_SIMPLE_NAME``), decided once."""
+        directory = self.base.path[: self.base.path.rfind("/") + 1]
+        target = URL(self.base.scheme, self.base.authority, directory + "x", None, None)
+        return target.text()[:-1], self.folder.holds(split("x"), target)
+
     def uri(self, written: str, *, playlist: bool, line: int) -> str:
         """``written`` (a URI line's text or a ``URI`` attribute's value) as it is served."""
+        if not playlist and _SIMPLE_NAME.fullmatch(written):
+            directory, in_folder = self._beside
+            if in_folder:
+                return with_query(directory + written, self.folder.query)
+            return directory + written
+        return self.resolved(written, playlist=playlist, line=line)
+
+    def resolved(self, written: str, *, playlist: bool, line: int) -> str:
+        """:meth:`uri` for every reference, resolved in full (RFC 3986)."""
         core = written.strip(" ")
         if not core:
             raise PlaylistError(f"line {line}: a URI attribute is empty; give it a URI or drop it")
