@@ -23,6 +23,7 @@ __all__ = [
     "fmt_ns",
     "fmt_ratio",
     "interleaved",
+    "per_call",
     "percentile",
 ]
 
@@ -128,6 +129,15 @@ def time_calls(fn: Callable[[], object], number: int) -> float:
     for _ in range(number):
         fn()
     return (clock() - start) / number
+
+
+def per_call(fn: Callable[[], object]) -> Callable[[int], float]:
+    """A candidate for :func:`interleaved` that calls ``fn`` ``number`` times per round."""
+
+    def run(number: int) -> float:
+        return time_calls(fn, number)
+
+    return run
 
 
 def interleaved(

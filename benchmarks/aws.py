@@ -15,7 +15,6 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from cfcookies.policy import Policy, prefix_resource
 from cfcookies.signing import Signer
 
 from ._apps import KEY_PAIR_ID, MEDIA_URL, key
-from ._harness import Scale, Section, Timing, fmt_ns, fmt_ratio, interleaved
+from ._harness import Scale, Section, Timing, fmt_ns, fmt_ratio, interleaved, per_call
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SCRIPT = Path(__file__).with_name("aws_signer.mjs")
@@ -62,17 +61,6 @@ def run_node(pem: str, policy: str, url: str, expires: int, scale: Scale) -> dic
     return result
 
 
-def _loop(fn: Callable[[], object]) -> Callable[[int], float]:
-    def run(number: int) -> float:
-        clock = time.perf_counter_ns
-        start = clock()
-        for _ in range(number):
-            fn()
-        return (clock() - start) / number
-
-    return run
-
-
 def per_second(timing: Timing) -> str:
     return f"{1e9 / timing.median:,.0f}/s"
 
@@ -100,13 +88,15 @@ def run(scale: Scale) -> Section:
     number = max(1, scale.aws_iterations)
     timings = interleaved(
         {
-            "cookies: cfcookies, cached": _loop(lambda: cached.signed_cookies(policy)),
-            "cookies: cfcookies, cache_size=0": _loop(lambda: uncached.signed_cookies(policy)),
-            "URL: cfcookies, cached": _loop(lambda: cached.sign_url(url, date_less_than=expires)),
-            "URL: cfcookies, cache_size=0": _loop(
+            "cookies: cfcookies, cached": per_call(lambda: cached.signed_cookies(policy)),
+            "cookies: cfcookies, cache_size=0": per_call(lambda: uncached.signed_cookies(policy)),
+            "URL: cfcookies, cached": per_call(
+                lambda: cached.sign_url(url, date_less_than=expires)
+            ),
+            "URL: cfcookies, cache_size=0": per_call(
                 lambda: uncached.sign_url(url, date_less_than=expires)
             ),
-            "URL: botocore CloudFrontSigner": _loop(
+            "URL: botocore CloudFrontSigner": per_call(
                 lambda: botocore_signer.generate_presigned_url(url, date_less_than=expires_at)
             ),
         },

@@ -38,7 +38,7 @@ from cfcookies.streaming.hls import rewrite_playlist
 from cfcookies.streaming.serve import PlaylistServer
 
 from ._apps import KEY_PAIR_ID, MEDIA_URL, cloudfront_cookies, key, state_cookie
-from ._harness import Scale, Section, Timing, fmt_ns, fmt_ratio, interleaved
+from ._harness import Scale, Section, Timing, fmt_ns, fmt_ratio, interleaved, per_call
 
 FOLDER = "/videos/course-1"
 FOLDER_URL = f"{MEDIA_URL}{FOLDER}/"
@@ -117,17 +117,6 @@ class MemorySource:
             return self.files[path]
         except KeyError:
             raise PlaylistNotFoundError(path) from None
-
-
-def per_call(fn: Callable[[], object]) -> Callable[[int], float]:
-    def run(number: int) -> float:
-        clock = time.perf_counter_ns
-        start = clock()
-        for _ in range(number):
-            fn()
-        return (clock() - start) / number
-
-    return run
 
 
 def query_candidates(cookies: CloudFrontCookies) -> dict[str, Callable[[int], float]]:
