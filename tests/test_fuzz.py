@@ -81,6 +81,7 @@ def test_bounded_fuzz_run_finds_nothing(name: str, tmp_path: Path) -> None:
     assert result.returncode == 0, output
     done = re.search(r"Done (\d+) runs", result.stderr)
     assert done is not None, output
-    assert int(done.group(1)) == RUNS
+    # The whole budget ran (libFuzzer may count an input or two beyond -runs as it stops).
+    assert int(done.group(1)) >= RUNS
     assert not list(tmp_path.glob("crash-*")), output
     assert any(corpus.iterdir())
