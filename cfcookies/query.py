@@ -13,8 +13,9 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING
 
+from .checks import seconds
 from .clock import to_epoch
-from .config import Seconds, seconds
+from .config import Seconds
 from .exceptions import ConfigurationError, IPAddressError, PolicyTimeError
 from .plan import bindable_ip
 from .policy import Policy, normalize_prefix

@@ -24,9 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .clock import epoch_now
-from .config import (
-    Seconds,
+from .checks import (
     build_deny_writer,
     build_keys,
     check_callables,
@@ -42,6 +40,8 @@ from .config import (
     check_times,
     seconds,
 )
+from .clock import epoch_now
+from .config import Seconds
 from .cookies import (
     CookieAttributes,
     SameSite,

@@ -1,4 +1,5 @@
-"""cfcookies.config: the options' names and types, and their start-up checks."""
+"""cfcookies.config and cfcookies.checks: the options' names and types, and their start-up
+checks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, get_type_hints
 
 import pytest
 
+import cfcookies.checks as checks
 import cfcookies.config as config
 from cfcookies.config import OPTION_NAMES, Options
 from cfcookies.exceptions import ConfigurationError, SettingError, UnknownOptionError
@@ -39,7 +41,7 @@ def test_options_name_every_keyword_option_of_the_core_with_its_type() -> None:
     ],
 )
 def test_seconds_accepts_whole_seconds(value: Any, expected: int) -> None:
-    assert config.seconds(value, "lifetime") == expected
+    assert checks.seconds(value, "lifetime") == expected
 
 
 @pytest.mark.parametrize(
@@ -53,7 +55,7 @@ def test_seconds_accepts_whole_seconds(value: Any, expected: int) -> None:
 )
 def test_seconds_refuses_anything_else_naming_the_option(value: Any) -> None:
     with pytest.raises(ConfigurationError, match=r"^lifetime must be"):
-        config.seconds(value, "lifetime")
+        checks.seconds(value, "lifetime")
 
 
 @pytest.mark.parametrize(
@@ -69,14 +71,14 @@ def test_seconds_refuses_anything_else_naming_the_option(value: Any) -> None:
 )
 def test_times_that_cannot_work_are_refused(times: tuple[int, int, int], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
-        config.check_times(*times)
+        checks.check_times(*times)
 
 
 def test_a_max_prefixes_beyond_the_cookie_budget_says_what_fits() -> None:
     """Browsers keep about 150 cookies per domain: the message names what fits."""
-    config.check_cookie_budget(20, 5)
+    checks.check_cookie_budget(20, 5)
     with pytest.raises(ConfigurationError, match="Set max_prefixes to 29 or less"):
-        config.check_cookie_budget(30, 5)
+        checks.check_cookie_budget(30, 5)
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,7 @@ def test_a_max_prefixes_beyond_the_cookie_budget_says_what_fits() -> None:
 )
 def test_a_media_url_that_is_not_an_origin_is_refused(url: Any, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
-        config.check_media_url(url, False)
+        checks.check_media_url(url, False)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +116,7 @@ def test_a_media_url_that_is_not_an_origin_is_refused(url: Any, message: str) ->
 def test_a_cookie_domain_covering_the_media_host_is_kept(
     cookie_domain: str | None, media_host: str, expected: str | None
 ) -> None:
-    assert config.check_cookie_domain(cookie_domain, media_host) == expected
+    assert checks.check_cookie_domain(cookie_domain, media_host) == expected
 
 
 @pytest.mark.parametrize(
@@ -149,15 +151,15 @@ def test_a_cookie_domain_browsers_would_refuse_for_the_media_host_is_refused(
     """Browsers keep a cookie only when its ``Domain`` is inside the setting host's registrable
     domain: a parent above it (``amazonaws.com`` for a bucket's host) is refused at start-up."""
     with pytest.raises(ConfigurationError, match=message):
-        config.check_cookie_domain(cookie_domain, media_host)
+        checks.check_cookie_domain(cookie_domain, media_host)
 
 
 def test_a_media_url_is_kept_without_its_slash_and_its_host_lower_case() -> None:
-    assert config.check_media_url(" https://Media.Example.com/ ", False) == (
+    assert checks.check_media_url(" https://Media.Example.com/ ", False) == (
         "https://Media.Example.com",
         "media.example.com",
     )
-    assert config.check_media_url("http://127.0.0.1:8443", True)[1] == "127.0.0.1"
+    assert checks.check_media_url("http://127.0.0.1:8443", True)[1] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -168,13 +170,13 @@ def test_a_media_url_is_kept_without_its_slash_and_its_host_lower_case() -> None
     ],
 )
 def test_state_secrets_are_bytes_newest_first(secret: Any, expected: list[bytes]) -> None:
-    assert config.check_secrets(secret) == expected
+    assert checks.check_secrets(secret) == expected
 
 
 @pytest.mark.parametrize("secret", ["", [], "short", ["a" * 32, "b"]])
 def test_a_missing_or_short_state_secret_is_refused(secret: Any) -> None:
     with pytest.raises(ConfigurationError, match="state_secret"):
-        config.check_secrets(secret)
+        checks.check_secrets(secret)
 
 
 @pytest.mark.parametrize(
@@ -186,7 +188,7 @@ def test_a_missing_or_short_state_secret_is_refused(secret: Any) -> None:
     ],
 )
 def test_the_state_cookie_name(name: str | None, secure: bool, expected: str) -> None:
-    assert config.check_state_cookie_name(name, secure) == expected
+    assert checks.check_state_cookie_name(name, secure) == expected
 
 
 @pytest.mark.parametrize(
@@ -201,25 +203,25 @@ def test_a_state_cookie_name_browsers_would_refuse_is_refused(
     name: str, secure: bool, message: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=message):
-        config.check_state_cookie_name(name, secure)
+        checks.check_state_cookie_name(name, secure)
 
 
 @pytest.mark.parametrize("value", [0, 51, True, "20"])
 def test_max_prefixes_is_one_to_fifty(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="max_prefixes must be 1 to 50"):
-        config.check_max_prefixes(value)
+        checks.check_max_prefixes(value)
 
 
 @pytest.mark.parametrize("value", [-1, 31, True, "1"])
 def test_deny_wait_is_zero_to_thirty_seconds(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="deny_wait must be 0 to 30 seconds"):
-        config.check_deny_wait(value)
+        checks.check_deny_wait(value)
 
 
 @pytest.mark.parametrize("value", ["keepalive", 5])
 def test_the_keepalive_path_starts_with_a_slash(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="keepalive_path must start with /"):
-        config.check_keepalive_path(value)
+        checks.check_keepalive_path(value)
 
 
 # --- reading options from settings: load_options -------------------------------------------------

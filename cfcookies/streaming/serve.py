@@ -111,7 +111,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from ..config import Seconds, seconds
+from ..checks import seconds
+from ..config import Seconds
 from ..exceptions import (
     ConfigurationError,
     IPAddressError,
