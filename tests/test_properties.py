@@ -430,7 +430,7 @@ def test_what_is_signed_verifies(
 def course_cookies(signers: dict[str, Signer]) -> dict[str, dict[str, str]]:
     """One set of cookies per algorithm, signed once per module.
 
-    An ECDSA signature is new at every signing, and about one in 256 is 92 characters long
+    An ECDSA signature is new at every signing, and a few in a thousand are 92 characters long
     instead of 96. Signing inside the test changed the bounds of the position drawn below between
     examples, which Hypothesis refuses as ``FlakyStrategyDefinition`` (CI failed on it once).
     """
