@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from .exceptions import IPAddressError
 from .grants import Actions, merge_prefixes
 from .policy import Policy
 from .revocation import new_session_id
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .request import RequestInfo
     from .session import CloudFrontCookies
 
-__all__ = ["NO_PLAN", "Plan", "bindable_ip", "decide"]
+__all__ = ["NO_PLAN", "Plan", "bindable_ip", "decide", "viewer_ip"]
 
 logger = logging.getLogger("cfcookies")
 
@@ -47,6 +48,19 @@ def bindable_ip(value: str | None) -> str | None:
             return None
         address = mapped
     return f"{address}/32"
+
+
+def viewer_ip(value: object) -> str | None:
+    """:func:`bindable_ip` for an address an app passed in (``ip_address=``): the viewer's IP
+    address as text, or :class:`~cfcookies.exceptions.IPAddressError` (never a range, a number
+    or bytes, which :mod:`ipaddress` would also take)."""
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise IPAddressError(f"ip_address must be the viewer's IP address, got {value!r}") from None
+    return bindable_ip(value)
 
 
 class Plan(NamedTuple):

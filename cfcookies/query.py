@@ -9,15 +9,14 @@ which the edge reads from the query of a signed URL.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import TYPE_CHECKING
 
 from .checks import seconds
 from .clock import to_epoch
 from .config import Seconds
-from .exceptions import ConfigurationError, IPAddressError, PolicyTimeError
-from .plan import bindable_ip
+from .exceptions import ConfigurationError, PolicyTimeError
+from .plan import viewer_ip
 from .policy import Policy, normalize_prefix
 from .revocation import mint_session_cookie
 from .signing import SIGNED_URL_PARAMS
@@ -57,15 +56,7 @@ def folder_query(
             else to_epoch(issued_at, field="issued_at", clock=cookies.clock)
         )
         _check_query_horizon(cookies, expires, began)
-    bound = None
-    if ip_address is not None:
-        try:
-            ipaddress.ip_address(ip_address)
-        except ValueError:
-            raise IPAddressError(
-                f"ip_address must be the viewer's IP address, got {ip_address!r}"
-            ) from None
-        bound = bindable_ip(ip_address)
+    bound = None if ip_address is None else viewer_ip(ip_address)
     signed = cookies.signer.sign_policy(
         Policy(cookies.resource_for(normalized), expires, None, bound)
     )

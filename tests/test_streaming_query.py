@@ -4,6 +4,7 @@ cannot send cookies; judged by cfcookies.verify as CloudFront would judge it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
@@ -128,10 +129,12 @@ def test_an_ipv4_viewer_is_bound_and_an_ipv6_one_is_not(
         pytest.param("", id="empty"),
         pytest.param("not-an-ip", id="text"),
         pytest.param("10.0.0.0/8", id="range"),
+        pytest.param(3405803781, id="an-int-ipaddress-would-take"),
+        pytest.param(b"203.0.113.5", id="bytes"),
     ],
 )
 def test_an_address_that_is_not_one_is_refused(
-    rsa_key: PrivateKey, clock: FakeClock, address: str
+    rsa_key: PrivateKey, clock: FakeClock, address: Any
 ) -> None:
     with pytest.raises(IPAddressError, match="ip_address must be the viewer's IP address"):
         make(rsa_key, clock).signed_query("/videos/course-1", ip_address=address)

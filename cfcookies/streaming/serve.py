@@ -104,7 +104,6 @@ Logs (logger ``cfcookies``, fields as record attributes; never the token nor the
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -115,7 +114,6 @@ from ..checks import seconds
 from ..config import Seconds
 from ..exceptions import (
     ConfigurationError,
-    IPAddressError,
     PlaylistError,
     PlaylistLinkError,
     PlaylistNotFoundError,
@@ -124,7 +122,7 @@ from ..exceptions import (
     ResourceError,
 )
 from ..grants import cookie_header_of, request_storage
-from ..plan import bindable_ip
+from ..plan import bindable_ip, viewer_ip
 from ..policy import normalize_prefix
 from .dash import rewrite_mpd
 from .hls import rewrite_playlist
@@ -600,13 +598,5 @@ def _link_ip(ip_address: str | None, state: State) -> str:
     """The IPv4 address a link is bound to (``""``: unbound)."""
     if ip_address is None:
         return state.ip_address.removesuffix("/32")
-    try:
-        if not isinstance(ip_address, str):
-            raise ValueError(ip_address)
-        ipaddress.ip_address(ip_address)
-    except ValueError:
-        raise IPAddressError(
-            f"ip_address must be the viewer's IP address, got {ip_address!r}"
-        ) from None
-    bound = bindable_ip(ip_address)
+    bound = viewer_ip(ip_address)
     return bound.removesuffix("/32") if bound is not None else ""
